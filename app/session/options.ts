@@ -1,0 +1,191 @@
+import { randomBytes } from "node:crypto";
+import { serialize } from "cookie";
+import { MemoryStore } from "./memory-store.js";
+import type { Store } from "./store.js";
+import type { CookieOptions, GenId, SessionOptions } from "./types.js";
+
+export interface ResolvedOptions {
+  secrets: readonly string[];
+  name: string;
+  cookie: CookieOptions;
+  cookiePath: string;
+  genid: GenId;
+  proxy: boolean | undefined;
+  resave: boolean;
+  rolling: boolean;
+  saveUninitialized: boolean;
+  store: Store;
+  unsetDestroy: boolean;
+  maxLifetime: number | undefined;
+  touchAfter: number;
+  hashStoreKeys: boolean;
+}
+
+/** 24 random bytes, URL-safe base64: the same shape of ID as express-session's uid-safe. */
+export function defaultGenid(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+const warned = new Set<string>();
+function warnOnce(key: string, message: string, type = "DeprecationWarning"): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  process.emitWarning(message, type);
+}
+
+function optionalBoolean(value: unknown, name: string): boolean | undefined {
+  if (value === undefined || typeof value === "boolean") return value;
+  throw new TypeError(`${name} option must be a boolean`);
+}
+
+function optionalDuration(value: unknown, name: string, allowZero: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  if (
+    typeof value !== "number" ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (!allowZero && value === 0)
+  ) {
+    throw new TypeError(
+      `${name} option must be a ${allowZero ? "non-negative" : "positive"} number of milliseconds`,
+    );
+  }
+  return value;
+}
+
+function resolveSecrets(secret: unknown): string[] {
+  if (secret === undefined || secret === null || secret === "") {
+    throw new TypeError("secret option required for sessions");
+  }
+  const secrets = Array.isArray(secret) ? secret : [secret];
+  if (secrets.length === 0) {
+    throw new TypeError("secret option array must contain one or more strings");
+  }
+  for (const s of secrets) {
+    if (typeof s !== "string" || s === "") {
+      throw new TypeError("secret option must be a non-empty string or an array of them");
+    }
+  }
+  return secrets as string[];
+}
+
+function checkStore(store: unknown): asserts store is Store {
+  const candidate = store as Partial<Record<"get" | "set" | "destroy" | "on", unknown>> | null;
+  for (const method of ["get", "set", "destroy", "on"] as const) {
+    if (typeof candidate?.[method] !== "function") {
+      throw new TypeError(`store option must implement ${method}()`);
+    }
+  }
+}
+
+function checkCookie(cookie: CookieOptions): void {
+  const { secure, sameSite, priority, maxAge } = cookie;
+  if (secure !== undefined && typeof secure !== "boolean" && secure !== "auto") {
+    throw new TypeError('cookie.secure option must be a boolean or "auto"');
+  }
+  if (sameSite !== undefined && typeof sameSite !== "boolean") {
+    const value = String(sameSite).toLowerCase();
+    if (value !== "lax" && value !== "strict" && value !== "none") {
+      throw new TypeError('cookie.sameSite option must be a boolean, "lax", "strict" or "none"');
+    }
+  }
+  if (
+    priority !== undefined &&
+    !["low", "medium", "high"].includes(String(priority).toLowerCase())
+  ) {
+    throw new TypeError('cookie.priority option must be "low", "medium" or "high"');
+  }
+  if (
+    maxAge !== undefined &&
+    maxAge !== null &&
+    (typeof maxAge !== "number" || Number.isNaN(maxAge))
+  ) {
+    throw new TypeError("cookie.maxAge option must be a number of milliseconds or null");
+  }
+}
+
+/** A `__Host-` or `__Secure-` name is refused by browsers unless its attributes match. */
+function checkPrefix(name: string, cookie: CookieOptions): void {
+  if (name.startsWith("__Secure-") && cookie.secure !== true) {
+    throw new TypeError("a __Secure- cookie name requires cookie.secure: true");
+  }
+  if (name.startsWith("__Host-")) {
+    if (cookie.secure !== true)
+      throw new TypeError("a __Host- cookie name requires cookie.secure: true");
+    if ((cookie.path ?? "/") !== "/")
+      throw new TypeError('a __Host- cookie name requires cookie.path "/"');
+    if (cookie.domain !== undefined)
+      throw new TypeError("a __Host- cookie name forbids cookie.domain");
+  }
+}
+
+/** Checks every option up front, so a bad value fails here and not at the first request. */
+export function resolveOptions(options: SessionOptions | undefined): ResolvedOptions {
+  const opts: Partial<SessionOptions> = options ?? {};
+  if (typeof opts !== "object") throw new TypeError("options must be an object");
+
+  const secrets = resolveSecrets(opts.secret);
+  const name = opts.name ?? "connect.sid";
+  if (typeof name !== "string" || name === "")
+    throw new TypeError("name option must be a non-empty string");
+
+  const cookie = opts.cookie ?? {};
+  if (typeof cookie !== "object" || cookie === null)
+    throw new TypeError("cookie option must be an object");
+  checkCookie(cookie);
+  checkPrefix(name, cookie);
+  try {
+    // Lets the cookie library judge name, domain and path now rather than on the first response.
+    serialize(name, "probe", {
+      ...(cookie.domain ? { domain: cookie.domain } : {}),
+      path: cookie.path ?? "/",
+    });
+  } catch (err) {
+    throw new TypeError(`invalid session cookie: ${(err as Error).message}`);
+  }
+
+  const genid = opts.genid ?? defaultGenid;
+  if (typeof genid !== "function") throw new TypeError("genid option must be a function");
+
+  const unset = opts.unset ?? "keep";
+  if (unset !== "keep" && unset !== "destroy")
+    throw new TypeError('unset option must be "destroy" or "keep"');
+
+  const resave = optionalBoolean(opts.resave, "resave");
+  if (resave === undefined)
+    warnOnce("resave", "express-session: undefined resave option; provide resave option");
+  const saveUninitialized = optionalBoolean(opts.saveUninitialized, "saveUninitialized");
+  if (saveUninitialized === undefined) {
+    warnOnce(
+      "saveUninitialized",
+      "express-session: undefined saveUninitialized option; provide saveUninitialized option",
+    );
+  }
+
+  const store = opts.store ?? new MemoryStore();
+  checkStore(store);
+  if (process.env.NODE_ENV === "production" && store instanceof MemoryStore) {
+    warnOnce(
+      "memory",
+      "MemoryStore is not designed for production: it leaks memory and does not scale past one process.",
+      "Warning",
+    );
+  }
+
+  return {
+    secrets,
+    name,
+    cookie,
+    cookiePath: cookie.path ?? "/",
+    genid,
+    proxy: optionalBoolean(opts.proxy, "proxy"),
+    resave: resave ?? true,
+    rolling: optionalBoolean(opts.rolling, "rolling") ?? false,
+    saveUninitialized: saveUninitialized ?? true,
+    store,
+    unsetDestroy: unset === "destroy",
+    maxLifetime: optionalDuration(opts.maxLifetime, "maxLifetime", false),
+    touchAfter: optionalDuration(opts.touchAfter, "touchAfter", true) ?? 0,
+    hashStoreKeys: optionalBoolean(opts.hashStoreKeys, "hashStoreKeys") ?? false,
+  };
+}
