@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import express, {
   type ErrorRequestHandler,
@@ -39,6 +40,8 @@ export interface HarnessOptions {
   before?: (app: Express) => void;
   /** Close the server when the current test finishes (default true; false in beforeAll). */
   autoClose?: boolean;
+  /** Serve HTTPS directly (a TLS socket, no proxy) with this key and certificate. */
+  tls?: { key: string; cert: string };
 }
 
 export interface Harness {
@@ -117,10 +120,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   };
   app.use(onError);
 
-  const server = http.createServer(app);
+  const server = options.tls ? https.createServer(options.tls, app) : http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
 
   let closed = false;
   const harness: Harness = {
@@ -183,9 +186,10 @@ export function send(url: string, init: RequestInit = {}): Promise<HttpResult> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.cookie !== undefined) headers.cookie = init.cookie;
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const client = url.startsWith("https:") ? https : http;
+    const req = client.request(
       url,
-      { method: init.method ?? "GET", headers, agent: false },
+      { method: init.method ?? "GET", headers, agent: false, rejectUnauthorized: false },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
