@@ -20,6 +20,8 @@ import { signSessionId } from "./signature.js";
 import { Store } from "./store.js";
 import type { SessionOptions, StoredSessionData } from "./types.js";
 
+/** [beyond] The key the store gets for a session ID when `hashStoreKeys` is on. */
+export { hashStoreKey } from "./fingerprint.js";
 export type {
   CookieOptions,
   SessionData,

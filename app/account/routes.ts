@@ -1,0 +1,200 @@
+import { type Request, type Response, Router } from "express";
+import type pg from "pg";
+import { startUserSession } from "../auth/login-session.js";
+import { hashPassword, verifyPassword } from "../auth/passwords.js";
+import { findPasswordHash, updatePasswordHash } from "../auth/users.js";
+import { changePasswordSchema, type FieldErrors, fieldErrors } from "../auth/validation.js";
+import { noStore, type Views, wantsJson } from "../http/views.js";
+import { hashStoreKey } from "../session/index.js";
+import {
+  listUserSessions,
+  revokeOtherSessions,
+  revokeUserSession,
+  sessionExpiry,
+} from "./sessions.js";
+
+export interface AccountRouteDeps {
+  pool: pg.Pool;
+  views: Views;
+  sessionCookie: { name: string; secure: boolean; sameSite: "lax" };
+  idleTimeoutMs: number;
+  maxLifetimeMs: number;
+}
+
+const short = (id: string) => `${id.slice(0, 8)}…`;
+const seconds = (ms: number | null) => (ms === null ? "none" : `${Math.round(ms / 1000)} s`);
+
+/** Everything the session inspector shows, read from `req.session` and the store. */
+async function inspect(req: Request, deps: AccountRouteDeps) {
+  const { cookie } = req.session;
+  const createdAt = cookie.createdAt;
+  const storeExpiry = await sessionExpiry(deps.pool, hashStoreKey(req.sessionID));
+  return {
+    id: short(req.sessionID),
+    cookie: {
+      name: deps.sessionCookie.name,
+      path: cookie.path,
+      domain: cookie.domain ?? "(this host only)",
+      httpOnly: cookie.httpOnly,
+      secure: Boolean(cookie.secure),
+      sameSite: String(cookie.sameSite ?? "none set"),
+      maxAge: cookie.maxAge,
+      originalMaxAge: cookie.originalMaxAge,
+      expires: cookie.expires ? cookie.expires.toISOString() : null,
+    },
+    storeExpiry: storeExpiry ? storeExpiry.toISOString() : null,
+    createdAt: createdAt ? new Date(createdAt).toISOString() : null,
+    absoluteEnd: createdAt ? new Date(createdAt + deps.maxLifetimeMs).toISOString() : null,
+    views: req.session.views ?? {},
+  };
+}
+
+export function accountRoutes(deps: AccountRouteDeps): Router {
+  const { pool, views } = deps;
+  const router = Router();
+
+  async function renderAccount(
+    req: Request,
+    res: Response,
+    status = 200,
+    errors: FieldErrors = {},
+  ) {
+    const user = req.user as Express.User;
+    const currentKey = hashStoreKey(req.sessionID);
+    const sessions = (await listUserSessions(pool, user.id, deps.idleTimeoutMs)).map((s) => ({
+      ...s,
+      current: s.key === currentKey,
+    }));
+    const inspector = await inspect(req, deps);
+    if (wantsJson(req)) {
+      res
+        .status(status)
+        .json({ user: { id: user.id, email: user.email }, session: inspector, sessions, errors });
+      return;
+    }
+    views.render(res, "account", { title: "Your account", inspector, sessions, errors }, status);
+  }
+
+  // The account page: the session inspector, the session API buttons, your sessions, password.
+  router.get("/account", async (req, res) => {
+    noStore(res);
+    await renderAccount(req, res);
+  });
+
+  const flash = (req: Request, text: string) => {
+    req.session.flash = { kind: "info", text };
+  };
+
+  // req.session.regenerate(): a new ID; we log the user back in on it, keeping views and lifetime.
+  router.post("/account/session/regenerate", async (req, res) => {
+    const before = req.sessionID;
+    const { views: counted, client, cookie } = req.session;
+    await startUserSession(req, req.user as Express.User, cookie.originalMaxAge, {
+      views: counted,
+      client,
+    });
+    flash(
+      req,
+      `Regenerated: session ID ${short(before)} → ${short(req.sessionID)}; the old one is gone from the store.`,
+    );
+    res.redirect(303, "/account");
+  });
+
+  // req.session.reload(): throw away this request's copy and re-read the store's.
+  router.post("/account/session/reload", async (req, res) => {
+    const scratch = (req.session.views ?? {})["/account"] ?? 0;
+    req.session.views = { ...req.session.views, "/account": scratch + 1000 };
+    await req.session.reload();
+    const reread = (req.session.views ?? {})["/account"] ?? 0;
+    flash(
+      req,
+      `Reloaded: an unsaved change (views on /account set to ${scratch + 1000}) was dropped; the store says ${reread}.`,
+    );
+    res.redirect(303, "/account");
+  });
+
+  // req.session.save(): write to the store now instead of at the end of the request.
+  router.post("/account/session/save", async (req, res) => {
+    await req.session.save();
+    flash(
+      req,
+      `Saved to the store now; it expires there at ${(await sessionExpiry(pool, hashStoreKey(req.sessionID)))?.toISOString() ?? "?"}.`,
+    );
+    res.redirect(303, "/account");
+  });
+
+  // req.session.touch(): restart the cookie's countdown from originalMaxAge.
+  router.post("/account/session/touch", (req, res) => {
+    const { cookie } = req.session;
+    const before = cookie.maxAge;
+    req.session.touch();
+    flash(
+      req,
+      `Touched: maxAge was ${seconds(before)} left, now ${seconds(cookie.maxAge)} (originalMaxAge ${seconds(cookie.originalMaxAge)}).`,
+    );
+    res.redirect(303, "/account");
+  });
+
+  // req.session.destroy(): the session is gone, and with it the login.
+  router.post("/account/session/destroy", async (req, res) => {
+    await req.session.destroy();
+    res.clearCookie(deps.sessionCookie.name, {
+      path: "/",
+      httpOnly: true,
+      secure: deps.sessionCookie.secure,
+      sameSite: "lax",
+    });
+    res.redirect(303, "/login?destroyed=1");
+  });
+
+  // Your sessions: end one of them (someone else's key does nothing).
+  router.post("/account/sessions/revoke", async (req, res) => {
+    const key = typeof req.body?.key === "string" ? req.body.key : "";
+    const user = req.user as Express.User;
+    if (key === hashStoreKey(req.sessionID)) {
+      flash(req, "To end this session, log out.");
+    } else {
+      const ended = /^[0-9a-f]{64}$/.test(key) && (await revokeUserSession(pool, user.id, key));
+      flash(
+        req,
+        ended
+          ? "That session was ended: its next request will be logged out."
+          : "That session had already ended.",
+      );
+    }
+    res.redirect(303, "/account");
+  });
+
+  // Log out everywhere else: every other session of this user ends.
+  router.post("/account/sessions/revoke-others", async (req, res) => {
+    const count = await revokeOtherSessions(
+      pool,
+      (req.user as Express.User).id,
+      hashStoreKey(req.sessionID),
+    );
+    flash(req, `Logged out of ${count} other session(s).`);
+    res.redirect(303, "/account");
+  });
+
+  // Change password: needs the current one; this session is renewed, every other one ends.
+  router.post("/account/password", async (req, res) => {
+    const user = req.user as Express.User;
+    const parsed = changePasswordSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return renderAccount(req, res, 400, fieldErrors(parsed.error));
+    const hash = await findPasswordHash(pool, user.id);
+    if (!hash || !(await verifyPassword(hash, parsed.data.current_password))) {
+      return renderAccount(req, res, 400, {
+        current_password: "That is not your current password.",
+      });
+    }
+    await updatePasswordHash(pool, user.id, await hashPassword(parsed.data.new_password));
+    const { views: counted, client, cookie } = req.session;
+    await startUserSession(req, user, cookie.originalMaxAge, { views: counted, client });
+    await revokeOtherSessions(pool, user.id, hashStoreKey(req.sessionID));
+    req.log?.info({ userId: user.id }, "password changed");
+    flash(req, "Password changed. Every other session was logged out.");
+    res.redirect(303, "/account");
+  });
+
+  return router;
+}

@@ -1,0 +1,82 @@
+import type pg from "pg";
+
+/** One of a user's sessions, as "your sessions" lists it. */
+export interface UserSession {
+  /** The store key (a SHA-256 of the session ID: the ID itself is never stored). */
+  key: string;
+  userAgent: string;
+  ip: string;
+  loggedInAt: Date | undefined;
+  /** When the store last saw it: its expiry minus the lifetime it had then. */
+  lastSeen: Date | undefined;
+  expires: Date;
+}
+
+interface SessionRow {
+  sid: string;
+  sess: {
+    cookie?: { originalMaxAge?: number | null };
+    client?: { userAgent?: unknown; ip?: unknown; loggedInAt?: unknown };
+  };
+  expire: Date;
+}
+
+// connect-pg-simple's table; the user lives where Passport puts it: sess.passport.user.
+export async function listUserSessions(
+  pool: pg.Pool,
+  userId: string,
+  idleTimeoutMs: number,
+): Promise<UserSession[]> {
+  const { rows } = await pool.query<SessionRow>(
+    `select sid, sess, expire from session
+      where sess -> 'passport' ->> 'user' = $1 and expire >= to_timestamp($2)
+      order by expire desc`,
+    [userId, Date.now() / 1000],
+  );
+  return rows.map((row) => {
+    const client = row.sess.client ?? {};
+    const lifetime = row.sess.cookie?.originalMaxAge ?? idleTimeoutMs;
+    return {
+      key: row.sid,
+      userAgent: typeof client.userAgent === "string" ? client.userAgent : "unknown browser",
+      ip: typeof client.ip === "string" ? client.ip : "unknown",
+      loggedInAt: typeof client.loggedInAt === "number" ? new Date(client.loggedInAt) : undefined,
+      lastSeen: new Date(row.expire.valueOf() - lifetime),
+      expires: row.expire,
+    };
+  });
+}
+
+/** Ends one of the user's sessions; someone else's key does nothing. */
+export async function revokeUserSession(
+  pool: pg.Pool,
+  userId: string,
+  key: string,
+): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    "delete from session where sid = $1 and sess -> 'passport' ->> 'user' = $2",
+    [key, userId],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Ends every session of the user except the one with `keepKey`. */
+export async function revokeOtherSessions(
+  pool: pg.Pool,
+  userId: string,
+  keepKey: string,
+): Promise<number> {
+  const { rowCount } = await pool.query(
+    "delete from session where sess -> 'passport' ->> 'user' = $1 and sid <> $2",
+    [userId, keepKey],
+  );
+  return rowCount ?? 0;
+}
+
+/** The store's expiry for one session: the server-side idle deadline. */
+export async function sessionExpiry(pool: pg.Pool, key: string): Promise<Date | undefined> {
+  const { rows } = await pool.query<{ expire: Date }>("select expire from session where sid = $1", [
+    key,
+  ]);
+  return rows[0]?.expire;
+}

@@ -1,0 +1,48 @@
+import type { Request } from "express";
+import passportModule from "passport";
+import { Strategy as LocalStrategy } from "passport-local";
+import type pg from "pg";
+import { verifyAgainstNothing, verifyPassword } from "./passwords.js";
+import { findCredentials, findUserById } from "./users.js";
+
+/**
+ * The login story in one place: the local strategy checks email + password; the session keeps
+ * only the user's ID, and each request turns it back into the user.
+ */
+export function createAuthenticator(pool: pg.Pool) {
+  const passport = new passportModule.Passport();
+
+  passport.use(
+    new LocalStrategy(
+      { usernameField: "email", passwordField: "password" },
+      (email, password, done) => {
+        (async () => {
+          const found = await findCredentials(pool, email);
+          // Unknown email and wrong password answer alike, and take about as long.
+          if (!found) {
+            await verifyAgainstNothing(password);
+            return done(null, false);
+          }
+          const ok = await verifyPassword(found.passwordHash, password);
+          return ok ? done(null, found.user) : done(null, false);
+        })().catch(done);
+      },
+    ),
+  );
+  passport.serializeUser((user, done) => done(null, user.id));
+  passport.deserializeUser((id: string, done) => {
+    findUserById(pool, String(id))
+      .then((user) => done(null, user ?? false))
+      .catch(done);
+  });
+  return passport;
+}
+
+/** `req.login` as a Promise. Passport 0.7 regenerates the session inside it (no fixation). */
+export function logIn(req: Request, user: Express.User): Promise<void> {
+  return new Promise((resolve, reject) => {
+    req.login(user, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;

@@ -1,0 +1,187 @@
+import { type Request, type Response, Router } from "express";
+import type pg from "pg";
+import { noStore, type Views, wantsJson } from "../http/views.js";
+import { csrfTokenFor } from "../security/csrf.js";
+import type { LoginLimiter } from "../security/login-limits.js";
+import { startUserSession } from "./login-session.js";
+import type { Authenticator } from "./passport.js";
+import { hashPassword } from "./passwords.js";
+import { createUser } from "./users.js";
+import {
+  type FieldErrors,
+  fieldErrors,
+  formValue,
+  loginSchema,
+  registerSchema,
+  safeReturnPath,
+} from "./validation.js";
+
+export interface AuthRouteDeps {
+  pool: pg.Pool;
+  passport: Authenticator;
+  views: Views;
+  limiter: LoginLimiter;
+  rememberMs: number;
+  /** To clear the cookie on logout with the attributes it was set with. */
+  sessionCookie: { name: string; secure: boolean; sameSite: "lax" };
+}
+
+const INCORRECT = "Email or password is incorrect.";
+const TAKEN =
+  "This email cannot be used to register. If you already have an account, log in instead.";
+
+const loginNotices: Record<string, string> = {
+  expired: "Your session has ended. Log in again to continue.",
+  loggedout: "You have been logged out.",
+  destroyed: "Your session was destroyed. Log in again to continue.",
+  revoked: "That session was ended.",
+};
+
+export function authRoutes(deps: AuthRouteDeps): Router {
+  const { pool, passport, views, limiter, rememberMs, sessionCookie } = deps;
+  const router = Router();
+
+  function renderRegister(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
+    noStore(res);
+    if (wantsJson(req) && status !== 200) {
+      res.status(status).json({ errors });
+      return;
+    }
+    views.render(
+      res,
+      "register",
+      {
+        title: "Create an account",
+        csrfToken: csrfTokenFor(req),
+        errors,
+        values: { email: formValue(req.body, "email") },
+      },
+      status,
+    );
+  }
+
+  function renderLogin(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
+    noStore(res);
+    if (wantsJson(req) && status !== 200) {
+      res.status(status).json({ errors });
+      return;
+    }
+    const query = req.query as Record<string, unknown>;
+    const notice = Object.keys(loginNotices).find((key) => query[key] === "1");
+    views.render(
+      res,
+      "login",
+      {
+        title: "Log in",
+        csrfToken: csrfTokenFor(req),
+        errors,
+        notice: notice && loginNotices[notice],
+        values: {
+          email: formValue(req.body, "email"),
+          remember: formValue(req.body, "remember") === "on",
+          next: safeReturnPath(req.body?.next ?? query.next) ?? "",
+        },
+      },
+      status,
+    );
+  }
+
+  // The sign-up form. Already logged in: straight to the account page.
+  router.get("/register", (req, res) => {
+    if (req.user) return res.redirect(303, "/account");
+    renderRegister(req, res, 200);
+  });
+
+  // Sign up: a new account, logged in at once on a fresh session.
+  router.post("/register", async (req, res) => {
+    const parsed = registerSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return renderRegister(req, res, 400, fieldErrors(parsed.error));
+    const { email, password } = parsed.data;
+    // Hash first, so a taken email answers in the same time as a new one.
+    const created = await createUser(pool, email, await hashPassword(password));
+    if (created === "taken") return renderRegister(req, res, 409, { email: TAKEN });
+    req.log?.info({ userId: created.id }, "user registered");
+    await startUserSession(req, created, null);
+    req.session.flash = { kind: "info", text: "Welcome! Your account is ready." };
+    if (wantsJson(req))
+      return res.status(201).json({ user: { id: created.id, email: created.email } });
+    res.redirect(303, "/account");
+  });
+
+  // The login form; ?next= is where to go after, ?expired=1 etc. explain why we are here.
+  router.get("/login", (req, res) => {
+    if (req.user) return res.redirect(303, safeReturnPath(req.query.next) ?? "/account");
+    renderLogin(req, res, 200);
+  });
+
+  // Log in: limited per IP and per account; same answer for an unknown email and a wrong password.
+  router.post("/login", async (req, res, next) => {
+    const parsed = loginSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return renderLogin(req, res, 400, fieldErrors(parsed.error));
+    const { email, remember } = parsed.data;
+    const ip = req.ip ?? "unknown";
+
+    const wait = await limiter.retryAfter(ip, email);
+    if (wait > 0) return tooManyAttempts(req, res, views, wait);
+
+    passport.authenticate(
+      "local",
+      { session: false },
+      (err: unknown, user: Express.User | false) => {
+        (async () => {
+          if (err) throw err;
+          if (!user) {
+            await limiter.failed(ip, email);
+            req.log?.info("login failed");
+            return renderLogin(req, res, 401, { form: INCORRECT });
+          }
+          await limiter.succeeded(email);
+          await startUserSession(req, user, remember ? rememberMs : null);
+          req.log?.info({ userId: user.id }, "user logged in");
+          if (wantsJson(req)) return res.json({ user: { id: user.id, email: user.email } });
+          res.redirect(303, safeReturnPath(req.body?.next) ?? "/account");
+        })().catch(next);
+      },
+    )(req, res, next);
+  });
+
+  // Log out: the session is deleted from the store and the cookie cleared.
+  router.post("/logout", async (req, res) => {
+    const hadSession = Boolean((req as { session?: unknown }).session);
+    if (hadSession) await req.session.destroy();
+    res.clearCookie(sessionCookie.name, {
+      path: "/",
+      httpOnly: true,
+      secure: sessionCookie.secure,
+      sameSite: sessionCookie.sameSite,
+    });
+    noStore(res);
+    if (wantsJson(req)) return res.json({ loggedOut: true });
+    res.redirect(303, "/login?loggedout=1");
+  });
+
+  return router;
+}
+
+export function tooManyAttempts(
+  req: Request,
+  res: Response,
+  views: Views,
+  retryAfterSeconds: number,
+): void {
+  res.set("Retry-After", String(retryAfterSeconds));
+  if (wantsJson(req)) {
+    res.status(429).json({ error: "too_many_attempts", retryAfter: retryAfterSeconds });
+    return;
+  }
+  views.render(
+    res,
+    "error",
+    {
+      title: "Too many attempts",
+      status: 429,
+      message: `Too many login attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
+    },
+    429,
+  );
+}

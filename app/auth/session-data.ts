@@ -1,0 +1,27 @@
+/** What this app keeps in a session, typed through the middleware's SessionData. */
+declare module "../session/types.js" {
+  interface SessionData {
+    /** Passport's record of who is logged in. */
+    passport: { user?: string };
+    /** Page views per path, counted while logged in (the express-session README's example). */
+    views: Record<string, number>;
+    /** A one-time message for the next page. */
+    flash: Flash;
+    /** Shown in "your sessions". */
+    client: { userAgent: string; ip: string; loggedInAt: number };
+  }
+}
+
+export interface Flash {
+  kind: "info" | "error";
+  text: string;
+}
+
+declare global {
+  namespace Express {
+    interface User {
+      id: string;
+      email: string;
+    }
+  }
+}

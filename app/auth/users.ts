@@ -1,0 +1,72 @@
+import type pg from "pg";
+
+export interface User {
+  id: string;
+  email: string;
+  createdAt: Date;
+}
+
+interface UserRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  created_at: Date;
+}
+
+const toUser = (row: UserRow): User => ({
+  id: row.id,
+  email: row.email,
+  createdAt: row.created_at,
+});
+
+const UNIQUE_VIOLATION = "23505";
+
+/** Creates the account, or returns "taken" when the email (case-insensitively) already has one. */
+export async function createUser(
+  pool: pg.Pool,
+  email: string,
+  passwordHash: string,
+): Promise<User | "taken"> {
+  try {
+    const { rows } = await pool.query<UserRow>(
+      "insert into users (email, password_hash) values ($1, $2) returning *",
+      [email, passwordHash],
+    );
+    return toUser(rows[0] as UserRow);
+  } catch (error) {
+    if ((error as { code?: string }).code === UNIQUE_VIOLATION) return "taken";
+    throw error;
+  }
+}
+
+export async function findUserById(pool: pg.Pool, id: string): Promise<User | undefined> {
+  if (!/^\d{1,18}$/.test(id)) return undefined;
+  const { rows } = await pool.query<UserRow>("select * from users where id = $1", [id]);
+  return rows[0] && toUser(rows[0]);
+}
+
+/** The user and their password hash, for checking a login. */
+export async function findCredentials(
+  pool: pg.Pool,
+  email: string,
+): Promise<{ user: User; passwordHash: string } | undefined> {
+  const { rows } = await pool.query<UserRow>("select * from users where email = $1", [email]);
+  const row = rows[0];
+  return row && { user: toUser(row), passwordHash: row.password_hash };
+}
+
+export async function findPasswordHash(pool: pg.Pool, id: string): Promise<string | undefined> {
+  const { rows } = await pool.query<UserRow>("select password_hash from users where id = $1", [id]);
+  return rows[0]?.password_hash;
+}
+
+export async function updatePasswordHash(
+  pool: pg.Pool,
+  id: string,
+  passwordHash: string,
+): Promise<void> {
+  await pool.query("update users set password_hash = $2, updated_at = now() where id = $1", [
+    id,
+    passwordHash,
+  ]);
+}
