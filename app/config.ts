@@ -1,0 +1,215 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import proxyaddr from "proxy-addr";
+import { z } from "zod";
+import { developmentSecret } from "./dev-secret.js";
+
+export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** What Express's `app.set("trust proxy", ...)` accepts, minus the function form. */
+export type TrustProxy = boolean | number | string[];
+
+export interface Config {
+  nodeEnv: "development" | "production" | "test";
+  isProduction: boolean;
+  host: string;
+  port: number;
+  trustProxy: TrustProxy;
+  /** Unset: the app runs its own embedded Postgres in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Absolute path of the embedded database folder. */
+  dataDir: string;
+  /** The first signs session cookies; every one verifies them (rotation). */
+  sessionSecrets: string[];
+  sessionIdleTimeoutMs: number;
+  sessionRememberMs: number;
+  sessionMaxLifetimeMs: number;
+  /** 0: the store never prunes expired sessions by itself. */
+  sessionPruneIntervalMs: number;
+  logLevel: LogLevel;
+}
+
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n")}`,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Things worth a log line once a logger exists. */
+  warnings: string[];
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Where relative paths (DATA_DIR, .session-secret) are resolved. */
+  cwd?: string;
+}
+
+const MIN_PRODUCTION_SECRET_LENGTH = 32;
+const MS_PER_MINUTE = 60_000;
+const MS_PER_HOUR = 60 * MS_PER_MINUTE;
+const MS_PER_DAY = 24 * MS_PER_HOUR;
+
+const wholeNumber = (min: number, fallback: number) =>
+  z.coerce
+    .number({ error: "must be a whole number" })
+    .int({ error: "must be a whole number" })
+    .min(min, { error: `must be at least ${min}` })
+    .default(fallback);
+
+const TRUST_PROXY_HELP =
+  "must be true, false, a hop count (1), or a comma-separated list of addresses, subnets or names (loopback, linklocal, uniquelocal)";
+
+export function parseTrustProxy(value: string): TrustProxy {
+  const trimmed = value.trim();
+  if (/^(true|false)$/i.test(trimmed)) return trimmed.toLowerCase() === "true";
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const list = trimmed
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  // Express hands this list to proxy-addr on its first request; compiling it now fails at start-up instead.
+  proxyaddr.compile(list);
+  return list;
+}
+
+const envSchema = z.object({
+  NODE_ENV: z
+    .enum(["development", "production", "test"], {
+      error: 'must be "development", "production" or "test"',
+    })
+    .default("development"),
+  PORT: wholeNumber(0, 3000).pipe(z.number().max(65535, { error: "must be at most 65535" })),
+  HOST: z.string().optional(),
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return false;
+      try {
+        return parseTrustProxy(value);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: `${TRUST_PROXY_HELP} (${String(error)})` });
+        return z.NEVER;
+      }
+    }),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" })
+    .optional(),
+  DATA_DIR: z.string().default(".data/pg"),
+  SESSION_SECRET: z
+    .string()
+    .transform((value) => value.split(",").map((secret) => secret.trim()))
+    .pipe(z.array(z.string().min(1, { error: "has an empty secret between commas" })))
+    .optional(),
+  SESSION_IDLE_TIMEOUT_MINUTES: wholeNumber(1, 30),
+  SESSION_REMEMBER_DAYS: wholeNumber(1, 30),
+  SESSION_MAX_LIFETIME_HOURS: wholeNumber(1, 24 * 7),
+  SESSION_PRUNE_INTERVAL_MINUTES: wholeNumber(0, 15),
+  LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
+});
+
+type Env = Record<string, string>;
+
+// `FOO=` in a .env file means "not set", as it does for most tools.
+function withoutEmpty(env: NodeJS.ProcessEnv): Env {
+  const result: Env = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== "") result[key] = value;
+  }
+  return result;
+}
+
+function productionProblems(env: Env): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (env.SESSION_SECRET === undefined) {
+    problems.push({
+      variable: "SESSION_SECRET",
+      message: `required in production: one or more comma-separated random strings of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters`,
+    });
+  } else if (
+    env.SESSION_SECRET.split(",").some((s) => s.trim().length < MIN_PRODUCTION_SECRET_LENGTH)
+  ) {
+    problems.push({
+      variable: "SESSION_SECRET",
+      message: `each secret must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`,
+    });
+  }
+  if (env.DATABASE_URL === undefined) {
+    problems.push({
+      variable: "DATABASE_URL",
+      message: "required in production (postgres://user:password@host:5432/database)",
+    });
+  }
+  return problems;
+}
+
+/** Reads every setting from the environment; throws a ConfigError naming each bad variable. */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = withoutEmpty(options.env ?? process.env);
+  const cwd = options.cwd ?? process.cwd();
+
+  const parsed = envSchema.safeParse(env);
+  const problems: ConfigProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0]),
+        message: issue.message,
+      }));
+  if (env.NODE_ENV === "production") problems.push(...productionProblems(env));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+
+  const vars = parsed.data;
+  const isProduction = vars.NODE_ENV === "production";
+  const warnings: string[] = [];
+
+  let sessionSecrets = vars.SESSION_SECRET;
+  if (sessionSecrets === undefined) {
+    const dev = developmentSecret(cwd);
+    sessionSecrets = [dev.secret];
+    warnings.push(
+      `SESSION_SECRET is not set: ${dev.generated ? "generated a development secret in" : "using the development secret from"} ${dev.file}. Set SESSION_SECRET in production.`,
+    );
+  } else if (sessionSecrets.some((s) => s.length < MIN_PRODUCTION_SECRET_LENGTH)) {
+    warnings.push(
+      `SESSION_SECRET: secrets shorter than ${MIN_PRODUCTION_SECRET_LENGTH} characters would be refused in production.`,
+    );
+  }
+
+  return {
+    config: {
+      nodeEnv: vars.NODE_ENV,
+      isProduction,
+      host: vars.HOST ?? (isProduction ? "0.0.0.0" : "127.0.0.1"),
+      port: vars.PORT,
+      trustProxy: vars.TRUST_PROXY,
+      databaseUrl: vars.DATABASE_URL,
+      dataDir: resolve(cwd, vars.DATA_DIR),
+      sessionSecrets,
+      sessionIdleTimeoutMs: vars.SESSION_IDLE_TIMEOUT_MINUTES * MS_PER_MINUTE,
+      sessionRememberMs: vars.SESSION_REMEMBER_DAYS * MS_PER_DAY,
+      sessionMaxLifetimeMs: vars.SESSION_MAX_LIFETIME_HOURS * MS_PER_HOUR,
+      sessionPruneIntervalMs: vars.SESSION_PRUNE_INTERVAL_MINUTES * MS_PER_MINUTE,
+      logLevel: vars.LOG_LEVEL,
+    },
+    warnings,
+  };
+}
+
+/** Loads `.env` into process.env if there is one; variables already set win. */
+export function loadEnvFile(path = resolve(process.cwd(), ".env")): boolean {
+  if (!existsSync(path)) return false;
+  process.loadEnvFile(path);
+  return true;
+}

@@ -1,0 +1,226 @@
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { ConfigError, loadConfig, loadEnvFile } from "../app/config.js";
+import { makeTempDir } from "./helpers/temp-dir.js";
+
+const SECRET = "a-test-secret-that-is-32-chars-long!";
+const PRODUCTION = {
+  NODE_ENV: "production",
+  SESSION_SECRET: SECRET,
+  DATABASE_URL: "postgres://app:pw@db.internal:5432/app",
+};
+
+// Every test gets an empty folder as its working directory, so the repo's own
+// .session-secret and .env are never read or written.
+let dir: ReturnType<typeof makeTempDir>;
+beforeEach(() => {
+  dir = makeTempDir("config-test");
+});
+afterEach(() => dir.remove());
+
+const load = (env: Record<string, string>) => loadConfig({ env, cwd: dir.path });
+
+/** The problems a ConfigError reports, as { VARIABLE: message }. */
+function problemsOf(env: Record<string, string>): Record<string, string> {
+  try {
+    load(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems } = error as ConfigError;
+    return Object.fromEntries(problems.map((p) => [p.variable, p.message]));
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("defaults (development, nothing set)", () => {
+  test("every setting has a working default", () => {
+    const { config } = load({});
+    expect(config).toMatchObject({
+      nodeEnv: "development",
+      isProduction: false,
+      host: "127.0.0.1",
+      port: 3000,
+      trustProxy: false,
+      databaseUrl: undefined,
+      dataDir: join(dir.path, ".data/pg"),
+      sessionIdleTimeoutMs: 30 * 60_000,
+      sessionRememberMs: 30 * 24 * 3_600_000,
+      sessionMaxLifetimeMs: 7 * 24 * 3_600_000,
+      sessionPruneIntervalMs: 15 * 60_000,
+      logLevel: "info",
+    });
+  });
+
+  test("empty values count as unset", () => {
+    expect(load({ PORT: "", LOG_LEVEL: " " }).config).toMatchObject({
+      port: 3000,
+      logLevel: "info",
+    });
+  });
+});
+
+describe("the development session secret", () => {
+  test("is generated once into .session-secret, with a warning, and reused after", () => {
+    const first = load({});
+    const file = join(dir.path, ".session-secret");
+    const secret = readFileSync(file, "utf8").trim();
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    expect(first.config.sessionSecrets).toEqual([secret]);
+    expect(first.warnings.join("\n")).toMatch(/SESSION_SECRET is not set: generated/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    const second = load({});
+    expect(second.config.sessionSecrets).toEqual([secret]);
+    expect(second.warnings.join("\n")).toMatch(/using the development secret/);
+  });
+
+  test("is not used when SESSION_SECRET is set", () => {
+    const { config, warnings } = load({ SESSION_SECRET: SECRET });
+    expect(config.sessionSecrets).toEqual([SECRET]);
+    expect(warnings).toEqual([]);
+    expect(() => statSync(join(dir.path, ".session-secret"))).toThrow();
+  });
+});
+
+describe("SESSION_SECRET", () => {
+  test("several comma-separated secrets: the first signs, all verify", () => {
+    const old = "an-older-secret-still-accepted-for-a-while";
+    expect(load({ SESSION_SECRET: `${SECRET}, ${old}` }).config.sessionSecrets).toEqual([
+      SECRET,
+      old,
+    ]);
+  });
+
+  test("an empty secret between commas is refused", () => {
+    expect(problemsOf({ SESSION_SECRET: `${SECRET},,x` })).toHaveProperty(
+      "SESSION_SECRET",
+      expect.stringMatching(/empty secret/),
+    );
+  });
+
+  test("a short secret is allowed in development, with a warning", () => {
+    expect(load({ SESSION_SECRET: "short" }).warnings.join("\n")).toMatch(/shorter than 32/);
+  });
+});
+
+describe("production", () => {
+  test("a complete production configuration loads, listening on all interfaces", () => {
+    const { config, warnings } = load(PRODUCTION);
+    expect(config).toMatchObject({
+      isProduction: true,
+      host: "0.0.0.0",
+      databaseUrl: PRODUCTION.DATABASE_URL,
+    });
+    expect(warnings).toEqual([]);
+    expect(() => statSync(join(dir.path, ".session-secret"))).toThrow();
+  });
+
+  test("a missing SESSION_SECRET and DATABASE_URL are both named", () => {
+    const problems = problemsOf({ NODE_ENV: "production" });
+    expect(problems.SESSION_SECRET).toMatch(/required in production/);
+    expect(problems.DATABASE_URL).toMatch(/required in production/);
+  });
+
+  test("every secret must be at least 32 characters, old ones included", () => {
+    expect(problemsOf({ ...PRODUCTION, SESSION_SECRET: "x".repeat(31) }).SESSION_SECRET).toMatch(
+      /at least 32/,
+    );
+    expect(problemsOf({ ...PRODUCTION, SESSION_SECRET: `${SECRET},short` }).SESSION_SECRET).toMatch(
+      /at least 32/,
+    );
+  });
+
+  test("the error message names the variable", () => {
+    expect(() => load({ ...PRODUCTION, SESSION_SECRET: "short" })).toThrow(/SESSION_SECRET/);
+  });
+});
+
+describe("each bad variable is reported by name", () => {
+  test.each([
+    ["NODE_ENV", "staging", /development/],
+    ["PORT", "eighty", /whole number/],
+    ["PORT", "70000", /at most 65535/],
+    ["PORT", "-1", /at least 0/],
+    ["TRUST_PROXY", "not-an-address", /hop count/],
+    ["DATABASE_URL", "mysql://db/app", /postgres:\/\//],
+    ["DATABASE_URL", "not a url", /postgres:\/\//],
+    ["SESSION_IDLE_TIMEOUT_MINUTES", "0", /at least 1/],
+    ["SESSION_REMEMBER_DAYS", "1.5", /whole number/],
+    ["SESSION_MAX_LIFETIME_HOURS", "soon", /whole number/],
+    ["SESSION_PRUNE_INTERVAL_MINUTES", "-5", /at least 0/],
+    ["LOG_LEVEL", "loud", /one of/],
+  ])("%s=%s", (variable, value, message) => {
+    expect(problemsOf({ [variable]: value })).toEqual({
+      [variable]: expect.stringMatching(message),
+    });
+  });
+
+  test("all problems at once, not just the first", () => {
+    expect(
+      Object.keys(problemsOf({ PORT: "x", LOG_LEVEL: "loud", NODE_ENV: "production" })).sort(),
+    ).toEqual(["DATABASE_URL", "LOG_LEVEL", "PORT", "SESSION_SECRET"]);
+  });
+});
+
+describe("TRUST_PROXY becomes what Express's 'trust proxy' accepts", () => {
+  test.each([
+    ["false", false],
+    ["true", true],
+    ["1", 1],
+    ["2", 2],
+    ["loopback", ["loopback"]],
+    ["loopback, 10.0.0.0/8 ,fd00::/8", ["loopback", "10.0.0.0/8", "fd00::/8"]],
+    ["203.0.113.7", ["203.0.113.7"]],
+  ])("%s", (value, expected) => {
+    expect(load({ TRUST_PROXY: value }).config.trustProxy).toEqual(expected);
+  });
+
+  test("a bad subnet is refused", () => {
+    expect(problemsOf({ TRUST_PROXY: "10.0.0.0/99" })).toHaveProperty("TRUST_PROXY");
+  });
+});
+
+test("other settings are read and converted", () => {
+  const { config } = load({
+    PORT: "8080",
+    HOST: "0.0.0.0",
+    DATA_DIR: "/var/lib/app-db",
+    SESSION_IDLE_TIMEOUT_MINUTES: "5",
+    SESSION_REMEMBER_DAYS: "14",
+    SESSION_MAX_LIFETIME_HOURS: "12",
+    SESSION_PRUNE_INTERVAL_MINUTES: "0",
+    LOG_LEVEL: "debug",
+    DATABASE_URL: "postgresql://u@localhost/db",
+  });
+  expect(config).toMatchObject({
+    port: 8080,
+    host: "0.0.0.0",
+    dataDir: "/var/lib/app-db",
+    sessionIdleTimeoutMs: 5 * 60_000,
+    sessionRememberMs: 14 * 24 * 3_600_000,
+    sessionMaxLifetimeMs: 12 * 3_600_000,
+    sessionPruneIntervalMs: 0,
+    logLevel: "debug",
+    databaseUrl: "postgresql://u@localhost/db",
+  });
+});
+
+describe(".env", () => {
+  const KEY = "CONFIG_TEST_FROM_DOTENV";
+  afterEach(() => {
+    delete process.env[KEY];
+  });
+
+  test("is loaded when present, without overriding variables already set", () => {
+    const file = join(dir.path, ".env");
+    writeFileSync(file, `${KEY}=from-file\nPATH=from-file\n`);
+    expect(loadEnvFile(file)).toBe(true);
+    expect(process.env[KEY]).toBe("from-file");
+    expect(process.env.PATH).not.toBe("from-file");
+  });
+
+  test("is optional", () => {
+    expect(loadEnvFile(join(dir.path, ".env"))).toBe(false);
+  });
+});
