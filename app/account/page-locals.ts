@@ -14,7 +14,8 @@ export const pageLocals: RequestHandler = (req, res, next) => {
   if (session && req.user) {
     res.locals.csrfToken = csrfTokenFor(req);
     if (req.method === "GET" && req.accepts(["html", "json"]) === "html") {
-      const views = (session.views ??= {});
+      session.views ??= {};
+      const views = session.views;
       // Bounded: random 404 paths must not grow the session without end.
       if (req.path in views || Object.keys(views).length < MAX_COUNTED_PATHS) {
         views[req.path] = (views[req.path] ?? 0) + 1;

@@ -102,10 +102,10 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
 
   // req.session.reload(): throw away this request's copy and re-read the store's.
   router.post("/account/session/reload", async (req, res) => {
-    const scratch = (req.session.views ?? {})["/account"] ?? 0;
+    const scratch = req.session.views?.["/account"] ?? 0;
     req.session.views = { ...req.session.views, "/account": scratch + 1000 };
     await req.session.reload();
-    const reread = (req.session.views ?? {})["/account"] ?? 0;
+    const reread = req.session.views?.["/account"] ?? 0;
     flash(
       req,
       `Reloaded: an unsaved change (views on /account set to ${scratch + 1000}) was dropped; the store says ${reread}.`,

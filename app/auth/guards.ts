@@ -21,7 +21,5 @@ export function requireUser(sessionCookieName: string): RequestHandler {
 }
 
 function hasCookie(header: string | undefined, name: string): boolean {
-  return (
-    header !== undefined && header.split(";").some((part) => part.trim().startsWith(`${name}=`))
-  );
+  return header?.split(";").some((part) => part.trim().startsWith(`${name}=`)) ?? false;
 }

@@ -68,6 +68,7 @@ export function formValue(body: unknown, field: string): string {
 export function safeReturnPath(value: unknown): string | undefined {
   if (typeof value !== "string" || value.length > 512) return undefined;
   if (!value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return undefined;
-  if (/[\u0000-\u001f\\]/.test(value)) return undefined;
+  // Control characters and backslashes have no place in a path we redirect to.
+  for (const char of value) if (char < " " || char === "\\") return undefined;
   return value;
 }
