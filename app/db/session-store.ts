@@ -1,0 +1,22 @@
+import connectPgSimple from "connect-pg-simple";
+import type pg from "pg";
+import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
+import session from "../session/index.js";
+
+const PgStore = connectPgSimple(session);
+export type SessionStore = InstanceType<typeof PgStore>;
+
+/** Sessions in the `session` table (migrations/002_session.sql), on the app's one Pool. */
+export function createSessionStore(pool: pg.Pool, config: Config, logger: Logger): SessionStore {
+  return new PgStore({
+    pool,
+    tableName: "session",
+    // The table belongs to the migrations, never to the store.
+    createTableIfMissing: false,
+    // connect-pg-simple takes seconds, and reads 0 as "use the default": off must be false.
+    pruneSessionInterval:
+      config.sessionPruneIntervalMs > 0 ? config.sessionPruneIntervalMs / 1000 : false,
+    errorLog: (...args: unknown[]) => logger.error({ detail: args }, "session store error"),
+  });
+}

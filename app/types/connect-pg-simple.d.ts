@@ -1,0 +1,36 @@
+// connect-pg-simple's DefinitelyTyped types are bound to express-session's, whose global
+// `Express.Request.session` clashes with app/session's. These describe the same runtime API
+// against whatever session module is passed in.
+declare module "connect-pg-simple" {
+  import type { Pool } from "pg";
+
+  interface PGStoreOptions {
+    pool?: Pool;
+    conString?: string;
+    schemaName?: string;
+    tableName?: string;
+    createTableIfMissing?: boolean;
+    /** Seconds between prunes of expired rows; false: never. */
+    pruneSessionInterval?: false | number;
+    /** Seconds a session lives when its cookie has no expiry. */
+    ttl?: number;
+    disableTouch?: boolean;
+    errorLog?: (...args: unknown[]) => void;
+  }
+
+  interface PGStoreMethods {
+    /** Stops the prune timer (and ends the Pool only if the store created it). */
+    close(): Promise<void>;
+    pruneSessions(callback?: (err?: Error) => void): void;
+  }
+
+  type StoreClass = abstract new (...args: never[]) => object;
+
+  function connectPgSimple<S extends { Store: StoreClass }>(
+    session: S,
+  ): new (
+    options?: PGStoreOptions,
+  ) => InstanceType<S["Store"]> & PGStoreMethods;
+
+  export = connectPgSimple;
+}

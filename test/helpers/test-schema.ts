@@ -1,0 +1,50 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { migrate } from "../../app/db/migrate.js";
+import { testDatabaseUrl } from "./database.js";
+
+export const silentMigrationLog = { info() {}, warn() {}, error() {} };
+
+export interface TestSchema {
+  name: string;
+  /** One connection (PGlite-safe) whose search path is this schema, then public. */
+  pool: pg.Pool;
+  /** Ends the pool, drops the schema and restores the search path. */
+  drop(): Promise<void>;
+}
+
+/** A fresh, uniquely named schema in the shared test database (optionally migrated). */
+export async function createTestSchema(options: { migrated: boolean }): Promise<TestSchema> {
+  const name = `test_${randomBytes(6).toString("hex")}`;
+  const url = testDatabaseUrl();
+  if (options.migrated) {
+    await migrate({ databaseUrl: url, direction: "up", schema: name, log: silentMigrationLog });
+  } else {
+    await runSql(url, `create schema ${name}`);
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  // PGlite ignores the `options` startup parameter, so set the path on each new connection.
+  pool.on("connect", (client) => {
+    client.query(`set search_path to ${name}, public`).catch(() => {});
+  });
+  return {
+    name,
+    pool,
+    async drop() {
+      await pool.end();
+      // PGlite is one backend: a search path set on any connection outlives it, so reset it too.
+      await runSql(url, `drop schema if exists ${name} cascade; reset search_path`);
+    },
+  };
+}
+
+/** Runs SQL on a connection of its own. */
+export async function runSql(url: string, sql: string): Promise<void> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
