@@ -1,0 +1,158 @@
+import { describe, expect, test, vi } from "vitest";
+import { type RouteSnapshot, startHarness } from "../helpers/session-harness.js";
+import { implementations } from "../helpers/session-impls.js";
+import { recordStore, type StoreMethod } from "../helpers/session-recording-store.js";
+
+// A store that fails, or goes away. Loading errors stop the request (the app's error handler
+// answers); errors while writing at the end are reported, and the response still completes.
+
+function storeError(message: string, code?: string): Error {
+  const err = new Error(message) as Error & { code?: string };
+  if (code) err.code = code;
+  return err;
+}
+
+describe.each(implementations)("%s: the store fails", (_name, impl) => {
+  async function returning(options: { unset?: string; resave?: boolean } = {}) {
+    const rec = recordStore(new impl.session.MemoryStore());
+    const h = await startHarness({ impl, options: { store: rec.store, ...options } });
+    const browser = h.browser();
+    await browser.get("/write");
+    rec.reset();
+    return { rec, h, browser };
+  }
+
+  test("get fails: the error goes to next(err), the app answers 500, nothing else happens", async () => {
+    const { rec, h, browser } = await returning();
+    const err = storeError("connection refused");
+    rec.failWith("get", err, 1);
+    const res = await browser.get("/write");
+    expect(res.status).toBe(500);
+    expect(res.json()).toEqual({ error: "connection refused", code: null });
+    expect(h.errors).toEqual([err]);
+    expect(res.sessionCookie()).toBeUndefined();
+    expect(rec.methods()).toEqual(["get"]);
+    // The session itself is untouched: the next request finds it.
+    expect((await browser.get("/read")).json().views).toBe(1);
+  });
+
+  test("get fails with code ENOENT: treated as not found, a fresh session", async () => {
+    const { rec, h, browser } = await returning();
+    const oldId = browser.sid;
+    rec.failWith("get", storeError("no such file", "ENOENT"), 1);
+    const res = await browser.get("/write");
+    expect(res.status).toBe(200);
+    expect(res.json()).toMatchObject({ views: 1 });
+    expect(res.json().sessionID).not.toBe(oldId);
+    expect(h.errors).toEqual([]);
+    expect(rec.methods()).toEqual(["get", "set"]);
+  });
+
+  test("get finds nothing (null): a fresh session with a new ID", async () => {
+    const { rec, browser } = await returning();
+    const oldId = String(browser.sid);
+    await new Promise<void>((resolve) => rec.store.destroy(oldId, () => resolve()));
+    rec.reset();
+    const res = await browser.get("/write");
+    expect(res.json()).toMatchObject({ views: 1 });
+    expect(browser.sid).not.toBe(oldId);
+    expect(rec.calls.map((c) => c.method)).toEqual(["get", "set"]);
+  });
+
+  const atTheEnd: Array<[string, StoreMethod, string, { unset?: string; resave?: boolean }]> = [
+    ["set (a changed session)", "set", "/write", {}],
+    ["touch (an unchanged session)", "touch", "/read", {}],
+    ["destroy (unset: destroy)", "destroy", "/unset", { unset: "destroy" }],
+  ];
+
+  test.each(atTheEnd)(
+    "%s fails at the end: the response completes, the error is reported",
+    async (_what, method, path, options) => {
+      const { rec, h, browser } = await returning(options);
+      const err = storeError(`${method} failed`);
+      rec.failWith(method, err, 1);
+      const res = await browser.get(path);
+      expect(res.status).toBe(200);
+      if (path !== "/unset") expect(res.json<RouteSnapshot>().hasSession).toBe(true);
+      else expect(res.body).toBe("unset");
+      expect(rec.methods()).toEqual(["get", method]);
+      // Reported through next(err) once the response is out (the app's error handler sees it).
+      await vi.waitFor(() => expect(h.errors).toEqual([err]));
+      // The server is fine afterwards.
+      expect((await h.get("/write")).status).toBe(200);
+    },
+  );
+
+  test.each([
+    ["save", "/save", "set"],
+    ["regenerate", "/regenerate", "destroy"],
+    ["destroy", "/destroy", "destroy"],
+  ] as const)("%s(cb) hands the store error to its callback", async (_m, path, method) => {
+    const { rec, h, browser } = await returning();
+    const err = storeError(`${method} exploded`);
+    rec.failWith(method, err, 1);
+    const res = await browser.get(path);
+    expect(res.status).toBe(500);
+    expect(h.errors[0]).toBe(err);
+  });
+
+  test("reload(cb) hands a get error to its callback", async () => {
+    const { rec, browser } = await returning();
+    const err = storeError("get exploded");
+    const realGet = rec.store.get;
+    let n = 0;
+    rec.store.get = (sid, cb) => {
+      n += 1;
+      if (n === 2) setImmediate(() => cb(err));
+      else realGet(sid, cb);
+    };
+    const res = await browser.get("/reload");
+    expect(res.status).toBe(500);
+    expect(res.json().reloadError).toBe(String(err));
+  });
+});
+
+describe.each(implementations)("%s: a store that disconnects", (_name, impl) => {
+  test("while disconnected requests pass with no req.session; after connect all is back", async () => {
+    const rec = recordStore(new impl.session.MemoryStore());
+    const h = await startHarness({ impl, options: { store: rec.store, saveUninitialized: true } });
+    const browser = h.browser();
+    await browser.get("/write");
+    rec.reset();
+
+    rec.store.emit("disconnect");
+    const down = await browser.get("/read");
+    expect(down.status).toBe(200);
+    expect(down.json()).toMatchObject({ hasSession: false });
+    expect(down.sessionCookie()).toBeUndefined();
+    const newcomer = await h.get("/read");
+    expect(newcomer.json()).toMatchObject({ hasSession: false });
+    expect(newcomer.sessionCookie()).toBeUndefined();
+    expect(rec.methods()).toEqual([]);
+
+    rec.store.emit("connect");
+    const up = await browser.get("/write");
+    expect(up.json()).toMatchObject({ hasSession: true, views: 2 });
+    expect(rec.methods()).toEqual(["get", "set"]);
+  });
+});
+
+describe.each(implementations)("%s: genid fails", (_name, impl) => {
+  test("a genid that throws is an error for that request (500), not a crash", async () => {
+    let fail = true;
+    const h = await startHarness({
+      impl,
+      options: {
+        genid: () => {
+          if (fail) throw new Error("no entropy");
+          return "fine-id";
+        },
+      },
+    });
+    const res = await h.get("/write");
+    expect(res.status).toBe(500);
+    expect(String((h.errors[0] as Error).message)).toBe("no entropy");
+    fail = false;
+    expect((await h.get("/write")).json().sessionID).toBe("fine-id");
+  });
+});
