@@ -30,7 +30,7 @@ export interface Recorder<S extends StoreLike> {
   failWith(method: StoreMethod, err: Error, times?: number): void;
   /** Delay the answer of every call of `method` by `ms` (after the real store answered). */
   delay(method: StoreMethod, ms: number): void;
-  /** Read a session straight from the underlying store (not recorded). */
+  /** Read a session straight from the underlying store (not recorded); null when absent. */
   peek(sid: string): Promise<StoredSession | null>;
 }
 
@@ -103,8 +103,9 @@ export function recordStore<S extends StoreLike>(
         const get = originals.get("get");
         if (!get) throw new Error("store has no get()");
         get(sid, (err: unknown, sess?: StoredSession | null) => {
-          if (err) reject(err);
-          else resolve(sess ?? null);
+          // ENOENT is "not found" by the store contract (session-file-store answers so).
+          if (err && (err as { code?: unknown }).code !== "ENOENT") reject(err);
+          else resolve(err ? null : (sess ?? null));
         });
       }),
   };
