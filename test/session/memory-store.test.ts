@@ -1,0 +1,146 @@
+import { EventEmitter } from "node:events";
+import { describe, expect, test, vi } from "vitest";
+import { SECRET } from "../helpers/session-harness.js";
+import { implementations, ours, oursLoaded, type StoredSession } from "../helpers/session-impls.js";
+
+// MemoryStore, used directly as code written for express-session uses it (tests, scripts,
+// admin pages listing sessions): JSON copies, expiry on read, all/length/clear/touch.
+
+const future = () => new Date(Date.now() + 60_000).toISOString();
+const past = () => new Date(Date.now() - 1_000).toISOString();
+const session = (expires: string | null, data: Record<string, unknown> = {}): StoredSession => ({
+  cookie: { originalMaxAge: 60_000, expires, httpOnly: true, path: "/" },
+  ...data,
+});
+
+describe.each(implementations)("%s: MemoryStore", (_name, impl) => {
+  function make() {
+    const store = new impl.session.MemoryStore();
+    const call = <T>(fn: (cb: (err: unknown, value?: T) => void) => void) =>
+      new Promise<T | undefined>((resolve, reject) =>
+        fn((err, v) => (err ? reject(err) : resolve(v))),
+      );
+    return {
+      store,
+      get: (sid: string) => call<StoredSession | null>((cb) => store.get(sid, cb)),
+      set: (sid: string, s: object) => call<void>((cb) => store.set(sid, s, cb)),
+      destroy: (sid: string) => call<void>((cb) => store.destroy(sid, cb)),
+      touch: (sid: string, s: object) => call<void>((cb) => store.touch?.(sid, s, cb)),
+      all: () =>
+        call<Record<string, StoredSession>>((cb) =>
+          store.all(cb as (err: unknown, sessions?: unknown) => void),
+        ),
+      length: () => call<number>((cb) => store.length(cb)),
+      clear: () => call<void>((cb) => store.clear(cb)),
+    };
+  }
+
+  test("is an EventEmitter and a session.Store", () => {
+    const { store } = make();
+    expect(store).toBeInstanceOf(EventEmitter);
+    expect(store).toBeInstanceOf(impl.session.Store);
+  });
+
+  test("set then get gives back a copy: later changes to either side do not leak", async () => {
+    const s = make();
+    const original = session(future(), { views: 1, nested: { a: 1 } });
+    await s.set("a", original);
+    (original.nested as { a: number }).a = 2;
+    const got = await s.get("a");
+    expect(got).toEqual(session(got?.cookie?.expires as string, { views: 1, nested: { a: 1 } }));
+    (got as { views: number }).views = 99;
+    expect((await s.get("a"))?.views).toBe(1);
+  });
+
+  test("an unknown ID gives no session and no error", async () => {
+    expect(await make().get("nope")).toBeUndefined();
+  });
+
+  test("an expired session is not returned, and is dropped", async () => {
+    const s = make();
+    await s.set("old", session(past()));
+    await s.set("live", session(future()));
+    await s.set("forever", session(null));
+    expect(await s.length()).toBe(2);
+    expect(await s.get("old")).toBeUndefined();
+    expect(Object.keys((await s.all()) ?? {}).sort()).toEqual(["forever", "live"]);
+  });
+
+  test("all() is an object keyed by session ID (not an array), length() counts it", async () => {
+    const s = make();
+    await s.set("a", session(future(), { n: 1 }));
+    await s.set("b", session(future(), { n: 2 }));
+    const all = await s.all();
+    expect(Array.isArray(all)).toBe(false);
+    expect(all?.a?.n).toBe(1);
+    expect(all?.b?.n).toBe(2);
+    expect(await s.length()).toBe(2);
+  });
+
+  test("destroy() and clear() remove; callbacks are optional", async () => {
+    const s = make();
+    await s.set("a", session(future()));
+    await s.set("b", session(future()));
+    s.store.destroy("a");
+    s.store.set("c", session(future()));
+    await s.destroy("b");
+    expect(Object.keys((await s.all()) ?? {})).toEqual(["c"]);
+    await s.clear();
+    expect(await s.length()).toBe(0);
+    s.store.clear();
+  });
+
+  test("touch() replaces the cookie only, and never creates a session", async () => {
+    const s = make();
+    await s.set("a", session(future(), { views: 3 }));
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    await s.touch("a", session(later, { views: 999 }));
+    const got = await s.get("a");
+    expect(got?.views).toBe(3);
+    expect(got?.cookie?.expires).toBe(later);
+    await s.touch("ghost", session(later));
+    expect(await s.get("ghost")).toBeUndefined();
+  });
+
+  test("callbacks are asynchronous, like any real store's", async () => {
+    const s = make();
+    const order: string[] = [];
+    await new Promise<void>((resolve) => {
+      s.store.set("a", session(future()), () => {
+        order.push("set");
+        s.store.get("a", () => {
+          order.push("get");
+          resolve();
+        });
+        order.push("after get call");
+      });
+      order.push("after set call");
+    });
+    expect(order).toEqual(["after set call", "set", "after get call", "get"]);
+  });
+});
+
+describe.skipIf(!oursLoaded)("ours: MemoryStore in production", () => {
+  test("warns once when NODE_ENV=production and the default store is used", () => {
+    const previous = process.env.NODE_ENV;
+    const messages: string[] = [];
+    const emit = vi.spyOn(process, "emitWarning").mockImplementation((w: string | Error) => {
+      messages.push(String(w instanceof Error ? w.message : w));
+    });
+    const warn = vi.spyOn(console, "warn").mockImplementation((...a: unknown[]) => {
+      messages.push(a.map(String).join(" "));
+    });
+    try {
+      process.env.NODE_ENV = "production";
+      const options = { secret: SECRET, resave: false, saveUninitialized: false };
+      ours().session(options);
+      ours().session(options);
+    } finally {
+      process.env.NODE_ENV = previous;
+      emit.mockRestore();
+      warn.mockRestore();
+    }
+    const memoryWarnings = messages.filter((m) => /MemoryStore/.test(m));
+    expect(memoryWarnings).toHaveLength(1);
+  });
+});
