@@ -1,0 +1,50 @@
+import type { IncomingMessage } from "node:http";
+import { type DestinationStream, type Logger, pino } from "pino";
+import { pinoHttp } from "pino-http";
+import type { LogLevel } from "./config.js";
+
+export type { Logger } from "pino";
+
+// Credentials and anything that would let a log reader take over a session.
+// The session ID travels only in cookies, which are redacted whole.
+const REDACTED_PATHS = [
+  "req.headers.cookie",
+  "req.headers.authorization",
+  'req.headers["proxy-authorization"]',
+  'res.headers["set-cookie"]',
+  "sessionID",
+  "*.sessionID",
+  "password",
+  "*.password",
+  "*.passwordHash",
+  "*.password_hash",
+  "*.secret",
+  "*.sessionSecrets",
+];
+
+export function createLogger(
+  options: { level: LogLevel },
+  destination?: DestinationStream,
+): Logger {
+  const settings = {
+    level: options.level,
+    redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+  };
+  return destination ? pino(settings, destination) : pino(settings);
+}
+
+// Probes hit these every few seconds; a log line each would drown the rest.
+const PROBE_PATHS = new Set(["/healthz", "/readyz"]);
+
+/** One structured log line per request, at a level that follows the status code. */
+export function httpLogger(logger: Logger) {
+  return pinoHttp({
+    logger,
+    autoLogging: { ignore: (req: IncomingMessage) => PROBE_PATHS.has(req.url ?? "") },
+    customLogLevel: (_req, res, error) => {
+      if (error || res.statusCode >= 500) return "error";
+      if (res.statusCode >= 400) return "warn";
+      return "info";
+    },
+  });
+}
