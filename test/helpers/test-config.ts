@@ -1,0 +1,23 @@
+import { type Config, loadConfig } from "../../app/config.js";
+
+export const TEST_SECRET = "test-secret-test-secret-test-secret";
+
+/**
+ * A Config as the app would load it, with test-friendly settings: quiet logs, any free port,
+ * no prune timer. No DATABASE_URL: pass one, or a DATA_DIR for the embedded server.
+ * `cwd` is where relative paths resolve; give a temp dir when files may be written.
+ */
+export function testConfig(env: Record<string, string> = {}, cwd = process.cwd()): Config {
+  return loadConfig({
+    env: {
+      NODE_ENV: "test",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      LOG_LEVEL: "silent",
+      SESSION_SECRET: TEST_SECRET,
+      SESSION_PRUNE_INTERVAL_MINUTES: "0",
+      ...env,
+    },
+    cwd,
+  }).config;
+}
