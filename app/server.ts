@@ -1,0 +1,122 @@
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pathToFileURL } from "node:url";
+import type pg from "pg";
+import { createApp } from "./app.js";
+import { type Config, ConfigError, loadConfig, loadEnvFile } from "./config.js";
+import { openDatabase } from "./db/database.js";
+import { createSessionStore, type SessionStore } from "./db/session-store.js";
+import { closeHttpServer } from "./http/close-server.js";
+import { createLogger, type Logger } from "./logger.js";
+
+/** How long shutdown waits for in-flight requests before cutting their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface RunningServer {
+  url: string;
+  pool: pg.Pool;
+  sessionStore: SessionStore;
+  /** Graceful stop: HTTP server, store timer, Pool, embedded database, in that order. */
+  close(): Promise<void>;
+}
+
+function urlOf(address: AddressInfo): string {
+  // A wildcard address is not something to type into a browser.
+  const host =
+    address.address === "0.0.0.0" || address.address === "::"
+      ? "localhost"
+      : address.family === "IPv6"
+        ? `[${address.address}]`
+        : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/** Opens the database, builds the app and listens on HOST:PORT (PORT 0: any free port). */
+export async function startServer(
+  config: Config,
+  logger: Logger = createLogger({ level: config.logLevel }),
+): Promise<RunningServer> {
+  const database = await openDatabase(config, logger);
+  const sessionStore = createSessionStore(database.pool, config, logger);
+  const server = createServer(createApp({ config, pool: database.pool, logger, sessionStore }));
+  try {
+    server.listen(config.port, config.host);
+    await once(server, "listening");
+  } catch (error) {
+    await sessionStore.close();
+    await database.close();
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: urlOf(server.address() as AddressInfo),
+    pool: database.pool,
+    sessionStore,
+    close() {
+      closing ??= (async () => {
+        await closeHttpServer(server, SHUTDOWN_GRACE_MS);
+        await sessionStore.close();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  loadEnvFile();
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exitCode = 1;
+    return;
+  }
+  const { config, warnings } = loaded;
+  const logger = createLogger({ level: config.logLevel });
+  for (const warning of warnings) logger.warn(warning);
+
+  let running: RunningServer;
+  try {
+    running = await startServer(config, logger);
+  } catch (error) {
+    logger.fatal(
+      { err: error },
+      `could not start: ${error instanceof Error ? error.message : error}`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+  logger.info({ url: running.url }, `listening on ${running.url}`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting without waiting");
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    running.close().then(
+      () => logger.info("stopped"),
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+// Run only as the entry point (`tsx app/server.ts`, `node dist/app/server.js`), not on import.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
