@@ -8,7 +8,7 @@ import express, {
   type Request,
   type RequestHandler,
 } from "express";
-import { onTestFinished } from "vitest";
+import { expect, onTestFinished } from "vitest";
 import type { AnySessionOptions, Impl, SessionLike, SessionRequest } from "./session-impls.js";
 
 /**
@@ -272,6 +272,12 @@ export function verifies(value: string, secret: string = SECRET): boolean {
   const id = sidOf(value);
   return id !== undefined && value === `s:${id}.${signature(id, secret)}`;
 }
+
+/**
+ * A duration in ms, give or take 50: express-session's originalMaxAge drifts by a millisecond or
+ * two each time the cookie is touched (it is recomputed as expires - now).
+ */
+export const aboutMs = (ms: number): number => expect.closeTo(ms, -2) as unknown as number;
 
 export const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

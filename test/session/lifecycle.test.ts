@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Express } from "express";
 import { describe, expect, onTestFinished, test } from "vitest";
 import {
   type RouteSnapshot,
@@ -154,6 +155,63 @@ describe.each(implementations)("%s: the response and the store write", (_name, i
     });
     const res = await h.get("/write");
     expect(res.setCookies.map((c) => c.name)).toEqual(["outer.sid"]);
+  });
+});
+
+describe.each(implementations)("%s: responses apps commonly send", (_name, impl) => {
+  function appRoutes(app: Express) {
+    // Login: a new session ID, the user in it, then a redirect.
+    app.get("/login", (req, res, next) => {
+      const s = (req as unknown as SessionRequest).session;
+      s?.regenerate((err) => {
+        if (err) return next(err);
+        const fresh = (req as unknown as SessionRequest).session;
+        if (fresh) fresh.user = "ada";
+        res.redirect("/read");
+      });
+    });
+    // A route that changes the session and then fails.
+    app.get("/fails", (req) => {
+      const s = (req as unknown as SessionRequest).session;
+      if (s) s.views = 7;
+      throw new Error("route failed");
+    });
+  }
+
+  test("login then redirect: 302 carries the new cookie, and the redirected request sees the user", async () => {
+    const rec = recordStore(new impl.session.MemoryStore());
+    const h = await startHarness({ impl, options: { store: rec.store }, routes: appRoutes });
+    const browser = h.browser();
+    await browser.get("/write");
+    const before = browser.sid;
+    const res = await browser.get("/login");
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe("/read");
+    expect(browser.sid).not.toBe(before);
+    const stored = await rec.peek(String(browser.sid));
+    expect(stored?.user).toBe("ada");
+    expect((await browser.get("/read")).json()).toMatchObject({ sessionID: browser.sid });
+  });
+
+  test("a HEAD request saves and sends the cookie like GET", async () => {
+    const rec = recordStore(new impl.session.MemoryStore());
+    const h = await startHarness({ impl, options: { store: rec.store } });
+    const res = await h.get("/write", { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe("");
+    expect(res.sessionCookie()).toBeDefined();
+    expect(rec.methods()).toEqual(["set"]);
+  });
+
+  test("a route that changes the session then throws: the error page goes out, the change is saved", async () => {
+    const rec = recordStore(new impl.session.MemoryStore());
+    const h = await startHarness({ impl, options: { store: rec.store }, routes: appRoutes });
+    const res = await h.get("/fails");
+    expect(res.status).toBe(500);
+    expect(res.json().error).toBe("route failed");
+    expect(res.sessionCookie()).toBeDefined();
+    expect(rec.methods()).toEqual(["set"]);
+    expect(rec.calls[0]?.session?.views).toBe(7);
   });
 });
 

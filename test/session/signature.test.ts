@@ -59,6 +59,18 @@ describe.each(implementations)("%s: the signed session cookie", (_name, impl) =>
     expect(res.json()).toMatchObject({ sessionID: "a.b.c-1", views: 2 });
   });
 
+  test("an ID with characters that need URL-encoding round-trips", async () => {
+    const h = await startHarness({
+      impl,
+      options: { genid: () => "id with spaces;semi=eq/slash" },
+    });
+    const browser = h.browser();
+    const res = await browser.get("/write");
+    expect(res.sessionCookie()?.rawValue).not.toMatch(/[ ;]/);
+    expect(browser.sid).toBe("id with spaces;semi=eq/slash");
+    expect((await browser.get("/write")).json()).toMatchObject({ views: 2 });
+  });
+
   const forged: Array<[string, (id: string) => string]> = [
     [
       "a tampered signature",
