@@ -1,5 +1,4 @@
 import type { Session } from "./session.js";
-import type { SessionRequest } from "./types.js";
 
 /**
  * What the middleware lends the Session methods of one request: how IDs map to store keys, and
@@ -10,10 +9,6 @@ export interface RequestContext {
   storeKey(id: string): string;
   /** Called just before `session.save()` hands the session to the store. */
   willSave(session: Session): void;
-  /** Creates a new ID and Session at `req.session` (genid may be async). */
-  generate(req: SessionRequest): void | Promise<void>;
-  /** True when Session#regenerate must not delegate to `store.regenerate` (keys are hashed). */
-  ownsRegenerate: boolean;
 }
 
 export const kContext: unique symbol = Symbol("session.context");

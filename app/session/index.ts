@@ -55,7 +55,8 @@ function isStoredSession(value: unknown): value is StoredSessionData {
   const cookie = (value as { cookie?: unknown }).cookie;
   if (typeof cookie !== "object" || cookie === null) return false;
   const expires = (cookie as { expires?: unknown }).expires;
-  if (expires === undefined || expires === null) return true;
+  // null, undefined and false (the README's `cookie.expires = false`) all mean a browser-session cookie.
+  if (expires === undefined || expires === null || expires === false) return true;
   if (typeof expires !== "string" && !(expires instanceof Date)) return false;
   return !Number.isNaN(new Date(expires).valueOf());
 }
@@ -154,8 +155,6 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
     };
     const context: RequestContext = {
       storeKey,
-      generate,
-      ownsRegenerate: opts.hashStoreKeys,
       willSave(saved) {
         record.savedData = fingerprint(saved);
       },
@@ -247,12 +246,15 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
           return;
         }
         const loaded = store.createSession(req, stored);
-        if (maxLifetime !== undefined && typeof loaded.cookie.createdAt !== "number") {
-          loaded.cookie.createdAt = Date.now();
-        }
         record.originalId = req.sessionID;
         record.originalData = fingerprint(loaded);
         if (!opts.resave) record.savedData = record.originalData;
+        if (maxLifetime !== undefined && typeof loaded.cookie.createdAt !== "number") {
+          // A session from before maxLifetime was on: its clock starts now, and the store must
+          // learn that (a touch may not rewrite the data), so it is saved at the end.
+          loaded.cookie.createdAt = Date.now();
+          record.savedData = undefined;
+        }
         const { expires, originalMaxAge } = loaded.cookie.data;
         if (expires && typeof originalMaxAge === "number")
           record.lastTouch = expires.valueOf() - originalMaxAge;

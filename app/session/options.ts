@@ -125,7 +125,9 @@ export function resolveOptions(options: SessionOptions | undefined): ResolvedOpt
   if (typeof opts !== "object") throw new TypeError("options must be an object");
 
   const secrets = resolveSecrets(opts.secret);
-  const name = opts.name ?? "connect.sid";
+  if (opts.key !== undefined)
+    warnOnce("key", "express-session: key option; use name option instead");
+  const name = opts.name || opts.key || "connect.sid";
   if (typeof name !== "string" || name === "")
     throw new TypeError("name option must be a non-empty string");
 

@@ -95,16 +95,7 @@ export class Session {
   regenerate(cb: ErrorCallback): this;
   regenerate(cb?: ErrorCallback): this | Promise<void> {
     return callbackOrPromise(this, cb, (done) => {
-      const { req } = this;
-      const store = req.sessionStore;
-      const ctx = contextOf(req);
-      if (!ctx?.ownsRegenerate) {
-        store.regenerate(req, done);
-        return;
-      }
-      store.destroy(ctx.storeKey(this.id), (err) => {
-        Promise.resolve(ctx.generate(req)).then(() => done(err), done);
-      });
+      this.req.sessionStore.regenerate(this.req, done);
     });
   }
 }

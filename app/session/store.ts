@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { contextOf } from "./context.js";
 import { Cookie } from "./cookie.js";
 import { Session } from "./session.js";
 import type { ErrorCallback, GetCallback, SessionRequest, StoredSessionData } from "./types.js";
@@ -40,7 +41,9 @@ Object.setPrototypeOf(StoreBase, EventEmitter);
 const proto = StoreBase.prototype as Store;
 
 proto.regenerate = function regenerate(this: Store, req, callback) {
-  this.destroy(req.sessionID, (err) => {
+  // Under hashStoreKeys the stored key is not the ID: ask the request's middleware for it.
+  const key = contextOf(req)?.storeKey(req.sessionID) ?? req.sessionID;
+  this.destroy(key, (err) => {
     const generated = this.generate?.(req);
     if (generated) generated.then(() => callback(err), callback);
     else callback(err);

@@ -64,6 +64,8 @@ export interface SessionOptions {
   /** Signs the ID cookie (first one) and verifies it (all of them): key rotation. */
   secret: string | string[];
   name?: string;
+  /** @deprecated express-session's old name for `name`. */
+  key?: string;
   cookie?: CookieOptions;
   genid?: GenId;
   proxy?: boolean;
