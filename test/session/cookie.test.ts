@@ -242,6 +242,34 @@ describe.each(implementations)("%s: cookie.path scopes the session", (_name, imp
     expect((await browser.get("/admin/read")).json()).toMatchObject({ views: 1 });
   });
 
+  test("mounted in a router under cookie.path, the full original URL is what counts", async () => {
+    const express = (await import("express")).default;
+    const h = await startHarness({
+      impl,
+      middleware: (_req, _res, next) => next(),
+      routes: (app) => {
+        const admin = express.Router();
+        admin.use(
+          impl.session({
+            secret: "keyboard cat",
+            resave: false,
+            saveUninitialized: false,
+            cookie: { path: "/admin" },
+          }),
+        );
+        admin.get("/visit", (req, res) => {
+          const s = (req as unknown as { session?: { views?: number } }).session;
+          if (s) s.views = (s.views ?? 0) + 1;
+          res.json({ hasSession: Boolean(s), url: req.url });
+        });
+        app.use("/admin", admin);
+      },
+    });
+    const res = await h.get("/admin/visit");
+    expect(res.json()).toEqual({ hasSession: true, url: "/visit" });
+    expect(res.sessionCookie()?.attributes.path).toBe("/admin");
+  });
+
   test("cookie.path is matched as a string prefix: /administrator is under /admin", async () => {
     const h = await startHarness({
       impl,

@@ -102,6 +102,14 @@ describe.each(implementations)("%s: MemoryStore", (_name, impl) => {
     expect(await s.get("ghost")).toBeUndefined();
   });
 
+  test("store.sessions maps each ID to its JSON (code written for express-session peeks there)", async () => {
+    const s = make();
+    await s.set("a", session(null, { views: 2 }));
+    const sessions = (s.store as unknown as { sessions: Record<string, string> }).sessions;
+    expect(Object.keys(sessions)).toEqual(["a"]);
+    expect(JSON.parse(sessions.a ?? "null")).toEqual(session(null, { views: 2 }));
+  });
+
   test("callbacks are asynchronous, like any real store's", async () => {
     const s = make();
     const order: string[] = [];

@@ -71,6 +71,16 @@ describe.each(implementations)("%s: the signed session cookie", (_name, impl) =>
     expect((await browser.get("/write")).json()).toMatchObject({ views: 2 });
   });
 
+  test("a signed cookie sent back without URL-encoding is accepted too", async () => {
+    const h = await startHarness({ impl });
+    const id = String((await h.get("/write")).json().sessionID);
+    const raw = `${COOKIE_NAME}=s:${id}.${signature(id)}`;
+    expect((await h.get("/read", { cookie: raw })).json()).toMatchObject({
+      sessionID: id,
+      views: 1,
+    });
+  });
+
   const forged: Array<[string, (id: string) => string]> = [
     [
       "a tampered signature",

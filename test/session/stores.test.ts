@@ -223,6 +223,46 @@ describe.each(implementations)("%s", (_name, impl) => {
   });
 });
 
+describe.each(implementations)(
+  "%s with a store that keeps live objects (no JSON)",
+  (_name, impl) => {
+    // Some hand-written stores (tests, prototypes) keep what they are given as is: the Session
+    // and its Cookie instance, with expires still a Date.
+    function objectStore(): StoreLike {
+      const sessions = new Map<string, object>();
+      const Base = impl.session.Store as unknown as new () => StoreLike;
+      const store = new Base();
+      Object.assign(store, {
+        get: (sid: string, cb: (err: unknown, s?: object | null) => void) =>
+          setImmediate(() => cb(null, sessions.get(sid) ?? null)),
+        set: (sid: string, s: object, cb?: () => void) => {
+          sessions.set(sid, s);
+          setImmediate(() => cb?.());
+        },
+        destroy: (sid: string, cb?: () => void) => {
+          sessions.delete(sid);
+          setImmediate(() => cb?.());
+        },
+      });
+      return store;
+    }
+
+    test("sessions are saved, read back and changed", async () => {
+      const h = await startHarness({
+        impl,
+        options: { store: objectStore(), rolling: true, cookie: { maxAge: MINUTE } },
+      });
+      const browser = h.browser();
+      await browser.get("/write");
+      const read = await browser.get("/read");
+      expect(read.json()).toMatchObject({ views: 1, cookie: { originalMaxAge: aboutMs(MINUTE) } });
+      expect(read.sessionCookie()?.expires).toBeDefined();
+      expect((await browser.get("/write")).json().views).toBe(2);
+      expect((await browser.get("/read")).json().views).toBe(2);
+    });
+  },
+);
+
 describe("one connect-pg-simple table shared by express-session and ours", () => {
   test.skipIf(implementations.length < 2)(
     "a session started under one middleware continues under the other",
