@@ -416,3 +416,45 @@ describe.each(implementations)("%s: the Cookie class", (_name, impl) => {
     expect(new Cookie().serialize("sid", "v")).toBe("sid=v; Path=/; HttpOnly");
   });
 });
+
+// Documented in express-session 1.19's README (not in the older seed README): a cookie option
+// computed per request, and sameSite: "auto". An app on 1.19 using either must keep working.
+describe.each(implementations)("%s: express-session 1.19 cookie additions", (_name, impl) => {
+  test("cookie may be a function of the request", async () => {
+    const h = await startHarness({
+      impl,
+      options: {
+        cookie: ((req: { headers: Record<string, string | undefined> }) => ({
+          path: "/",
+          httpOnly: true,
+          maxAge: req.headers["x-remember-me"] ? 30 * DAY : 60_000,
+        })) as unknown as Record<string, unknown>,
+      },
+    });
+    const short = (await h.get("/write")).sessionCookie()?.expires?.getTime() ?? 0;
+    const long =
+      (await h.get("/write", { headers: { "x-remember-me": "1" } }))
+        .sessionCookie()
+        ?.expires?.getTime() ?? 0;
+    expect(Math.abs(short - (Date.now() + 60_000))).toBeLessThan(5_000);
+    expect(Math.abs(long - (Date.now() + 30 * DAY))).toBeLessThan(5_000);
+  });
+
+  test("sameSite: 'auto' is Lax over HTTP and None over HTTPS", async () => {
+    const rec = recordStore(new impl.session.MemoryStore());
+    const h = await startHarness({
+      impl,
+      trustProxy: 1,
+      options: { store: rec.store, cookie: { sameSite: "auto", secure: "auto" } },
+    });
+    const plain = await h.get("/write");
+    expect(plain.sessionCookie()?.masked).toBe(
+      "connect.sid=<value>; Path=/; HttpOnly; SameSite=Lax",
+    );
+    const secure = await h.get("/write", { headers: { "x-forwarded-proto": "https" } });
+    expect(secure.sessionCookie()?.masked).toBe(
+      "connect.sid=<value>; Path=/; HttpOnly; Secure; SameSite=None",
+    );
+    expect(rec.calls.map((c) => c.session?.cookie?.sameSite)).toEqual(["lax", "none"]);
+  });
+});
