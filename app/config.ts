@@ -131,46 +131,69 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Env {
   return result;
 }
 
-function productionProblems(env: Env): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  if (env.SESSION_SECRET === undefined) {
-    problems.push({
-      variable: "SESSION_SECRET",
-      message: `required in production: one or more comma-separated random strings of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters`,
-    });
-  } else if (
-    env.SESSION_SECRET.split(",").some((s) => s.trim().length < MIN_PRODUCTION_SECRET_LENGTH)
-  ) {
-    problems.push({
-      variable: "SESSION_SECRET",
-      message: `each secret must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`,
-    });
-  }
-  if (env.DATABASE_URL === undefined) {
-    problems.push({
-      variable: "DATABASE_URL",
-      message: "required in production (postgres://user:password@host:5432/database)",
-    });
-  }
-  return problems;
-}
+const PRODUCTION_RULES: Record<
+  "SESSION_SECRET" | "DATABASE_URL",
+  (value?: string) => string | undefined
+> = {
+  SESSION_SECRET: (value) => {
+    if (value === undefined) {
+      return `required in production: one or more comma-separated random strings of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters`;
+    }
+    if (value.split(",").some((s) => s.trim().length < MIN_PRODUCTION_SECRET_LENGTH)) {
+      return `each secret must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`;
+    }
+    return undefined;
+  },
+  DATABASE_URL: (value) =>
+    value === undefined
+      ? "required in production (postgres://user:password@host:5432/database)"
+      : undefined,
+};
 
-/** Reads every setting from the environment; throws a ConfigError naming each bad variable. */
-export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
-  const env = withoutEmpty(options.env ?? process.env);
-  const cwd = options.cwd ?? process.cwd();
-
-  const parsed = envSchema.safeParse(env);
+/** Validates `env` against `schema` (and, in production, the rules for the variables it has). */
+function parseEnv<S extends z.ZodObject>(schema: S, env: Env): z.output<S> {
+  const parsed = schema.safeParse(env);
   const problems: ConfigProblem[] = parsed.success
     ? []
     : parsed.error.issues.map((issue) => ({
         variable: String(issue.path[0]),
         message: issue.message,
       }));
-  if (env.NODE_ENV === "production") problems.push(...productionProblems(env));
+  if (env.NODE_ENV === "production") {
+    for (const [variable, rule] of Object.entries(PRODUCTION_RULES)) {
+      const message = variable in schema.shape ? rule(env[variable]) : undefined;
+      if (message) problems.push({ variable, message });
+    }
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  return parsed.data;
+}
 
-  const vars = parsed.data;
+export type DatabaseConfig = Pick<Config, "nodeEnv" | "isProduction" | "databaseUrl" | "dataDir">;
+
+/**
+ * Only what reaching the database takes (NODE_ENV, DATABASE_URL, DATA_DIR), for tools such as
+ * `npm run migrate` that must not need the web server's settings.
+ */
+export function loadDatabaseConfig(options: LoadConfigOptions = {}): DatabaseConfig {
+  const env = withoutEmpty(options.env ?? process.env);
+  const vars = parseEnv(
+    envSchema.pick({ NODE_ENV: true, DATABASE_URL: true, DATA_DIR: true }),
+    env,
+  );
+  return {
+    nodeEnv: vars.NODE_ENV,
+    isProduction: vars.NODE_ENV === "production",
+    databaseUrl: vars.DATABASE_URL,
+    dataDir: resolve(options.cwd ?? process.cwd(), vars.DATA_DIR),
+  };
+}
+
+/** Reads every setting from the environment; throws a ConfigError naming each bad variable. */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = withoutEmpty(options.env ?? process.env);
+  const cwd = options.cwd ?? process.cwd();
+  const vars = parseEnv(envSchema, env);
   const isProduction = vars.NODE_ENV === "production";
   const warnings: string[] = [];
 

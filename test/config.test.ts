@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { ConfigError, loadConfig, loadEnvFile } from "../app/config.js";
+import { ConfigError, loadConfig, loadDatabaseConfig, loadEnvFile } from "../app/config.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 
 const SECRET = "a-test-secret-that-is-32-chars-long!";
@@ -203,6 +203,31 @@ test("other settings are read and converted", () => {
     sessionPruneIntervalMs: 0,
     logLevel: "debug",
     databaseUrl: "postgresql://u@localhost/db",
+  });
+});
+
+describe("the database settings alone (npm run migrate)", () => {
+  test("need neither a session secret nor the web settings", () => {
+    const config = loadDatabaseConfig({
+      env: { NODE_ENV: "production", DATABASE_URL: PRODUCTION.DATABASE_URL, PORT: "not-read" },
+      cwd: dir.path,
+    });
+    expect(config).toEqual({
+      nodeEnv: "production",
+      isProduction: true,
+      databaseUrl: PRODUCTION.DATABASE_URL,
+      dataDir: join(dir.path, ".data/pg"),
+    });
+    expect(() => statSync(join(dir.path, ".session-secret"))).toThrow();
+  });
+
+  test("still require DATABASE_URL in production, naming only it", () => {
+    try {
+      loadDatabaseConfig({ env: { NODE_ENV: "production" }, cwd: dir.path });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).problems.map((p) => p.variable)).toEqual(["DATABASE_URL"]);
+    }
   });
 });
 

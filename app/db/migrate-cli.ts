@@ -1,6 +1,6 @@
 // `npm run migrate` applies pending migrations; `npm run migrate -- down [n]` reverts the last
 // one (or n). Uses DATABASE_URL, or the embedded database in DATA_DIR when it is unset.
-import { loadConfig, loadEnvFile } from "../config.js";
+import { loadDatabaseConfig, loadEnvFile } from "../config.js";
 import { startEmbeddedPostgres } from "./embedded.js";
 import { migrate } from "./migrate.js";
 
@@ -19,7 +19,7 @@ function parseArgs(args: string[]): { direction: "up" | "down"; count: number | 
 async function main(): Promise<void> {
   const { direction, count } = parseArgs(process.argv.slice(2));
   loadEnvFile();
-  const { config } = loadConfig();
+  const config = loadDatabaseConfig();
 
   const run = async (databaseUrl: string) => {
     const ran = await migrate({ databaseUrl, direction, ...(count ? { count } : {}) });

@@ -4,33 +4,35 @@
 declare module "connect-pg-simple" {
   import type { Pool } from "pg";
 
-  interface PGStoreOptions {
-    pool?: Pool;
-    conString?: string;
-    schemaName?: string;
-    tableName?: string;
-    createTableIfMissing?: boolean;
-    /** Seconds between prunes of expired rows; false: never. */
-    pruneSessionInterval?: false | number;
-    /** Seconds a session lives when its cookie has no expiry. */
-    ttl?: number;
-    disableTouch?: boolean;
-    errorLog?: (...args: unknown[]) => void;
-  }
-
-  interface PGStoreMethods {
-    /** Stops the prune timer (and ends the Pool only if the store created it). */
-    close(): Promise<void>;
-    pruneSessions(callback?: (err?: Error) => void): void;
-  }
-
-  type StoreClass = abstract new (...args: never[]) => object;
-
-  function connectPgSimple<S extends { Store: StoreClass }>(
+  function connectPgSimple<S extends { Store: connectPgSimple.StoreClass }>(
     session: S,
   ): new (
-    options?: PGStoreOptions,
-  ) => InstanceType<S["Store"]> & PGStoreMethods;
+    options?: connectPgSimple.PGStoreOptions,
+  ) => InstanceType<S["Store"]> & connectPgSimple.PGStoreMethods;
+
+  namespace connectPgSimple {
+    type StoreClass = abstract new (...args: never[]) => object;
+
+    interface PGStoreOptions {
+      pool?: Pool;
+      conString?: string;
+      schemaName?: string;
+      tableName?: string;
+      createTableIfMissing?: boolean;
+      /** Seconds between prunes of expired rows; false: never. */
+      pruneSessionInterval?: false | number;
+      /** Seconds a session lives when its cookie has no expiry. */
+      ttl?: number;
+      disableTouch?: boolean;
+      errorLog?: (...args: unknown[]) => void;
+    }
+
+    interface PGStoreMethods {
+      /** Stops the prune timer (and ends the Pool only if the store created it). */
+      close(): Promise<void>;
+      pruneSessions(callback?: (err?: Error) => void): void;
+    }
+  }
 
   export = connectPgSimple;
 }
