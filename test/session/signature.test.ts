@@ -183,6 +183,15 @@ describe.each(implementations)("%s: the signed session cookie", (_name, impl) =>
     expect(res.json().sessionID).not.toBe(browser.sid);
   });
 
+  test("a Buffer secret (express-session 1.19: any createHmac key) signs like the same string", async () => {
+    const secret = Buffer.from(SECRET) as unknown as string;
+    const h = await startHarness({ impl, options: { secret } });
+    const res = await h.get("/write");
+    const id = String(res.json().sessionID);
+    expect(res.sessionCookie()?.value).toBe(`s:${id}.${signature(id, SECRET)}`);
+    expect((await h.get("/read", { cookie: signedCookie(id) })).json().views).toBe(1);
+  });
+
   test("the name option renames the cookie, read and written; the default name is ignored", async () => {
     const h = await startHarness({ impl, options: { name: "app.sid" } });
     const res = await h.get("/write");
