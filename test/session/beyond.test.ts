@@ -184,6 +184,21 @@ describe.skipIf(!oursLoaded)("ours [beyond]", () => {
       expect((await browser.get("/read")).json().sessionID).toBe("async-3");
     });
 
+    test("regenerate() rejects when the async genid does", async () => {
+      let calls = 0;
+      const { browser } = await start({
+        genid: async () => {
+          calls += 1;
+          if (calls > 1) throw new Error("id service down");
+          return "first-id";
+        },
+      });
+      await browser.get("/write");
+      const res = await browser.get("/p/regenerate");
+      expect(res.status).toBe(500);
+      expect(res.json()).toMatchObject({ isPromise: true, rejected: "id service down" });
+    });
+
     test("a rejected genid is an error for that request", async () => {
       const { h } = await start({ genid: async () => Promise.reject(new Error("no id today")) });
       const res = await h.get("/write");
@@ -410,6 +425,31 @@ describe.skipIf(!oursLoaded)("ours [beyond]", () => {
       await browser.get("/store-regenerate");
       expect(rec.calls.find((c) => c.method === "destroy")?.sid).toBe(sha256(id));
       expect(await rec.peek(sha256(id))).toBeNull();
+    });
+
+    test("Store#load(id) (e.g. a WebSocket handshake) finds the session, and saving it keeps the hash", async () => {
+      const rec = recordStore(new impl.session.MemoryStore());
+      const h = await startHarness({
+        impl,
+        options: { store: rec.store, hashStoreKeys: true },
+        routes: (app) =>
+          app.get("/load", (req, res, next) => {
+            const store = sess(req).sessionStore;
+            store?.load?.(String(sess(req).sessionID), (err, loaded) => {
+              if (err) return next(err);
+              if (!loaded) return res.json({ found: false });
+              loaded.views = 100;
+              loaded.save((saveErr) => (saveErr ? next(saveErr) : res.json({ found: true })));
+            });
+          }),
+      });
+      const browser = h.browser();
+      await browser.get("/write");
+      const id = String(browser.sid);
+      rec.reset();
+      expect((await browser.get("/load")).json()).toEqual({ found: true });
+      for (const call of rec.calls) expect(call.sid).toBe(sha256(id));
+      expect((await rec.peek(sha256(id)))?.views).toBe(100);
     });
 
     test("a session saved under the raw ID (before the option was on) is not found", async () => {
