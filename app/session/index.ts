@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import onHeaders from "on-headers";
 import parseurl from "parseurl";
-import { type ContextCarrier, kContext, type RequestContext } from "./context.js";
+import { type ContextCarrier, kContext, type RequestContext, setStoreKey } from "./context.js";
 import { Cookie } from "./cookie.js";
 import {
   type SessionState,
@@ -18,7 +18,13 @@ import { currentSession, isSecure, readSessionId } from "./request.js";
 import { Session } from "./session.js";
 import { signSessionId } from "./signature.js";
 import { Store } from "./store.js";
-import type { SessionOptions, StoredSessionData } from "./types.js";
+import type {
+  CookieOptions,
+  SameSite,
+  Secret,
+  SessionOptions,
+  StoredSessionData,
+} from "./types.js";
 
 /** [beyond] The key the store gets for a session ID when `hashStoreKeys` is on. */
 export { hashStoreKey } from "./fingerprint.js";
@@ -106,6 +112,7 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
   const opts = resolveOptions(options);
   const { store, name, secrets, maxLifetime, touchAfter } = opts;
   const storeKey = opts.hashStoreKeys ? hashStoreKey : (id: string) => id;
+  setStoreKey(store, storeKey);
   const canTouch = typeof store.touch === "function";
 
   let storeReady = true;
@@ -122,8 +129,13 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
     const attach = (sessionId: string) => {
       req.sessionID = sessionId;
       const session = new Session(req);
-      session.cookie = new Cookie(opts.cookie);
-      if (opts.cookie.secure === "auto") session.cookie.secure = isSecure(req, opts.proxy);
+      const cookieOptions = opts.cookieFor(req);
+      session.cookie = new Cookie(cookieOptions as CookieOptions & { sameSite?: SameSite });
+      if (cookieOptions.secure === "auto" || cookieOptions.sameSite === "auto") {
+        const secure = isSecure(req, opts.proxy);
+        if (cookieOptions.secure === "auto") session.cookie.secure = secure;
+        if (cookieOptions.sameSite === "auto") session.cookie.sameSite = secure ? "none" : "lax";
+      }
       if (maxLifetime !== undefined) session.cookie.createdAt = Date.now();
       req.session = session;
     };
@@ -137,7 +149,8 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
     // Already has one (an outer session middleware), the store is down, or the path is not the
     // cookie's: carry on without a session.
     const pathname = parseurl.original(req)?.pathname || "/";
-    if (currentSession(req) || !storeReady || !pathname.startsWith(opts.cookiePath)) {
+    const cookiePath = opts.cookieFor(req).path || "/";
+    if (currentSession(req) || !storeReady || !pathname.startsWith(cookiePath)) {
       next();
       return;
     }
@@ -154,7 +167,6 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
       touched: false,
     };
     const context: RequestContext = {
-      storeKey,
       willSave(saved) {
         record.savedData = fingerprint(saved);
       },
@@ -176,7 +188,7 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
       touchOnce(session);
       appendSetCookie(
         res,
-        session.cookie.serialize(name, signSessionId(req.sessionID, secrets[0] as string)),
+        session.cookie.serialize(name, signSessionId(req.sessionID, secrets[0] as Secret)),
       );
     });
 

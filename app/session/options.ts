@@ -2,13 +2,13 @@ import { randomBytes } from "node:crypto";
 import { serialize } from "cookie";
 import { MemoryStore } from "./memory-store.js";
 import type { Store } from "./store.js";
-import type { CookieOptions, GenId, SessionOptions } from "./types.js";
+import type { CookieOptions, GenId, Secret, SessionOptions, SessionRequest } from "./types.js";
 
 export interface ResolvedOptions {
-  secrets: readonly string[];
+  secrets: readonly Secret[];
   name: string;
-  cookie: CookieOptions;
-  cookiePath: string;
+  /** The cookie options for this request (the option may be a function of the request). */
+  cookieFor: (req: SessionRequest) => CookieOptions;
   genid: GenId;
   proxy: boolean | undefined;
   resave: boolean;
@@ -53,7 +53,7 @@ function optionalDuration(value: unknown, name: string, allowZero: boolean): num
   return value;
 }
 
-function resolveSecrets(secret: unknown): string[] {
+function resolveSecrets(secret: unknown): Secret[] {
   if (secret === undefined || secret === null || secret === "") {
     throw new TypeError("secret option required for sessions");
   }
@@ -62,11 +62,14 @@ function resolveSecrets(secret: unknown): string[] {
     throw new TypeError("secret option array must contain one or more strings");
   }
   for (const s of secrets) {
-    if (typeof s !== "string" || s === "") {
-      throw new TypeError("secret option must be a non-empty string or an array of them");
+    const usable = typeof s === "string" ? s !== "" : Buffer.isBuffer(s) && s.length > 0;
+    if (!usable) {
+      throw new TypeError(
+        "secret option must be a non-empty string or Buffer, or an array of them",
+      );
     }
   }
-  return secrets as string[];
+  return secrets as Secret[];
 }
 
 function checkStore(store: unknown): asserts store is Store {
@@ -85,8 +88,10 @@ function checkCookie(cookie: CookieOptions): void {
   }
   if (sameSite !== undefined && typeof sameSite !== "boolean") {
     const value = String(sameSite).toLowerCase();
-    if (value !== "lax" && value !== "strict" && value !== "none") {
-      throw new TypeError('cookie.sameSite option must be a boolean, "lax", "strict" or "none"');
+    if (value !== "lax" && value !== "strict" && value !== "none" && value !== "auto") {
+      throw new TypeError(
+        'cookie.sameSite option must be a boolean, "lax", "strict", "none" or "auto"',
+      );
     }
   }
   if (
@@ -132,18 +137,22 @@ export function resolveOptions(options: SessionOptions | undefined): ResolvedOpt
     throw new TypeError("name option must be a non-empty string");
 
   const cookie = opts.cookie ?? {};
-  if (typeof cookie !== "object" || cookie === null)
-    throw new TypeError("cookie option must be an object");
-  checkCookie(cookie);
-  checkPrefix(name, cookie);
-  try {
-    // Lets the cookie library judge name, domain and path now rather than on the first response.
-    serialize(name, "probe", {
-      ...(cookie.domain ? { domain: cookie.domain } : {}),
-      path: cookie.path ?? "/",
-    });
-  } catch (err) {
-    throw new TypeError(`invalid session cookie: ${(err as Error).message}`);
+  // A function (express-session 1.19) is asked per request; only an object can be checked now.
+  if (typeof cookie !== "function") {
+    if (typeof cookie !== "object" || cookie === null) {
+      throw new TypeError("cookie option must be an object or a function");
+    }
+    checkCookie(cookie);
+    checkPrefix(name, cookie);
+    try {
+      // Lets the cookie library judge name, domain and path now rather than on the first response.
+      serialize(name, "probe", {
+        ...(cookie.domain ? { domain: cookie.domain } : {}),
+        path: cookie.path ?? "/",
+      });
+    } catch (err) {
+      throw new TypeError(`invalid session cookie: ${(err as Error).message}`);
+    }
   }
 
   const genid = opts.genid ?? defaultGenid;
@@ -177,8 +186,7 @@ export function resolveOptions(options: SessionOptions | undefined): ResolvedOpt
   return {
     secrets,
     name,
-    cookie,
-    cookiePath: cookie.path ?? "/",
+    cookieFor: typeof cookie === "function" ? cookie : () => cookie,
     genid,
     proxy: optionalBoolean(opts.proxy, "proxy"),
     resave: resave ?? true,

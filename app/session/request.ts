@@ -2,7 +2,7 @@ import type { TLSSocket } from "node:tls";
 import { parse } from "cookie";
 import type { Session } from "./session.js";
 import { unsignSessionId } from "./signature.js";
-import type { SessionRequest } from "./types.js";
+import type { Secret, SessionRequest } from "./types.js";
 
 /** `req.session`, which the app may have deleted or nulled (`unset`). */
 export function currentSession(req: SessionRequest): Session | undefined {
@@ -13,7 +13,7 @@ export function currentSession(req: SessionRequest): Session | undefined {
 export function readSessionId(
   req: SessionRequest,
   name: string,
-  secrets: readonly string[],
+  secrets: readonly Secret[],
 ): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;

@@ -1,4 +1,4 @@
-import { contextOf } from "./context.js";
+import { contextOf, storeKey } from "./context.js";
 import type { Cookie } from "./cookie.js";
 import type { ErrorCallback, SessionRequest, StoredSessionData } from "./types.js";
 
@@ -55,9 +55,9 @@ export class Session {
   save(cb: ErrorCallback): this;
   save(cb?: ErrorCallback): this | Promise<void> {
     return callbackOrPromise(this, cb, (done) => {
-      const ctx = contextOf(this.req);
-      ctx?.willSave(this);
-      this.req.sessionStore.set(ctx ? ctx.storeKey(this.id) : this.id, this, done);
+      const store = this.req.sessionStore;
+      contextOf(this.req)?.willSave(this);
+      store.set(storeKey(store, this.id), this, done);
     });
   }
 
@@ -68,8 +68,7 @@ export class Session {
     return callbackOrPromise(this, cb, (done) => {
       const { req } = this;
       const store = req.sessionStore;
-      const ctx = contextOf(req);
-      store.get(ctx ? ctx.storeKey(this.id) : this.id, (err, stored) => {
+      store.get(storeKey(store, this.id), (err, stored) => {
         if (err) return done(err);
         if (!stored) return done(new Error("failed to load session"));
         store.createSession(req, stored as StoredSessionData);
@@ -84,9 +83,8 @@ export class Session {
   destroy(cb?: ErrorCallback): this | Promise<void> {
     return callbackOrPromise(this, cb, (done) => {
       const { req } = this;
-      const ctx = contextOf(req);
       delete (req as { session?: unknown }).session;
-      req.sessionStore.destroy(ctx ? ctx.storeKey(this.id) : this.id, done);
+      req.sessionStore.destroy(storeKey(req.sessionStore, this.id), done);
     });
   }
 

@@ -1,9 +1,10 @@
 import { sign, unsign } from "cookie-signature";
+import type { Secret } from "./types.js";
 
 const PREFIX = "s:";
 
 /** The cookie value for a session ID: `s:` + ID + `.` + HMAC-SHA256 (base64, no padding). */
-export function signSessionId(id: string, secret: string): string {
+export function signSessionId(id: string, secret: Secret): string {
   return PREFIX + sign(id, secret);
 }
 
@@ -12,7 +13,7 @@ export function signSessionId(id: string, secret: string): string {
  * signs, all verify). Unsigned or badly signed values give `undefined`: a fresh session, never
  * an error. cookie-signature compares in constant time.
  */
-export function unsignSessionId(value: string, secrets: readonly string[]): string | undefined {
+export function unsignSessionId(value: string, secrets: readonly Secret[]): string | undefined {
   if (!value.startsWith(PREFIX)) return undefined;
   const signed = value.slice(PREFIX.length);
   for (const secret of secrets) {

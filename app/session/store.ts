@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { contextOf } from "./context.js";
+import { storeKey } from "./context.js";
 import { Cookie } from "./cookie.js";
 import { Session } from "./session.js";
 import type { ErrorCallback, GetCallback, SessionRequest, StoredSessionData } from "./types.js";
@@ -41,9 +41,7 @@ Object.setPrototypeOf(StoreBase, EventEmitter);
 const proto = StoreBase.prototype as Store;
 
 proto.regenerate = function regenerate(this: Store, req, callback) {
-  // Under hashStoreKeys the stored key is not the ID: ask the request's middleware for it.
-  const key = contextOf(req)?.storeKey(req.sessionID) ?? req.sessionID;
-  this.destroy(key, (err) => {
+  this.destroy(storeKey(this, req.sessionID), (err) => {
     const generated = this.generate?.(req);
     if (generated) generated.then(() => callback(err), callback);
     else callback(err);
@@ -51,7 +49,7 @@ proto.regenerate = function regenerate(this: Store, req, callback) {
 };
 
 proto.load = function load(this: Store, sid, callback) {
-  this.get(sid, (err, stored) => {
+  this.get(storeKey(this, sid), (err, stored) => {
     if (err) return callback(err);
     if (!stored) return callback();
     const req = { sessionID: sid, sessionStore: this } as SessionRequest;

@@ -37,6 +37,9 @@ export interface StoredCookieData {
 export type SameSite = boolean | "lax" | "strict" | "none";
 export type Priority = "low" | "medium" | "high";
 
+/** A signing secret; cookie-signature takes strings and Buffers alike. */
+export type Secret = string | Buffer;
+
 export interface CookieOptions {
   /** Milliseconds until the cookie expires; `null` (default) makes a browser-session cookie. */
   maxAge?: number | null;
@@ -47,7 +50,8 @@ export interface CookieOptions {
   httpOnly?: boolean;
   /** `"auto"` follows the security of the request that created the session. */
   secure?: boolean | "auto";
-  sameSite?: SameSite;
+  /** `"auto"`: `"none"` on a secure request, `"lax"` otherwise (resolved when the session is created). */
+  sameSite?: SameSite | "auto";
   partitioned?: boolean;
   priority?: Priority;
 }
@@ -62,11 +66,12 @@ export type GenId = (req: SessionRequest) => string | Promise<string>;
 
 export interface SessionOptions {
   /** Signs the ID cookie (first one) and verifies it (all of them): key rotation. */
-  secret: string | string[];
+  secret: Secret | Secret[];
   name?: string;
   /** @deprecated express-session's old name for `name`. */
   key?: string;
-  cookie?: CookieOptions;
+  /** The cookie's options, or a function giving them for a request. */
+  cookie?: CookieOptions | ((req: SessionRequest) => CookieOptions);
   genid?: GenId;
   proxy?: boolean;
   resave?: boolean;
