@@ -440,6 +440,35 @@ describe.each(implementations)("%s: express-session 1.19 cookie additions", (_na
     expect(Math.abs(long - (Date.now() + 30 * DAY))).toBeLessThan(5_000);
   });
 
+  test("README example: the cookie path computed from the URL scopes each app's session", async () => {
+    const h = await startHarness({
+      impl,
+      mounts: ["/shop", "/blog"],
+      options: {
+        cookie: ((req: { url: string }) => {
+          const match = req.url.match(/^\/([^/]+)/);
+          return { path: match ? `/${match[1]}` : "/", httpOnly: true, maxAge: 60_000 };
+        }) as unknown as Record<string, unknown>,
+      },
+    });
+    const shop = h.browser();
+    const res = await shop.get("/shop/write");
+    expect(res.sessionCookie()?.attributes.path).toBe("/shop");
+    expect((await shop.get("/shop/write")).json().views).toBe(2);
+    const blog = await h.get("/blog/write");
+    expect(blog.sessionCookie()?.attributes.path).toBe("/blog");
+  });
+
+  test("a function's path is also the scope: outside it there is no session", async () => {
+    const h = await startHarness({
+      impl,
+      mounts: ["/admin", "/public"],
+      options: { cookie: (() => ({ path: "/admin" })) as unknown as Record<string, unknown> },
+    });
+    expect((await h.get("/public/read")).json().hasSession).toBe(false);
+    expect((await h.get("/admin/read")).json().hasSession).toBe(true);
+  });
+
   test("sameSite: 'auto' is Lax over HTTP and None over HTTPS", async () => {
     const rec = recordStore(new impl.session.MemoryStore());
     const h = await startHarness({
