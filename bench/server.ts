@@ -1,0 +1,249 @@
+/**
+ * The app under test, run as a child of bench/session.ts (pinned to one core there), compiled to
+ * JavaScript first by bench/build.ts. One Express 5 app, configured by argv:
+ *
+ *   --impl=ours|express-session|bare  --store=memory|pg  --rolling  --touch-after=<ms>
+ *
+ * Measured routes: GET /none (never looks at req.session), GET /read (reads it), GET /write
+ * (changes it). Bench-only routes, mounted before the session middleware so they cost no session
+ * work and are not counted: GET /__stats, POST /__reset, POST /__age. GET /__seed runs behind
+ * the session middleware (it creates the session) but is not counted either.
+ *
+ * Reports `{ type: "ready", port }` to the parent over IPC once listening.
+ */
+import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
+import connectPgSimple from "connect-pg-simple";
+import express, { type Request, type RequestHandler } from "express";
+import expressSession from "express-session";
+import pg from "pg";
+import ours, { type Store as OurStore } from "../app/session/index.js";
+import {
+  BENCH_TABLE,
+  type Impl,
+  SESSION_SECRET,
+  type ServerStats,
+  type StoreKind,
+} from "./protocol.js";
+
+const { values } = parseArgs({
+  options: {
+    impl: { type: "string" },
+    store: { type: "string", default: "memory" },
+    rolling: { type: "boolean", default: false },
+    "touch-after": { type: "string" },
+  },
+});
+
+function oneOf<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  name: string,
+): T {
+  if (allowed.includes(value as T)) return value as T;
+  throw new Error(`--${name} must be one of ${allowed.join(", ")} (got ${String(value)})`);
+}
+
+const impl: Impl = oneOf(values.impl, ["ours", "express-session", "bare"], "impl");
+const storeKind: StoreKind = oneOf(values.store, ["memory", "pg"], "store");
+const rolling = values.rolling;
+const touchAfter = values["touch-after"] === undefined ? undefined : Number(values["touch-after"]);
+if (touchAfter !== undefined && (!Number.isFinite(touchAfter) || impl !== "ours")) {
+  throw new Error("--touch-after needs a number of ms and --impl=ours");
+}
+
+/** The slice of a session this app reads and writes, whichever middleware made it. */
+interface BenchSession {
+  user?: string;
+  hits?: number;
+}
+function sessionOf(req: Request): BenchSession | undefined {
+  return (req as unknown as { session?: BenchSession }).session;
+}
+
+// ---- store: query counting around the pg Pool ------------------------------------------------
+
+let queries = 0;
+let requests = 0;
+let pool: pg.Pool | undefined;
+/** Runs SQL on the pool without counting it (bench housekeeping). */
+let uncountedQuery: ((sql: string, params?: unknown[]) => Promise<unknown>) | undefined;
+
+function countingPool(): pg.Pool {
+  const created = new pg.Pool({
+    connectionString: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+    max: Number(process.env.BENCH_PG_POOL ?? 10),
+    application_name: `bench-${impl}`,
+  });
+  created.on("error", (err) => console.error("[bench server] idle pg client error:", err.message));
+  const original = created.query.bind(created) as (...args: unknown[]) => unknown;
+  uncountedQuery = (sql, params) => Promise.resolve(original(sql, params));
+  created.query = function countedQuery(...args: unknown[]) {
+    queries++;
+    return original(...args);
+  } as unknown as typeof created.query;
+  return created;
+}
+
+/** A store for the middleware `impl`, and the bench's housekeeping on it. */
+interface StoreSetup {
+  store: unknown;
+  reset(): Promise<void>;
+  /** Resolves once the store can take requests (pg: the table exists). */
+  ready(): Promise<void>;
+  /**
+   * Makes the sessions `sids` look as if they were last written `seconds` ago: their stored
+   * cookie.expires moves back (the row's own `expire` column is left alone). pg only.
+   */
+  age?(seconds: number, sids: string[]): Promise<void>;
+}
+
+function memoryStore(): StoreSetup {
+  const store = impl === "ours" ? new ours.MemoryStore() : new expressSession.MemoryStore();
+  return {
+    store,
+    reset: () => new Promise<void>((resolve) => store.clear(() => resolve())),
+    ready: async () => {},
+  };
+}
+
+function pgStore(): StoreSetup {
+  pool = countingPool();
+  // connect-pg-simple only needs `session.Store` from what it is given; ours carries one.
+  const factory = impl === "ours" ? (ours as unknown as typeof expressSession) : expressSession;
+  const PgStore = connectPgSimple(factory);
+  const store = new PgStore({
+    pool,
+    tableName: BENCH_TABLE,
+    createTableIfMissing: true,
+    pruneSessionInterval: false,
+  });
+  return {
+    store,
+    reset: async () => {
+      await uncountedQuery?.(`TRUNCATE ${BENCH_TABLE}`);
+    },
+    age: async (seconds, sids) => {
+      await uncountedQuery?.(
+        `UPDATE ${BENCH_TABLE} SET sess = jsonb_set(sess::jsonb, '{cookie,expires}', to_jsonb(
+           to_char(((sess->'cookie'->>'expires')::timestamptz - make_interval(secs => $1))
+             AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))::json
+         WHERE sid = ANY($2)`,
+        [seconds, sids],
+      );
+    },
+    // Any store call first makes sure the table exists (createTableIfMissing).
+    ready: () =>
+      new Promise<void>((resolve, reject) =>
+        store.get("bench-warmup-probe", (err) => (err ? reject(err) : resolve())),
+      ),
+  };
+}
+
+const SESSION_OPTIONS = {
+  secret: SESSION_SECRET,
+  resave: false,
+  saveUninitialized: false,
+  rolling,
+  cookie: { maxAge: 30 * 60 * 1000 },
+} as const;
+
+function sessionMiddleware(setup: StoreSetup): RequestHandler {
+  if (impl === "ours") {
+    return ours({
+      ...SESSION_OPTIONS,
+      store: setup.store as OurStore,
+      ...(touchAfter !== undefined ? { touchAfter } : {}),
+    });
+  }
+  return expressSession({ ...SESSION_OPTIONS, store: setup.store as expressSession.Store });
+}
+
+// ---- app -------------------------------------------------------------------------------------
+
+const setup = impl === "bare" ? undefined : storeKind === "pg" ? pgStore() : memoryStore();
+const app = express();
+app.disable("x-powered-by");
+
+app.get("/__stats", (_req, res) => {
+  const cpu = process.cpuUsage();
+  const stats: ServerStats = { queries, requests, cpuMicros: cpu.user + cpu.system };
+  res.json(stats);
+});
+/** IDs of the sessions /__seed made since the last reset (the table is shared with other servers). */
+let seeded: string[] = [];
+
+app.post("/__reset", async (_req, res) => {
+  seeded = [];
+  await setup?.reset();
+  res.json({ ok: true });
+});
+app.post("/__age", async (req, res) => {
+  const seconds = Number(req.query.seconds);
+  if (!setup?.age || !Number.isFinite(seconds)) {
+    res.status(400).json({ error: "aging needs --store=pg and ?seconds=<number>" });
+    return;
+  }
+  await setup.age(seconds, seeded);
+  res.json({ ok: true });
+});
+
+if (setup) app.use(sessionMiddleware(setup));
+
+const BARE_USER = randomUUID();
+
+app.get("/__seed", (req, res) => {
+  const session = sessionOf(req);
+  if (session) {
+    session.user = randomUUID();
+    session.hits = 0;
+    seeded.push((req as unknown as { sessionID: string }).sessionID);
+  }
+  res.send("seeded");
+});
+app.get("/none", (_req, res) => {
+  requests++;
+  res.send("ok");
+});
+app.get("/read", (req, res) => {
+  requests++;
+  res.send(setup ? (sessionOf(req)?.user ?? "anonymous") : BARE_USER);
+});
+app.get("/write", (req, res) => {
+  requests++;
+  const session = sessionOf(req);
+  if (session) session.hits = (session.hits ?? 0) + 1;
+  res.send(String(session?.hits ?? 0));
+});
+
+// ---- lifecycle -------------------------------------------------------------------------------
+
+let server: Server | undefined;
+
+function shutdown(code: number): void {
+  server?.close();
+  server?.closeAllConnections();
+  // Exiting (rather than dying of the signal) lets --cpu-prof write its profile.
+  void (pool?.end() ?? Promise.resolve()).finally(() => process.exit(code));
+  setTimeout(() => process.exit(code), 2000).unref();
+}
+process.on("SIGTERM", () => shutdown(0));
+process.on("SIGINT", () => shutdown(0));
+// The orchestrator went away: do not outlive it.
+process.on("disconnect", () => shutdown(0));
+
+async function main(): Promise<void> {
+  await setup?.ready();
+  const listening = app.listen(0, "127.0.0.1", () => {
+    const { port } = listening.address() as AddressInfo;
+    process.send?.({ type: "ready", port });
+  });
+  server = listening;
+}
+
+main().catch((err: unknown) => {
+  console.error("[bench server] failed to start:", err);
+  process.exit(1);
+});
