@@ -71,7 +71,7 @@ const wholeNumber = (min: number, fallback: number) =>
 const TRUST_PROXY_HELP =
   "must be true, false, a hop count (1), or a comma-separated list of addresses, subnets or names (loopback, linklocal, uniquelocal)";
 
-export function parseTrustProxy(value: string): TrustProxy {
+function parseTrustProxy(value: string): TrustProxy {
   const trimmed = value.trim();
   if (/^(true|false)$/i.test(trimmed)) return trimmed.toLowerCase() === "true";
   if (/^\d+$/.test(trimmed)) return Number(trimmed);

@@ -3,11 +3,10 @@ import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded.js";
 import { migrate } from "./migrate.js";
-import { createPool, type PoolKind } from "./pool.js";
+import { createPool } from "./pool.js";
 
 export interface Database {
   pool: pg.Pool;
-  kind: PoolKind;
   /** Ends the Pool, then stops the embedded server if there is one. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -40,12 +39,10 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     }
   }
 
-  const kind: PoolKind = embedded ? "embedded" : "server";
-  const pool = createPool(url, kind, logger);
+  const pool = createPool(url, embedded ? "embedded" : "server", logger);
   let closing: Promise<void> | undefined;
   return {
     pool,
-    kind,
     close() {
       closing ??= (async () => {
         await pool.end();

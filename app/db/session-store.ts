@@ -17,6 +17,11 @@ export function createSessionStore(pool: pg.Pool, config: Config, logger: Logger
     // connect-pg-simple takes seconds, and reads 0 as "use the default": off must be false.
     pruneSessionInterval:
       config.sessionPruneIntervalMs > 0 ? config.sessionPruneIntervalMs / 1000 : false,
-    errorLog: (...args: unknown[]) => logger.error({ detail: args }, "session store error"),
+    // Called as errorLog("Failed to prune sessions:", err): keep the Error where pino serialises it.
+    errorLog: (...args: unknown[]) =>
+      logger.error(
+        { err: args.find((arg) => arg instanceof Error) },
+        args.filter((arg) => typeof arg === "string").join(" ") || "session store error",
+      ),
   });
 }
