@@ -1,5 +1,5 @@
 import { describe, expect, test, vi } from "vitest";
-import { type RouteSnapshot, startHarness } from "../helpers/session-harness.js";
+import { type RouteSnapshot, signedCookie, startHarness } from "../helpers/session-harness.js";
 import { implementations } from "../helpers/session-impls.js";
 import { recordStore, type StoreMethod } from "../helpers/session-recording-store.js";
 
@@ -109,6 +109,24 @@ describe.each(implementations)("%s: the store fails", (_name, impl) => {
     const res = await browser.get("/reload");
     expect(res.status).toBe(500);
     expect(res.json().reloadError).toBe(String(err));
+  });
+});
+
+describe.each(implementations)("%s: a corrupt stored session (no cookie)", (_name, impl) => {
+  // Documented divergence: express-session crashes rebuilding the Cookie and answers 500;
+  // ours treats the record as unusable and starts a fresh session.
+  test("express-session: 500; ours: a fresh session", async () => {
+    const rec = recordStore(new impl.session.MemoryStore());
+    const h = await startHarness({ impl, options: { store: rec.store } });
+    await new Promise<void>((resolve) => rec.store.set("corrupt", { views: 3 }, () => resolve()));
+    const res = await h.get("/write", { cookie: signedCookie("corrupt") });
+    if (impl.name === "express-session") {
+      expect(res.status).toBe(500);
+    } else {
+      expect(res.status).toBe(200);
+      expect(res.json()).toMatchObject({ views: 1 });
+      expect(res.json().sessionID).not.toBe("corrupt");
+    }
   });
 });
 
