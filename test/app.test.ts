@@ -20,7 +20,7 @@ let schema: TestSchema;
 const running: Array<{ server: Listening; store: SessionStore }> = [];
 
 beforeAll(async () => {
-  schema = await createTestSchema({ migrated: true });
+  schema = await createTestSchema();
 });
 
 afterAll(async () => {

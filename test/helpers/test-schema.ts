@@ -13,15 +13,11 @@ export interface TestSchema {
   drop(): Promise<void>;
 }
 
-/** A fresh, uniquely named schema in the shared test database (optionally migrated). */
-export async function createTestSchema(options: { migrated: boolean }): Promise<TestSchema> {
+/** A fresh, uniquely named schema in the shared test database, with every migration applied. */
+export async function createTestSchema(): Promise<TestSchema> {
   const name = `test_${randomBytes(6).toString("hex")}`;
   const url = testDatabaseUrl();
-  if (options.migrated) {
-    await migrate({ databaseUrl: url, direction: "up", schema: name, log: silentMigrationLog });
-  } else {
-    await runSql(url, `create schema ${name}`);
-  }
+  await migrate({ databaseUrl: url, direction: "up", schema: name, log: silentMigrationLog });
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   // PGlite ignores the `options` startup parameter, so set the path on each new connection.
   pool.on("connect", (client) => {
