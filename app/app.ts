@@ -1,10 +1,25 @@
 import express, { type Express } from "express";
 import type pg from "pg";
+import { pageLocals } from "./account/page-locals.js";
+import { accountRoutes } from "./account/routes.js";
+import { requireUser } from "./auth/guards.js";
+import { createAuthenticator } from "./auth/passport.js";
+import { authRoutes } from "./auth/routes.js";
+import "./auth/session-data.js";
 import type { Config } from "./config.js";
 import { errorHandler, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health.js";
 import { homeRoutes } from "./http/home.js";
+import { createViews } from "./http/views.js";
 import { httpLogger, type Logger } from "./logger.js";
+import { publicDir, viewsDir } from "./paths.js";
+import { csrfProtection } from "./security/csrf.js";
+import { securityHeaders } from "./security/headers.js";
+import {
+  createLoginLimiter,
+  defaultLoginLimits,
+  type LoginLimitOptions,
+} from "./security/login-limits.js";
 import session, { type Store } from "./session/index.js";
 
 export interface AppDeps {
@@ -12,6 +27,8 @@ export interface AppDeps {
   pool: pg.Pool;
   logger: Logger;
   sessionStore: Store;
+  /** Failed-login limits; tests lower them. */
+  loginLimits?: LoginLimitOptions;
 }
 
 // A rolling cookie restarts the idle timeout on every response; writing the new expiry to the
@@ -19,41 +36,90 @@ export interface AppDeps {
 const SESSION_TOUCH_AFTER_MS = 60_000;
 
 /** The Express app, wired from its dependencies. No I/O here: the caller owns them. */
-export function createApp({ config, pool, logger, sessionStore }: AppDeps): Express {
+export function createApp({
+  config,
+  pool,
+  logger,
+  sessionStore,
+  loginLimits = defaultLoginLimits,
+}: AppDeps): Express {
   const app = express();
   app.set("trust proxy", config.trustProxy);
   app.disable("x-powered-by");
 
+  const views = createViews(viewsDir, { cache: config.isProduction });
+  // __Host-: the browser only accepts it over HTTPS, for this host, on path / (production).
+  const sessionCookie = {
+    name: config.isProduction ? "__Host-sid" : "sid",
+    secure: config.isProduction,
+    sameSite: "lax" as const,
+  };
+  const passport = createAuthenticator(pool);
+
+  app.use(securityHeaders({ production: config.isProduction }));
   app.use(httpLogger(logger));
-  // Probes come before the session, so they never read or write the store.
+  // Probes and assets come before the session, so they never read or write the store.
   app.use(healthRoutes(pool));
+  app.use(
+    "/static",
+    express.static(publicDir, { index: false, maxAge: config.isProduction ? "1h" : 0 }),
+  );
+
+  // Small forms only: anything bigger is refused with 413 before it costs anything.
+  app.use(express.urlencoded({ extended: false, limit: "16kb", parameterLimit: 50 }));
+  app.use(express.json({ limit: "16kb" }));
 
   app.use(
     session({
       store: sessionStore,
       secret: config.sessionSecrets,
-      // __Host-: the browser only accepts it over HTTPS, for this host, on path / (production).
-      name: config.isProduction ? "__Host-sid" : "sid",
+      name: sessionCookie.name,
       resave: false,
+      // A visitor who only looks at public pages gets no cookie and no row.
       saveUninitialized: false,
       rolling: true,
       // Follow Express's "trust proxy" to decide whether the request came over HTTPS.
       proxy: undefined,
       cookie: {
         httpOnly: true,
-        sameSite: "lax",
-        secure: config.isProduction,
+        sameSite: sessionCookie.sameSite,
+        secure: sessionCookie.secure,
         maxAge: config.sessionIdleTimeoutMs,
         path: "/",
       },
       maxLifetime: config.sessionMaxLifetimeMs,
       touchAfter: SESSION_TOUCH_AFTER_MS,
+      // The table holds SHA-256(session ID): a leaked dump does not log anyone in.
+      hashStoreKeys: true,
+    }),
+  );
+  app.use(passport.session());
+  app.use(csrfProtection);
+  app.use(pageLocals);
+
+  app.use(homeRoutes(views));
+  app.use(
+    authRoutes({
+      pool,
+      passport,
+      views,
+      limiter: createLoginLimiter(pool, loginLimits),
+      rememberMs: config.sessionRememberMs,
+      sessionCookie,
+    }),
+  );
+  app.use("/account", requireUser(sessionCookie.name));
+  app.use(
+    accountRoutes({
+      pool,
+      views,
+      sessionCookie,
+      idleTimeoutMs: config.sessionIdleTimeoutMs,
+      maxLifetimeMs: config.sessionMaxLifetimeMs,
     }),
   );
 
-  app.use(homeRoutes());
-
-  app.use(notFound);
-  app.use(errorHandler(logger));
+  app.use(notFound(views));
+  app.use(errorHandler(views, logger));
   return app;
 }

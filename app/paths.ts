@@ -16,3 +16,5 @@ function findProjectRoot(start: string): string {
 
 export const projectRoot = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
 export const migrationsDir = join(projectRoot, "migrations");
+export const viewsDir = join(projectRoot, "views");
+export const publicDir = join(projectRoot, "public");

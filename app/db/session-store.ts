@@ -14,6 +14,9 @@ export function createSessionStore(pool: pg.Pool, config: Config, logger: Logger
     tableName: "session",
     // The table belongs to the migrations, never to the store.
     createTableIfMissing: false,
+    // The expiry of a session whose cookie has none (logged in without "remember me"): the
+    // idle timeout, pushed back by every touch.
+    ttl: Math.ceil(config.sessionIdleTimeoutMs / 1000),
     // connect-pg-simple takes seconds, and reads 0 as "use the default": off must be false.
     pruneSessionInterval:
       config.sessionPruneIntervalMs > 0 ? config.sessionPruneIntervalMs / 1000 : false,

@@ -1,38 +1,117 @@
-import type { ErrorRequestHandler, RequestHandler } from "express";
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
 import type { Logger } from "../logger.js";
+import { isDatabaseUnavailable } from "./database-errors.js";
+import { type Views, wantsJson } from "./views.js";
 
-// Static pages: nothing from the request is echoed back, so there is nothing to escape.
-const page = (title: string) =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>` +
-  `<body><h1>${title}</h1><p><a href="/">Home</a></p></body></html>`;
+interface ErrorPage {
+  status: number;
+  /** Machine-readable, for JSON clients. */
+  code: string;
+  title: string;
+  message: string;
+}
 
-function statusOf(error: unknown): number {
+const PAGES: Record<string, ErrorPage> = {
+  badRequest: {
+    status: 400,
+    code: "bad_request",
+    title: "Bad request",
+    message: "The request could not be understood. Go back and try again.",
+  },
+  csrf: {
+    status: 403,
+    code: "invalid_csrf_token",
+    title: "This form has expired",
+    message: "The form was old, or sent from another site. Go back, reload the page and try again.",
+  },
+  notFound: {
+    status: 404,
+    code: "not_found",
+    title: "Page not found",
+    message: "There is nothing at this address.",
+  },
+  tooLarge: {
+    status: 413,
+    code: "payload_too_large",
+    title: "Too much data",
+    message: "What you sent is larger than this site accepts.",
+  },
+  unsupported: {
+    status: 415,
+    code: "unsupported_media_type",
+    title: "Unsupported form",
+    message: "This kind of request body is not accepted here.",
+  },
+  unavailable: {
+    status: 503,
+    code: "service_unavailable",
+    title: "Temporarily unavailable",
+    message:
+      "We cannot reach our database right now. Nothing you did was lost: try again in a moment.",
+  },
+  internal: {
+    status: 500,
+    code: "internal_error",
+    title: "Something went wrong",
+    message: "An unexpected error happened on our side. Try again.",
+  },
+};
+
+function pageFor(error: unknown): ErrorPage {
+  const { code, status, type } = (error ?? {}) as {
+    code?: unknown;
+    status?: unknown;
+    type?: unknown;
+  };
+  if (code === "EBADCSRFTOKEN") return PAGES.csrf as ErrorPage;
+  if (isDatabaseUnavailable(error)) return PAGES.unavailable as ErrorPage;
+  if (status === 413 || type === "entity.too.large") return PAGES.tooLarge as ErrorPage;
+  if (status === 415) return PAGES.unsupported as ErrorPage;
   // Errors from Express's own parsers (http-errors) carry a 4xx status meant for the client.
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === "number" && status >= 400 && status < 500 ? status : 500;
+  if (typeof status === "number" && status >= 400 && status < 500)
+    return { ...(PAGES.badRequest as ErrorPage), status };
+  return PAGES.internal as ErrorPage;
+}
+
+export function sendErrorPage(req: Request, res: Response, views: Views, page: ErrorPage): void {
+  if (page.status === 503) res.set("Retry-After", "5");
+  res.set("Cache-Control", "no-store");
+  if (wantsJson(req)) {
+    res.status(page.status).json({ error: page.code, message: page.message });
+    return;
+  }
+  views.render(
+    res,
+    "error",
+    { title: page.title, status: page.status, message: page.message },
+    page.status,
+  );
 }
 
 /** Anything no route answered: an HTML page for browsers, JSON for the rest. */
-export const notFound: RequestHandler = (req, res) => {
-  res.status(404);
-  if (req.accepts(["html", "json"]) === "html") res.type("html").send(page("Not found"));
-  else res.json({ error: "not_found" });
-};
+export function notFound(views: Views): RequestHandler {
+  return (req, res) => sendErrorPage(req, res, views, PAGES.notFound as ErrorPage);
+}
 
-/** The last handler: logs the error, answers with a generic page so nothing internal leaks. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+/** The last handler: logs the error, answers with a page that leaks nothing internal. */
+export function errorHandler(views: Views, logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const log = req.log ?? logger;
-    const status = statusOf(error);
     if (res.headersSent) {
       // The response is already out (e.g. a late session store error): log only.
       log.error({ err: error }, "error after the response was sent");
       return;
     }
-    if (status >= 500) log.error({ err: error }, "request failed");
-    res.status(status);
-    const title = status >= 500 ? "Something went wrong" : "Bad request";
-    if (req.accepts(["html", "json"]) === "html") res.type("html").send(page(title));
-    else res.json({ error: status >= 500 ? "internal_error" : "bad_request" });
+    const page = pageFor(error);
+    if (page.status >= 500)
+      log.error({ err: error }, page.status === 503 ? "database unavailable" : "request failed");
+    else if (page.status === 403) log.warn({ path: req.path }, "CSRF token rejected");
+    try {
+      sendErrorPage(req, res, views, page);
+    } catch (renderError) {
+      // The error page itself failed (e.g. its template): a plain answer rather than none.
+      log.error({ err: renderError }, "error page failed");
+      res.status(page.status).type("text").send(page.title);
+    }
   };
 }

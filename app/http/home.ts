@@ -1,22 +1,12 @@
 import { Router } from "express";
+import type { Views } from "./views.js";
 
-// A placeholder until the login pages exist; static, so nothing needs escaping yet.
-const HOME_PAGE = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Passport session starter</title></head>
-<body>
-<h1>Passport session starter</h1>
-<p>The server is running. Sign-up and login pages come next.</p>
-</body>
-</html>
-`;
-
-export function homeRoutes(): Router {
+export function homeRoutes(views: Views): Router {
   const router = Router();
 
-  // What a visitor sees at the root of the site.
+  // The landing page: public, so a visitor who only looks gets no cookie and no session row.
   router.get("/", (_req, res) => {
-    res.type("html").send(HOME_PAGE);
+    views.render(res, "home", { title: "Home" });
   });
 
   return router;

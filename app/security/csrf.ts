@@ -22,6 +22,7 @@ function tokenFromRequest(req: Request): string | undefined {
  * `X-CSRF-Token`. GET/HEAD/OPTIONS pass; every other method needs the token.
  */
 export const csrf = csrfSync({
+  size: 32,
   getTokenFromRequest: tokenFromRequest,
   // Without a session (the store is down) there is no token: the request is refused, not crashed.
   getTokenFromState: (req) => (req as { session?: Request["session"] }).session?.csrfToken,

@@ -1,7 +1,9 @@
 import express from "express";
 import { afterEach, expect, test } from "vitest";
 import { errorHandler, notFound } from "../../app/http/errors.js";
+import { createViews } from "../../app/http/views.js";
 import { httpLogger } from "../../app/logger.js";
+import { viewsDir } from "../../app/paths.js";
 import { type Listening, listen } from "../helpers/listen.js";
 import { captureLogs } from "../helpers/logs.js";
 
@@ -27,8 +29,9 @@ async function serve() {
     // What the session middleware does with a store error after the response went out.
     next(new Error("late store error"));
   });
-  app.use(notFound);
-  app.use(errorHandler(logs.logger));
+  const views = createViews(viewsDir, { cache: false });
+  app.use(notFound(views));
+  app.use(errorHandler(views, logs.logger));
   server = await listen(app);
   return { url: server.url, logs };
 }
@@ -43,7 +46,7 @@ test("an error answers 500 without details, and is logged with its stack", async
 
   const api = await fetch(`${url}/boom`, { headers: { accept: "application/json" } });
   expect(api.status).toBe(500);
-  expect(await api.json()).toEqual({ error: "internal_error" });
+  expect(await api.json()).toMatchObject({ error: "internal_error" });
 
   const logged = logs.entries().find((entry) => entry.msg === "request failed");
   expect(logged).toMatchObject({ level: 50, err: { message: "database password is hunter2" } });
@@ -58,7 +61,7 @@ test("a client error from a body parser keeps its 4xx status", async () => {
     body: "{not json",
   });
   expect(res.status).toBe(400);
-  expect(await res.json()).toEqual({ error: "bad_request" });
+  expect(await res.json()).toMatchObject({ error: "bad_request" });
 });
 
 test("an error after the response was sent is only logged; the response stands", async () => {

@@ -1,0 +1,95 @@
+/**
+ * A tiny browser stand-in over real HTTP: keeps cookies like a browser would (name -> value,
+ * deleted when the server expires them), never follows redirects by itself, and reads the CSRF
+ * token out of the last page's forms.
+ */
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: string;
+  setCookies: string[];
+  location: string | null;
+}
+
+export class HttpClient {
+  readonly cookies = new Map<string, string>();
+  lastBody = "";
+
+  constructor(
+    readonly baseUrl: string,
+    readonly defaultHeaders: Record<string, string> = {},
+  ) {}
+
+  cookieHeader(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+  }
+
+  async request(
+    method: string,
+    path: string,
+    init: { form?: Record<string, string>; headers?: Record<string, string>; body?: string } = {},
+  ): Promise<Reply> {
+    const headers: Record<string, string> = {
+      accept: "text/html",
+      ...this.defaultHeaders,
+      ...init.headers,
+    };
+    if (this.cookies.size > 0) headers.cookie = this.cookieHeader();
+    let body = init.body;
+    if (init.form) {
+      body = new URLSearchParams(init.form).toString();
+      headers["content-type"] = "application/x-www-form-urlencoded";
+    }
+    const res = await fetch(new URL(path, this.baseUrl), {
+      method,
+      headers,
+      body,
+      redirect: "manual",
+    });
+    const setCookies = res.headers.getSetCookie();
+    for (const line of setCookies) this.#store(line);
+    const text = await res.text();
+    this.lastBody = text;
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: text,
+      setCookies,
+      location: res.headers.get("location"),
+    };
+  }
+
+  get(path: string, headers?: Record<string, string>): Promise<Reply> {
+    return this.request("GET", path, headers ? { headers } : {});
+  }
+
+  /** Posts a form, adding the CSRF token from the last page unless the form has one. */
+  post(
+    path: string,
+    form: Record<string, string> = {},
+    headers?: Record<string, string>,
+  ): Promise<Reply> {
+    const withToken = "_csrf" in form ? form : { _csrf: this.csrfToken() ?? "", ...form };
+    return this.request("POST", path, headers ? { form: withToken, headers } : { form: withToken });
+  }
+
+  /** The `_csrf` value in the last page's forms. */
+  csrfToken(body = this.lastBody): string | undefined {
+    return /name="_csrf" value="([^"]*)"/.exec(body)?.[1];
+  }
+
+  #store(line: string): void {
+    const [pair = "", ...attributes] = line.split(";");
+    const eq = pair.indexOf("=");
+    const name = pair.slice(0, eq).trim();
+    const value = pair.slice(eq + 1).trim();
+    const expired = attributes.some((attr) => {
+      const [key = "", val = ""] = attr.split("=").map((s) => s.trim());
+      if (key.toLowerCase() === "max-age") return Number(val) <= 0;
+      if (key.toLowerCase() === "expires") return Date.parse(val) <= Date.now();
+      return false;
+    });
+    if (expired || value === "") this.cookies.delete(name);
+    else this.cookies.set(name, value);
+  }
+}
