@@ -1,30 +1,20 @@
 import type { ServerResponse } from "node:http";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { LRUCache } from "lru-cache";
 import onHeaders from "on-headers";
 import parseurl from "parseurl";
-import { type ContextCarrier, kContext, type RequestContext, setStoreKey } from "./context.js";
+import { type ContextCarrier, kContext, setStoreKey } from "./context.js";
 import { Cookie } from "./cookie.js";
-import {
-  type SessionState,
-  shouldDestroy,
-  shouldSave,
-  shouldSetCookie,
-  shouldTouch,
-} from "./decisions.js";
-import { fingerprint, hashStoreKey } from "./fingerprint.js";
+import { shouldDestroy, shouldSave, shouldSetCookie, shouldTouch } from "./decisions.js";
+import { hashStoreKey } from "./fingerprint.js";
 import { MemoryStore } from "./memory-store.js";
 import { resolveOptions } from "./options.js";
-import { currentSession, isSecure, readSessionId } from "./request.js";
+import { RequestRecord } from "./record.js";
+import { currentSession, isSecure, readCookie } from "./request.js";
 import { Session } from "./session.js";
-import { signSessionId } from "./signature.js";
+import { CookieSigner } from "./signature.js";
 import { Store } from "./store.js";
-import type {
-  CookieOptions,
-  SameSite,
-  Secret,
-  SessionOptions,
-  StoredSessionData,
-} from "./types.js";
+import type { CookieOptions, SameSite, SessionOptions, StoredSessionData } from "./types.js";
 
 /** [beyond] The key the store gets for a session ID when `hashStoreKeys` is on. */
 export { hashStoreKey } from "./fingerprint.js";
@@ -36,20 +26,6 @@ export type {
   StoredSessionData,
 } from "./types.js";
 export { Cookie, MemoryStore, Session, Store };
-
-/** What the middleware remembers about one request's session, to answer the end-of-request questions. */
-interface RequestRecord {
-  /** The verified ID the cookie carried. */
-  cookieId: string | undefined;
-  /** ID and data as loaded or created: "modified?" compares against these. */
-  originalId: string | undefined;
-  originalData: string | undefined;
-  /** Data as last written (or as loaded, with resave off): "saved?" compares against this. */
-  savedData: string | undefined;
-  /** When the store last got this session's expiry (from the stored cookie), for touchAfter. */
-  lastTouch: number | undefined;
-  touched: boolean;
-}
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as Promise<T> | undefined)?.then === "function";
@@ -65,31 +41,6 @@ function isStoredSession(value: unknown): value is StoredSessionData {
   if (expires === undefined || expires === null || expires === false) return true;
   if (typeof expires !== "string" && !(expires instanceof Date)) return false;
   return !Number.isNaN(new Date(expires).valueOf());
-}
-
-/** The state the decision functions read, with the data serialised at most once, on demand. */
-function snapshot(req: Request, record: RequestRecord): SessionState {
-  const session = currentSession(req);
-  let data: string | undefined;
-  const current = () => {
-    data ??= fingerprint(session as Session);
-    return data;
-  };
-  return {
-    sessionId: req.sessionID,
-    cookieId: record.cookieId,
-    hasSession: session !== undefined,
-    get modified() {
-      return record.originalId !== session?.id || record.originalData !== current();
-    },
-    get saved() {
-      return record.originalId === session?.id && record.savedData === current();
-    },
-    hasSavedBaseline: record.savedData !== undefined,
-    get cookieHasExpiry() {
-      return session?.cookie?.expires != null;
-    },
-  };
 }
 
 function appendSetCookie(res: ServerResponse, value: string): void {
@@ -110,10 +61,14 @@ function appendSetCookie(res: ServerResponse, value: string): void {
  */
 function createSessionMiddleware(options: SessionOptions): RequestHandler {
   const opts = resolveOptions(options);
-  const { store, name, secrets, maxLifetime, touchAfter } = opts;
+  const { store, name, maxLifetime, touchAfter } = opts;
+  const signer = new CookieSigner(opts.secrets);
   const storeKey = opts.hashStoreKeys ? hashStoreKey : (id: string) => id;
   setStoreKey(store, storeKey);
   const canTouch = typeof store.touch === "function";
+  // [beyond] touchAfter: when this process last wrote each session's expiry. Some stores
+  // (connect-pg-simple) touch only an expiry column, so the stored cookie cannot tell.
+  const recentWrites = touchAfter > 0 ? new LRUCache<string, number>({ max: 10_000 }) : undefined;
 
   let storeReady = true;
   store.on("disconnect", () => {
@@ -145,55 +100,64 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
   // Store#regenerate (base class) calls this, as express-session's stores expect.
   store.generate = generate;
 
+  /** Whether the store should hear about this unchanged session now (touchAfter). */
+  function touchDue(record: RequestRecord, key: string): boolean {
+    if (!recentWrites) return true;
+    const last = Math.max(record.lastTouch ?? 0, recentWrites.get(key) ?? 0);
+    return Date.now() - last >= touchAfter;
+  }
+
+  /** Wraps a store callback to remember a successful write of this session's expiry. */
+  function remembering(key: string, done: (err?: unknown) => void) {
+    if (!recentWrites) return done;
+    const started = Date.now();
+    return (err?: unknown) => {
+      if (!err) recentWrites.set(key, started);
+      done(err);
+    };
+  }
+
   return function session(req: Request, res: Response, next: NextFunction): void {
     // Already has one (an outer session middleware), the store is down, or the path is not the
     // cookie's: carry on without a session.
+    if (currentSession(req) || !storeReady) {
+      next();
+      return;
+    }
     const pathname = parseurl.original(req)?.pathname || "/";
-    const cookiePath = opts.cookieFor(req).path || "/";
-    if (currentSession(req) || !storeReady || !pathname.startsWith(cookiePath)) {
+    if (!pathname.startsWith(opts.cookieFor(req).path || "/")) {
       next();
       return;
     }
 
+    // 1. Read the cookie.
     req.sessionStore = store;
-    const cookieId = readSessionId(req, name, secrets);
+    const value = readCookie(req, name);
+    const cookieId = value === undefined ? undefined : signer.unsign(value);
     req.sessionID = cookieId as string;
-    const record: RequestRecord = {
+    const record = new RequestRecord(
+      req,
       cookieId,
-      originalId: undefined,
-      originalData: undefined,
-      savedData: undefined,
-      lastTouch: undefined,
-      touched: false,
-    };
-    const context: RequestContext = {
-      willSave(saved) {
-        record.savedData = fingerprint(saved);
-      },
-    };
-    (req as ContextCarrier)[kContext] = context;
+      cookieId && signer.isCurrent(value as string) ? value : undefined,
+    );
+    (req as ContextCarrier)[kContext] = record;
 
-    const touchOnce = (session: Session) => {
-      if (!record.touched) {
-        session.touch();
-        record.touched = true;
-      }
-    };
-
+    // 3. When the headers go out: Set-Cookie, if the decision says so.
     onHeaders(res, () => {
       const session = currentSession(req);
-      if (!session || !shouldSetCookie(snapshot(req, record), opts)) return;
+      if (!session || !shouldSetCookie(record.fresh(), opts)) return;
       // A Secure cookie on a plain-HTTP response would be dropped by the browser anyway.
       if (session.cookie.secure && !isSecure(req, opts.proxy)) return;
-      touchOnce(session);
-      appendSetCookie(
-        res,
-        session.cookie.serialize(name, signSessionId(req.sessionID, secrets[0] as Secret)),
-      );
+      touchOnce(session, record);
+      const signed =
+        req.sessionID === cookieId && record.reusableCookie
+          ? record.reusableCookie
+          : signer.sign(req.sessionID);
+      appendSetCookie(res, session.cookie.serialize(name, signed));
     });
 
-    // The response is held open until the store has answered, so the client's next request
-    // sees what this one wrote.
+    // 4. Before the response ends: save, touch or destroy. The response is held open until the
+    // store has answered, so the client's next request sees what this one wrote.
     const end = res.end as (...args: unknown[]) => Response;
     let ended = false;
     res.end = function sessionEnd(this: Response, ...args: unknown[]) {
@@ -207,33 +171,32 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
 
       const session = currentSession(req);
       if (!session) {
-        if (shouldDestroy(snapshot(req, record), opts))
-          store.destroy(storeKey(req.sessionID), finish);
+        if (shouldDestroy(record.fresh(), opts)) store.destroy(storeKey(req.sessionID), finish);
         else end.apply(res, args);
         return this;
       }
-      touchOnce(session);
-      const state = snapshot(req, record);
-      if (shouldSave(state, opts)) {
-        session.save(finish);
-      } else if (canTouch && shouldTouch(state, opts) && touchDue(record)) {
-        store.touch?.(storeKey(req.sessionID), session, finish);
+      touchOnce(session, record);
+      record.fresh();
+      const key = storeKey(req.sessionID);
+      if (shouldSave(record, opts)) {
+        session.save(remembering(key, finish));
+      } else if (canTouch && shouldTouch(record, opts) && touchDue(record, key)) {
+        store.touch?.(key, session, remembering(key, finish));
       } else {
         end.apply(res, args);
       }
       return this;
     } as Response["end"];
 
-    const ready = () => {
-      const created = currentSession(req) as Session;
-      record.originalId = req.sessionID;
-      record.originalData = fingerprint(created);
-      next();
-    };
+    // 2. Load the session named by the cookie, or start a new one.
     const startNew = () => {
+      const attached = () => {
+        record.begin(currentSession(req) as Session);
+        next();
+      };
       const pending = generate(req);
-      if (pending) pending.then(ready, (err: unknown) => next(err));
-      else ready();
+      if (pending) pending.then(attached, (err: unknown) => next(err));
+      else attached();
     };
 
     if (!cookieId) {
@@ -258,8 +221,8 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
           return;
         }
         const loaded = store.createSession(req, stored);
-        record.originalId = req.sessionID;
-        record.originalData = fingerprint(loaded);
+        record.begin(loaded);
+        // With resave off, what was loaded counts as saved: unchanged, it is only touched.
         if (!opts.resave) record.savedData = record.originalData;
         if (maxLifetime !== undefined && typeof loaded.cookie.createdAt !== "number") {
           // A session from before maxLifetime was on: its clock starts now, and the store must
@@ -267,20 +230,22 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
           loaded.cookie.createdAt = Date.now();
           record.savedData = undefined;
         }
-        const { expires, originalMaxAge } = loaded.cookie.data;
-        if (expires && typeof originalMaxAge === "number")
+        const { expires, originalMaxAge } = loaded.cookie;
+        if (expires && typeof originalMaxAge === "number") {
           record.lastTouch = expires.valueOf() - originalMaxAge;
+        }
       } catch (caught) {
         return next(caught);
       }
       next();
     });
   };
+}
 
-  /** [beyond] touchAfter: skip the store touch if the stored expiry was refreshed recently. */
-  function touchDue(record: RequestRecord): boolean {
-    if (touchAfter <= 0 || record.lastTouch === undefined) return true;
-    return Date.now() - record.lastTouch >= touchAfter;
+function touchOnce(session: Session, record: RequestRecord): void {
+  if (!record.touched) {
+    session.touch();
+    record.touched = true;
   }
 }
 

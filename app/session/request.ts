@@ -1,24 +1,17 @@
 import type { TLSSocket } from "node:tls";
 import { parse } from "cookie";
 import type { Session } from "./session.js";
-import { unsignSessionId } from "./signature.js";
-import type { Secret, SessionRequest } from "./types.js";
+import type { SessionRequest } from "./types.js";
 
 /** `req.session`, which the app may have deleted or nulled (`unset`). */
 export function currentSession(req: SessionRequest): Session | undefined {
   return (req as { session?: Session | null }).session ?? undefined;
 }
 
-/** The verified session ID from the request's cookie, or undefined (a fresh session). */
-export function readSessionId(
-  req: SessionRequest,
-  name: string,
-  secrets: readonly Secret[],
-): string | undefined {
+/** The (decoded) value of the cookie `name` in the request, if it sent one. */
+export function readCookie(req: SessionRequest, name: string): string | undefined {
   const header = req.headers.cookie;
-  if (!header) return undefined;
-  const value = parse(header)[name];
-  return value ? unsignSessionId(value, secrets) : undefined;
+  return header ? parse(header)[name] || undefined : undefined;
 }
 
 /**

@@ -63,7 +63,9 @@ proto.createSession = function createSession(this: Store, req, data) {
   const cookie = new Cookie(data.cookie);
   if (typeof expires === "string") cookie.expires = new Date(expires);
   cookie.originalMaxAge = originalMaxAge ?? cookie.originalMaxAge;
-  const session = new Session(req, { ...data, cookie });
+  // The store's object is ours to keep (as in express-session): no copy on every request.
+  (data as { cookie: unknown }).cookie = cookie;
+  const session = new Session(req, data);
   req.session = session;
   return session;
 };
