@@ -73,6 +73,36 @@ export class HttpClient {
     return this.request("POST", path, headers ? { form: withToken, headers } : { form: withToken });
   }
 
+  /** A GET as a script would send it: Accept JSON. */
+  getJson(path: string): Promise<Reply> {
+    return this.request("GET", path, { headers: { accept: "application/json" } });
+  }
+
+  /**
+   * A JSON POST as a script would send it: Accept and Content-Type JSON, the CSRF token in the
+   * X-CSRF-Token header (by default the one in the last page; null sends none).
+   */
+  postJson(path: string, data: unknown, token: string | null = this.csrfToken() ?? null) {
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      "content-type": "application/json",
+    };
+    if (token !== null) headers["x-csrf-token"] = token;
+    return this.request("POST", path, { headers, body: JSON.stringify(data) });
+  }
+
+  /** The value of the first form field named `name` in the last page (HTML entities decoded). */
+  fieldValue(name: string, body = this.lastBody): string | undefined {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const raw = new RegExp(`name="${escaped}" value="([^"]*)"`).exec(body)?.[1];
+    return raw
+      ?.replaceAll("&quot;", '"')
+      .replaceAll("&#39;", "'")
+      .replaceAll("&lt;", "<")
+      .replaceAll("&gt;", ">")
+      .replaceAll("&amp;", "&");
+  }
+
   /** The `_csrf` value in the last page's forms. */
   csrfToken(body = this.lastBody): string | undefined {
     return /name="_csrf" value="([^"]*)"/.exec(body)?.[1];
@@ -91,5 +121,14 @@ export class HttpClient {
     });
     if (expired || value === "") this.cookies.delete(name);
     else this.cookies.set(name, value);
+  }
+}
+
+/** A reply's body parsed as JSON (throws, with the body, when it is not JSON). */
+export function jsonOf<T>(reply: Reply): T {
+  try {
+    return JSON.parse(reply.body) as T;
+  } catch {
+    throw new Error(`expected JSON, got ${reply.status}: ${reply.body.slice(0, 200)}`);
   }
 }

@@ -1,0 +1,79 @@
+import type pg from "pg";
+import { onTestFinished } from "vitest";
+import { createApp } from "../../app/app.js";
+import type { Config } from "../../app/config.js";
+import { createSessionStore } from "../../app/db/session-store.js";
+import type { LoginLimitOptions } from "../../app/security/login-limits.js";
+import { testDatabaseUrl } from "./database.js";
+import { HttpClient } from "./http-client.js";
+import { listen } from "./listen.js";
+import { type CapturedLogs, captureLogs } from "./logs.js";
+import { testConfig } from "./test-config.js";
+import { createTestSchema, runSql } from "./test-schema.js";
+
+export interface TestAppOptions {
+  /** Environment variables for testConfig (NODE_ENV, TRUST_PROXY, ...). */
+  env?: Record<string, string>;
+  /** Fields set on the loaded Config, e.g. a session idle timeout of 2 s. */
+  config?: Partial<Config>;
+  /** Lower failed-login limits (the app's defaults otherwise). */
+  loginLimits?: LoginLimitOptions;
+  /** Close when the current test finishes (default true; false when started in beforeAll). */
+  autoClose?: boolean;
+}
+
+export interface TestApp {
+  url: string;
+  /** The app's own pool (one connection) on a fresh schema: query the tables through it. */
+  pool: pg.Pool;
+  config: Config;
+  logs: CapturedLogs;
+  /** A new browser stand-in for this app, with headers it sends on every request. */
+  client(headers?: Record<string, string>): HttpClient;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app (createApp) on a fresh schema of the test database with every migration,
+ * its Postgres session store and rate limiter, served on 127.0.0.1.
+ */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  // The embedded test database (PGlite) is one backend for every connection, so named prepared
+  // statements (rate-limiter-flexible's) outlive the app that made them: a later app's first
+  // Parse of the same name would fail. A fresh app starts with none (a no-op on real Postgres).
+  await runSql(testDatabaseUrl(), "deallocate all");
+  const schema = await createTestSchema();
+  const logs = captureLogs();
+  const config: Config = {
+    ...testConfig({ DATABASE_URL: testDatabaseUrl(), ...options.env }),
+    ...options.config,
+  };
+  const sessionStore = createSessionStore(schema.pool, config, logs.logger);
+  const server = await listen(
+    createApp({
+      config,
+      pool: schema.pool,
+      logger: logs.logger,
+      sessionStore,
+      ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
+    }),
+  );
+
+  let closed = false;
+  const app: TestApp = {
+    url: server.url,
+    pool: schema.pool,
+    config,
+    logs,
+    client: (headers = {}) => new HttpClient(server.url, headers),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close();
+      await sessionStore.close();
+      await schema.drop();
+    },
+  };
+  if (options.autoClose !== false) onTestFinished(() => app.close());
+  return app;
+}
