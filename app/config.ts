@@ -115,7 +115,7 @@ const envSchema = z.object({
     .optional(),
   SESSION_IDLE_TIMEOUT_MINUTES: wholeNumber(1, 30),
   SESSION_REMEMBER_DAYS: wholeNumber(1, 30),
-  SESSION_MAX_LIFETIME_HOURS: wholeNumber(1, 24 * 7),
+  SESSION_MAX_LIFETIME_HOURS: wholeNumber(1, 24 * 30),
   SESSION_PRUNE_INTERVAL_MINUTES: wholeNumber(0, 15),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
 });

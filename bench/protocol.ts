@@ -34,3 +34,6 @@ export function isReadyMessage(message: unknown): message is ReadyMessage {
     typeof (message as { port?: unknown }).port === "number"
   );
 }
+
+/** The Postgres for the connect-pg-simple rows, unless DATABASE_URL names another. */
+export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test";

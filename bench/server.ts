@@ -22,6 +22,7 @@ import pg from "pg";
 import ours, { type Store as OurStore } from "../app/session/index.js";
 import {
   BENCH_TABLE,
+  DEFAULT_DATABASE_URL,
   type Impl,
   SESSION_SECRET,
   type ServerStats,
@@ -73,7 +74,7 @@ let uncountedQuery: ((sql: string, params?: unknown[]) => Promise<unknown>) | un
 
 function countingPool(): pg.Pool {
   const created = new pg.Pool({
-    connectionString: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+    connectionString: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     max: Number(process.env.BENCH_PG_POOL ?? 10),
     application_name: `bench-${impl}`,
   });

@@ -10,9 +10,17 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { buildServer } from "./build.js";
 import { type LoadResult, percentile, runLoad } from "./load.js";
-import { isReadyMessage, type Route, type ServerStats, type StoreKind } from "./protocol.js";
+import {
+  BENCH_TABLE,
+  DEFAULT_DATABASE_URL,
+  isReadyMessage,
+  type Route,
+  type ServerStats,
+  type StoreKind,
+} from "./protocol.js";
 import { type BenchConfig, type Measurement, renderReport, type Variant } from "./report.js";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -38,7 +46,7 @@ const config: BenchConfig = {
   nice: envNumber("BENCH_NICE", -10, -20, 19),
   serverCpu: process.env.BENCH_SERVER_CPU ?? "0",
   loadCpu: process.env.BENCH_LOAD_CPU ?? "1",
-  databaseUrl: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+  databaseUrl: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
   pinned: false,
   niced: false,
 };
@@ -394,6 +402,21 @@ function gitCommit(): string {
   return dirty.stdout?.trim() ? `${commit} (app/session has uncommitted changes)` : commit;
 }
 
+/**
+ * The table lives in the shared database; left behind, its constraint names (connect-pg-simple
+ * names them `session_pkey` whatever the table) collide with the tests' own session tables.
+ */
+async function dropBenchTable(): Promise<void> {
+  if (!groups.some((g) => g.variants.some((v) => v.store === "pg"))) return;
+  const client = new pg.Client(process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
+  await client.connect();
+  try {
+    await client.query(`drop table if exists ${BENCH_TABLE}`);
+  } finally {
+    await client.end();
+  }
+}
+
 async function main(): Promise<void> {
   config.pinned = pinSelf();
   config.niced = reniceSelf();
@@ -413,7 +436,11 @@ async function main(): Promise<void> {
       `(+${config.warmup} s warm-up), ${config.connections} connections: about ${Math.ceil(estimate / 60)} min`,
   );
   const measurements: Measurement[] = [];
-  for (const group of groups) measurements.push(...(await runGroup(group)));
+  try {
+    for (const group of groups) measurements.push(...(await runGroup(group)));
+  } finally {
+    await dropBenchTable();
+  }
 
   const report = renderReport(measurements, {
     ...config,
