@@ -1,6 +1,6 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
-import { startUserSession } from "../auth/login-session.js";
+import { renewUserSession } from "../auth/login-session.js";
 import { hashPassword, verifyPassword } from "../auth/passwords.js";
 import { findPasswordHash, updatePasswordHash } from "../auth/users.js";
 import { changePasswordSchema, type FieldErrors, fieldErrors } from "../auth/validation.js";
@@ -88,11 +88,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   // req.session.regenerate(): a new ID; we log the user back in on it, keeping views and lifetime.
   router.post("/account/session/regenerate", async (req, res) => {
     const before = req.sessionID;
-    const { views: counted, client, cookie } = req.session;
-    await startUserSession(req, req.user as Express.User, cookie.originalMaxAge, {
-      views: counted,
-      client,
-    });
+    await renewUserSession(req, req.user as Express.User);
     flash(
       req,
       `Regenerated: session ID ${short(before)} → ${short(req.sessionID)}; the old one is gone from the store.`,
@@ -188,8 +184,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       });
     }
     await updatePasswordHash(pool, user.id, await hashPassword(parsed.data.new_password));
-    const { views: counted, client, cookie } = req.session;
-    await startUserSession(req, user, cookie.originalMaxAge, { views: counted, client });
+    await renewUserSession(req, user);
     await revokeOtherSessions(pool, user.id, hashStoreKey(req.sessionID));
     req.log?.info({ userId: user.id }, "password changed");
     flash(req, "Password changed. Every other session was logged out.");

@@ -6,6 +6,8 @@ export interface SessionPolicy {
   rememberMs: number;
 }
 
+type Carry = Partial<Pick<Request["session"], "views" | "client">> & { createdAt?: number };
+
 /**
  * Logs the user in on a fresh session (Passport regenerates it: the pre-login ID is destroyed in
  * the store), then sets how long the cookie lives and what "your sessions" shows about it.
@@ -14,7 +16,7 @@ export async function startUserSession(
   req: Request,
   user: Express.User,
   cookieMaxAge: number | null,
-  carry: Partial<Pick<Request["session"], "views" | "client">> = {},
+  carry: Carry = {},
 ): Promise<void> {
   await logIn(req, user);
   const session = req.session;
@@ -26,4 +28,20 @@ export async function startUserSession(
     loggedInAt: Date.now(),
   };
   if (carry.views) session.views = carry.views;
+  // Renewing the ID of a logged-in session must not restart its absolute lifetime.
+  if (carry.createdAt !== undefined) session.cookie.createdAt = carry.createdAt;
+}
+
+/**
+ * A new session ID for a user who stays logged in (the "regenerate" button, a password change):
+ * same cookie lifetime, views, client details and absolute-lifetime clock, so renewing the ID
+ * cannot be used to outlive `maxLifetime`.
+ */
+export function renewUserSession(req: Request, user: Express.User): Promise<void> {
+  const { views, client, cookie } = req.session;
+  return startUserSession(req, user, cookie.originalMaxAge, {
+    ...(views ? { views } : {}),
+    ...(client ? { client } : {}),
+    ...(cookie.createdAt === undefined ? {} : { createdAt: cookie.createdAt }),
+  });
 }
