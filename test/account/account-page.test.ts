@@ -1,0 +1,120 @@
+import { expect, test } from "vitest";
+import { startTestApp } from "../helpers/app.js";
+import { loggedInClient, sessionIdOf } from "../helpers/auth.js";
+import { jsonOf } from "../helpers/http-client.js";
+
+interface Inspector {
+  id: string;
+  cookie: {
+    name: string;
+    path: string;
+    domain: string;
+    httpOnly: boolean;
+    secure: boolean;
+    sameSite: string;
+    maxAge: number | null;
+    originalMaxAge: number | null;
+    expires: string | null;
+  };
+  storeExpiry: string | null;
+  createdAt: string | null;
+  absoluteEnd: string | null;
+  views: Record<string, number>;
+}
+
+interface AccountJson {
+  user: { id: string; email: string };
+  session: Inspector;
+  sessions: Array<{ key: string; userAgent: string; ip: string; current: boolean }>;
+  errors: Record<string, string>;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+const viewsOf = (body: string, path: string) =>
+  Number(new RegExp(`<li><code>${path}</code>: <strong>(\\d+)</strong></li>`).exec(body)?.[1] ?? 0);
+
+test("the account page is private: never cached, and logged-out visitors are sent to log in", async () => {
+  const app = await startTestApp();
+  const visitor = app.client();
+  const away = await visitor.get("/account");
+  expect(away.status).toBe(303);
+  // No cookie was sent, so nothing "expired": just log in.
+  expect(away.location).toBe("/login?next=%2Faccount");
+  expect(away.headers.get("cache-control")).toBe("no-store");
+
+  const { client: browser } = await loggedInClient(app, "ann@example.com");
+  const page = await browser.get("/account");
+  expect(page.status).toBe(200);
+  expect(page.headers.get("cache-control")).toBe("no-store");
+  const json = await browser.getJson("/account");
+  expect(json.headers.get("cache-control")).toBe("no-store");
+});
+
+test("the session inspector shows this session's ID (shortened), cookie and lifetimes", async () => {
+  const app = await startTestApp();
+  const loggedInAt = Date.now();
+  const { client: browser, user } = await loggedInClient(app, "ann@example.com", {
+    remember: true,
+    headers: { "user-agent": "Ann's laptop" },
+  });
+  const id = sessionIdOf(browser) as string;
+
+  const page = await browser.get("/account");
+  expect(page.body).toContain(`<code data-testid="session-id">${id.slice(0, 8)}…</code>`);
+  expect(page.body).not.toContain(id);
+  expect(page.body).toContain("<code>sid</code>; Path=/; Domain: (this host only)");
+  expect(page.body).toContain("HttpOnly: true · Secure: false · SameSite: lax");
+
+  const { user: shown, session, sessions } = jsonOf<AccountJson>(await browser.getJson("/account"));
+  expect(shown).toEqual({ id: user.id, email: "ann@example.com" });
+  expect(JSON.stringify(session)).not.toContain(id);
+  expect(session.cookie).toMatchObject({
+    name: "sid",
+    path: "/",
+    domain: "(this host only)",
+    httpOnly: true,
+    secure: false,
+    sameSite: "lax",
+    originalMaxAge: 30 * DAY_MS,
+  });
+  const expires = Date.parse(session.cookie.expires as string);
+  expect(expires - Date.now()).toBeGreaterThan(30 * DAY_MS - 60_000);
+  expect(session.cookie.maxAge).toBeGreaterThan(30 * DAY_MS - 60_000);
+  // The store keeps it as long as the cookie (remember me).
+  expect(Math.abs(Date.parse(session.storeExpiry as string) - expires)).toBeLessThan(60_000);
+  const created = Date.parse(session.createdAt as string);
+  expect(created).toBeGreaterThanOrEqual(loggedInAt - 1_000);
+  expect(created).toBeLessThanOrEqual(Date.now());
+  expect(Date.parse(session.absoluteEnd as string)).toBe(created + app.config.sessionMaxLifetimeMs);
+
+  expect(sessions).toHaveLength(1);
+  expect(sessions[0]).toMatchObject({ userAgent: "Ann's laptop", ip: "127.0.0.1", current: true });
+  expect(page.body).toContain('Ann&#39;s laptop <span class="badge">this session</span>');
+});
+
+test("each page you view is counted, per page, for as long as the session lasts", async () => {
+  const app = await startTestApp();
+  const { client: browser } = await loggedInClient(app, "bob@example.com");
+  expect(viewsOf((await browser.get("/account")).body, "/account")).toBe(1);
+  expect(viewsOf((await browser.get("/account")).body, "/account")).toBe(2);
+  await browser.get("/");
+  await browser.get("/");
+  const third = await browser.get("/account");
+  expect(viewsOf(third.body, "/account")).toBe(3);
+  expect(viewsOf(third.body, "/")).toBe(2);
+  // A script reading the JSON is not a page view.
+  const json = jsonOf<AccountJson>(await browser.getJson("/account"));
+  expect(json.session.views).toEqual({ "/account": 3, "/": 2 });
+});
+
+test("visiting many made-up addresses neither grows the session without end nor stops the account page's counter", async () => {
+  const app = await startTestApp();
+  const { client: browser } = await loggedInClient(app, "cat@example.com");
+  for (let i = 0; i < 30; i++) expect((await browser.get(`/nowhere-${i}`)).status).toBe(404);
+  const { session } = jsonOf<AccountJson>(await browser.getJson("/account"));
+  expect(Object.keys(session.views).length).toBeLessThanOrEqual(20);
+  // The account page's own counter still works after that.
+  expect(viewsOf((await browser.get("/account")).body, "/account")).toBe(1);
+  expect(viewsOf((await browser.get("/account")).body, "/account")).toBe(2);
+});

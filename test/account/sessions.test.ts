@@ -1,0 +1,98 @@
+import { expect, test } from "vitest";
+import { hashStoreKey } from "../../app/session/index.js";
+import { startTestApp } from "../helpers/app.js";
+import { loggedInClient, logIn, makeUser, sessionIdOf } from "../helpers/auth.js";
+import type { HttpClient } from "../helpers/http-client.js";
+
+const EXPIRED = "/login?next=%2Faccount&expired=1";
+const flashOf = (body: string) =>
+  /<p class="flash info" role="status">([^<]*)<\/p>/.exec(body)?.[1];
+const keyOf = (client: HttpClient) => hashStoreKey(sessionIdOf(client) as string);
+
+async function revoke(browser: HttpClient, key: string) {
+  await browser.get("/account");
+  const reply = await browser.post("/account/sessions/revoke", { key });
+  expect(reply.status).toBe(303);
+  expect(reply.location).toBe("/account");
+  return flashOf((await browser.get("/account")).body);
+}
+
+test("your sessions lists each device; revoking one logs that device out on its next request", async () => {
+  const app = await startTestApp();
+  const { client: laptop } = await loggedInClient(app, "ann@example.com", {
+    headers: { "user-agent": "Laptop Firefox" },
+  });
+  const phone = app.client({ "user-agent": "Phone Safari" });
+  await logIn(phone, "ann@example.com");
+
+  const page = await laptop.get("/account");
+  expect(page.body).toContain('<td>Laptop Firefox <span class="badge">this session</span></td>');
+  expect(page.body).toContain("<td>Phone Safari</td>");
+  // Only the other session has a revoke button, naming it by its store key.
+  expect(page.body).toContain(`<input type="hidden" name="key" value="${keyOf(phone)}">`);
+  expect(page.body).not.toContain(`name="key" value="${keyOf(laptop)}"`);
+  expect(page.body).toContain("Log out everywhere else");
+
+  expect(await revoke(laptop, keyOf(phone))).toBe(
+    "That session was ended: its next request will be logged out.",
+  );
+  const kicked = await phone.get("/account");
+  expect(kicked.status).toBe(303);
+  expect(kicked.location).toBe(EXPIRED);
+  expect(kicked.body).not.toContain("ann@example.com");
+
+  const after = await laptop.get("/account");
+  expect(after.status).toBe(200);
+  expect(after.body).not.toContain("Phone Safari");
+  expect(after.body).not.toContain("Log out everywhere else");
+  expect(await revoke(laptop, keyOf(phone))).toBe("That session had already ended.");
+});
+
+test("revoking this very session asks you to log out instead; someone else's sessions cannot be revoked", async () => {
+  const app = await startTestApp();
+  const { client: ann } = await loggedInClient(app, "ann@example.com");
+  const { client: mallory } = await loggedInClient(app, "mallory@example.com");
+
+  expect(await revoke(ann, keyOf(ann))).toBe("To end this session, log out.");
+  expect((await ann.get("/account")).status).toBe(200);
+
+  // Mallory somehow has Ann's key: it does nothing, and says no more than for a finished session.
+  expect(await revoke(mallory, keyOf(ann))).toBe("That session had already ended.");
+  expect(await revoke(mallory, "not-a-key' or '1'='1")).toBe("That session had already ended.");
+  expect((await ann.get("/account")).status).toBe(200);
+});
+
+test("log out everywhere else: every other session of yours ends, yours and other people's stay", async () => {
+  const app = await startTestApp();
+  const { client: desk } = await loggedInClient(app, "bob@example.com");
+  const tablet = app.client();
+  const phone = app.client();
+  await logIn(tablet, "bob@example.com");
+  await logIn(phone, "bob@example.com");
+  await makeUser(app.pool, "carol@example.com");
+  const carol = app.client();
+  await logIn(carol, "carol@example.com");
+
+  await desk.get("/account");
+  const reply = await desk.post("/account/sessions/revoke-others");
+  expect(reply.status).toBe(303);
+  expect(flashOf((await desk.get("/account")).body)).toBe("Logged out of 2 other session(s).");
+
+  for (const device of [tablet, phone]) {
+    const kicked = await device.get("/account");
+    expect(kicked.status).toBe(303);
+    expect(kicked.location).toBe(EXPIRED);
+  }
+  expect((await desk.get("/account")).status).toBe(200);
+  expect((await carol.get("/account")).status).toBe(200);
+});
+
+test("a browser's self-reported name is shown as text, never as markup", async () => {
+  const app = await startTestApp();
+  const { client: browser } = await loggedInClient(app, "dan@example.com", {
+    headers: { "user-agent": `"><script>alert(1)</script>` },
+  });
+  const page = await browser.get("/account");
+  expect(page.body).not.toContain("<script>alert(1)</script>");
+  expect(page.body).toContain("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;");
+});
