@@ -46,7 +46,7 @@ describe("defaults (development, nothing set)", () => {
       dataDir: join(dir.path, ".data/pg"),
       sessionIdleTimeoutMs: 30 * 60_000,
       sessionRememberMs: 30 * 24 * 3_600_000,
-      sessionMaxLifetimeMs: 7 * 24 * 3_600_000,
+      sessionMaxLifetimeMs: 30 * 24 * 3_600_000,
       sessionPruneIntervalMs: 15 * 60_000,
       logLevel: "info",
     });

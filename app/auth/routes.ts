@@ -124,6 +124,8 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     const wait = await limiter.retryAfter(ip, email);
     if (wait > 0) return tooManyAttempts(req, res, views, wait);
 
+    // The strategy reads the body: give it the email as validated (trimmed).
+    req.body.email = email;
     passport.authenticate(
       "local",
       { session: false },

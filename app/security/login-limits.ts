@@ -23,6 +23,20 @@ export interface LoginLimiter {
 }
 
 /**
+ * rate-limiter-flexible names its prepared statements. The embedded Postgres is one backend
+ * behind every connection, so after the Pool replaces a connection the names already exist
+ * there ("prepared statement ... already exists"). Unnamed statements cost a parse, no more.
+ */
+function unnamedStatements(pool: pg.Pool) {
+  return {
+    query(config: pg.QueryConfig) {
+      const { name: _name, ...unnamed } = config;
+      return pool.query(unnamed);
+    },
+  };
+}
+
+/**
  * Counts failed logins per IP and per account in Postgres (rate-limiter-flexible), so the limits
  * hold across every app instance behind the proxy.
  */
@@ -31,7 +45,7 @@ export function createLoginLimiter(
   options: LoginLimitOptions = defaultLoginLimits,
 ): LoginLimiter {
   const common = {
-    storeClient: pool,
+    storeClient: unnamedStatements(pool),
     storeType: "pool",
     tableName: "rate_limits",
     tableCreated: true,
