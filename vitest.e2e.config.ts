@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// Browser tests (Playwright driving Debian's Chromium): `npm run test:e2e`. Not part of
+// `npm test`, which must run on a machine with only Node.js.
+export default defineConfig({
+  test: {
+    include: ["test/e2e/**/*.test.ts"],
+    fileParallelism: false,
+    globalSetup: ["test/global-setup.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 90_000,
+  },
+});
