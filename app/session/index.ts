@@ -143,9 +143,11 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
     (req as ContextCarrier)[kContext] = record;
 
     // 3. When the headers go out: Set-Cookie, if the decision says so.
+    let ended = false;
     onHeaders(res, () => {
       const session = currentSession(req);
-      if (!session || !shouldSetCookie(record.fresh(), opts)) return;
+      // After res.end() the decisions there already serialised the session: no second time.
+      if (!session || !shouldSetCookie(ended ? record : record.fresh(), opts)) return;
       // A Secure cookie on a plain-HTTP response would be dropped by the browser anyway.
       if (session.cookie.secure && !isSecure(req, opts.proxy)) return;
       touchOnce(session, record);
@@ -159,7 +161,6 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
     // 4. Before the response ends: save, touch or destroy. The response is held open until the
     // store has answered, so the client's next request sees what this one wrote.
     const end = res.end as (...args: unknown[]) => Response;
-    let ended = false;
     res.end = function sessionEnd(this: Response, ...args: unknown[]) {
       if (ended) return this;
       ended = true;
