@@ -35,6 +35,8 @@ describe("logging in", () => {
     const reply = await browser.post("/login", { email: "ann@example.com", password: PASSWORD });
     expect(reply.status).toBe(303);
     expect(reply.location).toBe("/account");
+    // One cookie, the new session's: never a second, conflicting Set-Cookie.
+    expect(reply.setCookies).toHaveLength(1);
     expect(setCookieFor(reply, "sid")).toBeDefined();
     const after = sessionIdOf(browser) as string;
     expect(after).not.toBe(before);

@@ -23,6 +23,7 @@ test("the session row appears at login and is deleted at logout, with the cookie
   expect(reply.status).toBe(303);
   expect(reply.location).toBe("/login?loggedout=1");
   expect(reply.headers.get("cache-control")).toBe("no-store");
+  expect(reply.setCookies).toHaveLength(1);
   const cleared = setCookieFor(reply, "sid") ?? "";
   expect(cleared).toMatch(
     /^sid=; Path=\/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax$/,

@@ -53,6 +53,24 @@ test("too many failures from one address lock that address out, whichever accoun
   expectLimited(await submitLogin(forged, "cat@example.com"), 60);
 });
 
+test("an unknown email is locked like a real one, so the lock does not reveal which accounts exist", async () => {
+  const app = await startTestApp({ loginLimits: { perIp: 100, perAccount: 2, windowSeconds: 60 } });
+  await makeUser(app.pool, "real@example.com");
+  const answers: number[][] = [];
+  for (const email of ["real@example.com", "ghost@example.com"]) {
+    const browser = app.client();
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      statuses.push((await submitLogin(browser, email, { password: "wrong guess" })).status);
+    }
+    answers.push(statuses);
+  }
+  expect(answers).toEqual([
+    [401, 401, 429],
+    [401, 401, 429],
+  ]);
+});
+
 test("a JSON client is told when to retry", async () => {
   const app = await startTestApp({ loginLimits: { perIp: 100, perAccount: 1, windowSeconds: 30 } });
   await makeUser(app.pool, "dan@example.com");
