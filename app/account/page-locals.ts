@@ -1,25 +1,25 @@
 import type { RequestHandler } from "express";
 import { csrfTokenFor } from "../security/csrf.js";
 
+/** The pages whose views are counted: a fixed list, so made-up paths cannot grow the session. */
+const COUNTED_PAGES = new Set(["/", "/account"]);
+
 /**
  * What every page's layout needs: who is logged in, their CSRF token (the logout button), and a
- * one-time message. Also counts page views per path for logged-in users (the README's example).
+ * one-time message. Also counts page views per page for logged-in users (the README's example).
  * Anonymous visitors get nothing written, so public pages create no session.
  */
-const MAX_COUNTED_PATHS = 20;
-
 export const pageLocals: RequestHandler = (req, res, next) => {
   const session = (req as { session?: Express.Request["session"] }).session;
   res.locals.user = req.user ? { id: req.user.id, email: req.user.email } : undefined;
   if (session && req.user) {
     res.locals.csrfToken = csrfTokenFor(req);
-    if (req.method === "GET" && req.accepts(["html", "json"]) === "html") {
-      session.views ??= {};
-      const views = session.views;
-      // Bounded: random 404 paths must not grow the session without end.
-      if (req.path in views || Object.keys(views).length < MAX_COUNTED_PATHS) {
-        views[req.path] = (views[req.path] ?? 0) + 1;
-      }
+    if (
+      req.method === "GET" &&
+      COUNTED_PAGES.has(req.path) &&
+      req.accepts(["html", "json"]) === "html"
+    ) {
+      session.views = { ...session.views, [req.path]: (session.views?.[req.path] ?? 0) + 1 };
     }
   }
   if (session?.flash) {

@@ -38,5 +38,10 @@ export const csrfProtection = csrf.csrfSynchronisedProtection;
 
 /** The current token for a form, creating one (and so a session) when needed. */
 export function csrfTokenFor(req: Request): string | undefined {
-  return (req as { session?: unknown }).session ? csrf.generateToken(req) : undefined;
+  const session = (req as { session?: Request["session"] }).session;
+  if (!session) return undefined;
+  // A Secure cookie cannot reach a plain-HTTP client: storing a token for it would only leave
+  // a session row that no request can ever name.
+  if (session.cookie.secure === true && !req.secure) return undefined;
+  return csrf.generateToken(req);
 }
