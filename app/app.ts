@@ -7,7 +7,7 @@ import { createAuthenticator } from "./auth/passport.js";
 import { authRoutes } from "./auth/routes.js";
 import "./auth/session-data.js";
 import type { Config } from "./config.js";
-import { errorHandler, notFound } from "./http/errors.js";
+import { errorHandler, logLateErrors, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health.js";
 import { homeRoutes } from "./http/home.js";
 import { createViews } from "./http/views.js";
@@ -70,28 +70,31 @@ export function createApp({
   app.use(express.json({ limit: "16kb" }));
 
   app.use(
-    session({
-      store: sessionStore,
-      secret: config.sessionSecrets,
-      name: sessionCookie.name,
-      resave: false,
-      // A visitor who only looks at public pages gets no cookie and no row.
-      saveUninitialized: false,
-      rolling: true,
-      // Follow Express's "trust proxy" to decide whether the request came over HTTPS.
-      proxy: undefined,
-      cookie: {
-        httpOnly: true,
-        sameSite: sessionCookie.sameSite,
-        secure: sessionCookie.secure,
-        maxAge: config.sessionIdleTimeoutMs,
-        path: "/",
-      },
-      maxLifetime: config.sessionMaxLifetimeMs,
-      touchAfter: SESSION_TOUCH_AFTER_MS,
-      // The table holds SHA-256(session ID): a leaked dump does not log anyone in.
-      hashStoreKeys: true,
-    }),
+    logLateErrors(
+      session({
+        store: sessionStore,
+        secret: config.sessionSecrets,
+        name: sessionCookie.name,
+        resave: false,
+        // A visitor who only looks at public pages gets no cookie and no row.
+        saveUninitialized: false,
+        rolling: true,
+        // Follow Express's "trust proxy" to decide whether the request came over HTTPS.
+        proxy: undefined,
+        cookie: {
+          httpOnly: true,
+          sameSite: sessionCookie.sameSite,
+          secure: sessionCookie.secure,
+          maxAge: config.sessionIdleTimeoutMs,
+          path: "/",
+        },
+        maxLifetime: config.sessionMaxLifetimeMs,
+        touchAfter: SESSION_TOUCH_AFTER_MS,
+        // The table holds SHA-256(session ID): a leaked dump does not log anyone in.
+        hashStoreKeys: true,
+      }),
+      logger,
+    ),
   );
   app.use(passport.session());
   app.use(csrfProtection);

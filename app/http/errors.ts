@@ -115,3 +115,24 @@ export function errorHandler(views: Views, logger: Logger): ErrorRequestHandler 
     }
   };
 }
+
+/**
+ * For a middleware that reports errors after the response went out: the session middleware (as
+ * express-session does) calls `next(err)` a second time when its end-of-request store write
+ * fails. Had the request already reached the error handler, the last layer, Express would hand
+ * that call to its own final handler, which prints the stack to stderr and destroys the
+ * client's keep-alive connection. Such a late error is logged here instead.
+ */
+export function logLateErrors(middleware: RequestHandler, logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    let continued = false;
+    middleware(req, res, (error?: unknown) => {
+      if (!continued) {
+        continued = true;
+        next(error);
+      } else if (error) {
+        (req.log ?? logger).error({ err: error }, "error after the response was sent");
+      }
+    });
+  };
+}
