@@ -5,7 +5,7 @@ export type PoolKind = "embedded" | "server";
 
 // Embedded: PGlite is a single backend, so one connection (see embedded.ts); it cannot be
 // unreachable for long, so no timeouts beyond the wait for that one connection.
-// Server: timeouts short enough that an outage answers requests with an error in seconds
+// Server: timeouts short enough that an outage answers requests with an error (503) within 5 s
 // instead of hanging them.
 const SETTINGS: Record<PoolKind, pg.PoolConfig> = {
   embedded: { max: 1, connectionTimeoutMillis: 10_000 },
@@ -13,8 +13,10 @@ const SETTINGS: Record<PoolKind, pg.PoolConfig> = {
     max: 10,
     connectionTimeoutMillis: 3_000,
     statement_timeout: 5_000,
-    // A little longer than statement_timeout, so the server's own error normally wins.
-    query_timeout: 5_500,
+    // How long the client waits for any answer. Below 5 s: a server that hangs (accepts, never
+    // answers) must still get the request its 503 within 5 s; statement_timeout still ends the
+    // abandoned statement on a live server.
+    query_timeout: 4_500,
     keepAlive: true,
   },
 };
