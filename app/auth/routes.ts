@@ -43,8 +43,9 @@ export function authRoutes(deps: AuthRouteDeps): Router {
 
   function renderRegister(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
     noStore(res);
-    if (wantsJson(req) && status !== 200) {
-      res.status(status).json({ errors });
+    if (wantsJson(req)) {
+      // A JSON client gets the form's errors, or on GET the token its POST will need.
+      res.status(status).json(status === 200 ? { csrfToken: csrfTokenFor(req) } : { errors });
       return;
     }
     views.render(
@@ -62,8 +63,9 @@ export function authRoutes(deps: AuthRouteDeps): Router {
 
   function renderLogin(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
     noStore(res);
-    if (wantsJson(req) && status !== 200) {
-      res.status(status).json({ errors });
+    if (wantsJson(req)) {
+      // A JSON client gets the form's errors, or on GET the token its POST will need.
+      res.status(status).json(status === 200 ? { csrfToken: csrfTokenFor(req) } : { errors });
       return;
     }
     const query = req.query as Record<string, unknown>;

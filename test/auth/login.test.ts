@@ -222,8 +222,11 @@ test("a JSON client logs in with the token in X-CSRF-Token and gets the user bac
   const app = await startTestApp();
   const user = await makeUser(app.pool, "hal@example.com");
   const browser = app.client();
-  await browser.get("/login");
-  const token = browser.csrfToken() as string;
+  // No page to scrape: asked for JSON, the login form answers with the token to send.
+  const form = await browser.getJson("/login");
+  expect(form.status).toBe(200);
+  const token = jsonOf<{ csrfToken: string }>(form).csrfToken;
+  expect(token).toMatch(/^[0-9a-f]{64}$/);
   const before = sessionIdOf(browser);
 
   const invalid = await browser.postJson("/login", { email: "", password: "" }, token);
