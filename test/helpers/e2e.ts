@@ -1,0 +1,329 @@
+import { mkdirSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type ConsoleMessage,
+  chromium,
+  type Locator,
+  type Page,
+} from "playwright-core";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { projectRoot } from "../../app/paths.js";
+import { startTestApp, type TestApp, type TestAppOptions } from "./app.js";
+import { PASSWORD } from "./auth.js";
+import type { Listening } from "./listen.js";
+
+/**
+ * Browser tests: Playwright (playwright-core, no browser download) driving Debian's Chromium.
+ * A file calls `useBrowser()` once: one browser for the file, a new context (a fresh cookie jar,
+ * as a new browser profile) per test or per stand-in user, every page watched for console
+ * errors, uncaught exceptions and Content-Security-Policy violations, which fail the test.
+ */
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const SCREENSHOTS_DIR = join(projectRoot, "screenshots");
+
+const LAUNCH_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export type StorageState = Awaited<ReturnType<BrowserContext["storageState"]>>;
+export type Cookie = Awaited<ReturnType<BrowserContext["cookies"]>>[number];
+
+/** A Content-Security-Policy violation as the page reported it. */
+export interface CspViolation {
+  page: string;
+  directive: string;
+  blocked: string;
+}
+
+/** Everything that went wrong in a context's pages that a test did not say it expected. */
+export interface Problems {
+  consoleErrors: string[];
+  pageErrors: string[];
+  cspViolations: CspViolation[];
+}
+
+// Each page reports `securitypolicyviolation` events to Node through a binding, so a violation
+// during a page that is navigated away from right after is still counted.
+const CSP_BINDING = "__e2eReportCspViolation";
+const CSP_LISTENER = `
+  document.addEventListener("securitypolicyviolation", (event) => {
+    const report = window[${JSON.stringify(CSP_BINDING)}];
+    if (typeof report === "function") {
+      report({ page: location.href, directive: event.effectiveDirective, blocked: event.blockedURI });
+    }
+  });
+`;
+
+// What Chromium logs for any response with an error status, pages included.
+const FAILED_RESOURCE = /^Failed to load resource: the server responded with a status of (\d{3})\b/;
+
+/** A browser context (a fresh profile's cookie jar) whose pages are watched for problems. */
+export class WatchedContext {
+  readonly problems: Problems = { consoleErrors: [], pageErrors: [], cspViolations: [] };
+  readonly #expectedStatuses: Array<{ status: number; path: string }> = [];
+
+  constructor(
+    readonly context: BrowserContext,
+    readonly baseUrl: string,
+  ) {}
+
+  /**
+   * This test expects `path` on the app to answer `status` (a 403, 404, 429 page...): Chromium's
+   * "Failed to load resource: ... status of <status>" for it is not a problem. Nothing else is
+   * excused.
+   */
+  expectStatus(status: number, path: string): void {
+    this.#expectedStatuses.push({ status, path });
+  }
+
+  /** Forget the problems so far (after a test provoked one on purpose and checked it). */
+  clearProblems(): void {
+    this.problems.consoleErrors.length = 0;
+    this.problems.pageErrors.length = 0;
+    this.problems.cspViolations.length = 0;
+  }
+
+  newPage(): Promise<Page> {
+    return this.context.newPage();
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+  }
+
+  /** The cookie jar as it would be saved to disk (cookies and local storage). */
+  storageState(): Promise<StorageState> {
+    return this.context.storageState();
+  }
+
+  /** The browser's cookie of that name for the app, if it holds one. */
+  async cookie(name: string): Promise<Cookie | undefined> {
+    return (await this.context.cookies(this.baseUrl)).find((cookie) => cookie.name === name);
+  }
+
+  /** Starts watching every page of the context, popups included. Called once, before any page. */
+  async watch(): Promise<void> {
+    this.context.on("page", (page) => {
+      page.on("console", (message) => this.#onConsole(message));
+      page.on("pageerror", (error) => this.problems.pageErrors.push(`${page.url()}: ${error}`));
+    });
+    await this.context.exposeBinding(CSP_BINDING, (_source, violation: CspViolation) => {
+      this.problems.cspViolations.push(violation);
+    });
+    await this.context.addInitScript({ content: CSP_LISTENER });
+  }
+
+  #onConsole(message: ConsoleMessage): void {
+    if (message.type() !== "error") return;
+    const text = message.text();
+    const where = message.location().url;
+    const status = FAILED_RESOURCE.exec(text)?.[1];
+    if (status !== undefined && this.#isExpected(Number(status), where)) return;
+    this.problems.consoleErrors.push(`${text} (${where || "no location"})`);
+  }
+
+  #isExpected(status: number, url: string): boolean {
+    if (!url.startsWith(this.baseUrl)) return false;
+    const path = new URL(url).pathname;
+    return this.#expectedStatuses.some((e) => e.status === status && e.path === path);
+  }
+}
+
+export interface E2e {
+  readonly browser: Browser;
+  /** The real app on a fresh schema, closed when the test ends (see startTestApp). */
+  startApp(options?: TestAppOptions): Promise<TestApp>;
+  /** A new, empty browser profile for the app at `app.url`, closed when the test ends. */
+  newContext(
+    app: { url: string },
+    options?: Omit<BrowserContextOptions, "baseURL">,
+  ): Promise<WatchedContext>;
+  /** newContext() and one page in it: the common start. */
+  newPage(
+    app: { url: string },
+    options?: Omit<BrowserContextOptions, "baseURL">,
+  ): Promise<{ watched: WatchedContext; page: Page }>;
+}
+
+export interface LaunchOptions {
+  /**
+   * Keep Chromium's back/forward cache on, as in a real browser (Playwright turns it off by
+   * default), so going back may restore a page from memory instead of asking the server again.
+   */
+  backForwardCache?: boolean;
+}
+
+export function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: LAUNCH_ARGS,
+    ...(options.backForwardCache ? { ignoreDefaultArgs: ["--disable-back-forward-cache"] } : {}),
+  });
+}
+
+/**
+ * Registers the file's hooks: Chromium once for the file, and after each test its contexts are
+ * closed and any console error, page error or CSP violation they saw fails that test.
+ */
+export function useBrowser(options: LaunchOptions = {}): E2e {
+  let browser: Browser | undefined;
+  const contexts: WatchedContext[] = [];
+
+  beforeAll(async () => {
+    browser = await launchChromium(options);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    const open = contexts.splice(0);
+    await Promise.all(open.map((watched) => watched.close()));
+    for (const watched of open) {
+      expect(watched.problems, `problems in the browser at ${watched.baseUrl}`).toEqual({
+        consoleErrors: [],
+        pageErrors: [],
+        cspViolations: [],
+      });
+    }
+  });
+
+  const e2e: E2e = {
+    get browser() {
+      if (!browser) throw new Error("the browser starts in beforeAll");
+      return browser;
+    },
+    startApp: (options = {}) => startTestApp(options),
+    async newContext(app, options = {}) {
+      const context = await e2e.browser.newContext({
+        ...options,
+        baseURL: app.url,
+        viewport: options.viewport ?? { width: 900, height: 700 },
+      });
+      const watched = new WatchedContext(context, app.url);
+      contexts.push(watched);
+      await watched.watch();
+      return watched;
+    },
+    async newPage(app, options = {}) {
+      const watched = await e2e.newContext(app, options);
+      return { watched, page: await watched.newPage() };
+    },
+  };
+  return e2e;
+}
+
+/** The saved state minus browser-session cookies (no Expires): what survives a browser restart. */
+export function afterBrowserRestart(state: StorageState): StorageState {
+  return { ...state, cookies: state.cookies.filter((cookie) => cookie.expires !== -1) };
+}
+
+/** The path and query of the page's URL ("/login?next=%2Faccount"). */
+export function pathOf(page: Page): string {
+  const url = new URL(page.url());
+  return `${url.pathname}${url.search}`;
+}
+
+export interface BrowserLogIn {
+  password?: string;
+  remember?: boolean;
+}
+
+/** Fills in the login form the page shows and submits it with the button. */
+export async function submitLoginForm(
+  page: Page,
+  email: string,
+  options: BrowserLogIn = {},
+): Promise<void> {
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(options.password ?? PASSWORD);
+  if (options.remember) await page.getByLabel("Remember me on this device").check();
+  await page.getByRole("button", { name: "Log in" }).click();
+}
+
+/** Opens the login page, logs in and waits for the account page. */
+export async function logInWithBrowser(
+  page: Page,
+  email: string,
+  options: BrowserLogIn = {},
+): Promise<void> {
+  await page.goto("/login");
+  await submitLoginForm(page, email, options);
+  await page.waitForURL("**/account");
+}
+
+/** The text a person sees in the element (rendered: hidden parts left out, as on screen). */
+export function textOf(locator: Locator): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator, not a DOM node; the rendered text is what the tests read.
+  return locator.innerText();
+}
+
+/** The flash message (role=status) once it says `text`. */
+export async function flashSaying(page: Page, text: string | RegExp): Promise<string> {
+  const flash = page.getByRole("status").filter({ hasText: text });
+  await flash.waitFor();
+  return (await textOf(flash)).trim();
+}
+
+/** The page's `/account: N` view count in the session inspector. */
+export async function accountViews(page: Page): Promise<number> {
+  const item = page.getByTestId("views").locator("li").filter({ hasText: "/account" });
+  const text = await textOf(item);
+  const match = /^\/account: (\d+)$/.exec(text.trim());
+  if (!match) throw new Error(`no /account view count in "${text}"`);
+  return Number(match[1]);
+}
+
+/** The session ID the inspector shows (its first 8 characters and an ellipsis). */
+export async function shownSessionId(page: Page): Promise<string> {
+  return (await textOf(page.getByTestId("session-id"))).trim();
+}
+
+/** The inspector's short form of a session ID. */
+export const shortId = (id: string) => `${id.slice(0, 8)}…`;
+
+/** Saves a full-page screenshot as screenshots/<name>.png (git-ignored); returns the path. */
+export async function saveScreenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  const path = join(SCREENSHOTS_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/**
+ * Another site: serves one page (the HTML given) at `/` on 127.0.0.1, any free port, until
+ * close(). Everything else is an empty 204, so the browser logs nothing for it.
+ */
+export async function serveOtherSite(html: string): Promise<Listening> {
+  const server = createServer((req, res) => {
+    if (req.url === "/") {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(html);
+    } else {
+      res.writeHead(204);
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
