@@ -1,0 +1,146 @@
+import { expect, test } from "vitest";
+import { makeUser, PASSWORD, sessionIdFromCookie } from "../helpers/auth.js";
+import {
+  accountViews,
+  flashSaying,
+  logInWithBrowser,
+  pathOf,
+  shortId,
+  shownSessionId,
+  submitLoginForm,
+  textOf,
+  useBrowser,
+} from "../helpers/e2e.js";
+
+// The back/forward cache stays on, as in a real browser: the back button after logging out must
+// not bring the account page back from memory either.
+const e2e = useBrowser({ backForwardCache: true });
+
+test("register: the account page shows the session; a reload keeps you logged in and counts the view", async () => {
+  const app = await e2e.startApp();
+  const { watched, page } = await e2e.newPage(app);
+
+  await page.goto("/");
+  await page.getByRole("link", { name: "Create an account" }).click();
+  await page.waitForURL("**/register");
+  await page.getByLabel("Email").fill("ada@example.com");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL("**/account");
+
+  await flashSaying(page, "Welcome! Your account is ready.");
+  expect(await textOf(page.locator("p.lead"))).toContain("Logged in as ada@example.com");
+  // The inspector shows the very session the browser holds, and the cookie as it was set.
+  const cookie = await watched.cookie("sid");
+  expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", secure: false, expires: -1 });
+  const id = shortId(sessionIdFromCookie(cookie?.value ?? ""));
+  expect(await shownSessionId(page)).toBe(id);
+  const facts = await textOf(page.locator("dl.facts"));
+  expect(facts).toContain("sid; Path=/");
+  expect(facts).toContain("HttpOnly: true · Secure: false · SameSite: lax");
+  expect(facts).toContain('null: a browser-session cookie (no "remember me")');
+  expect(await accountViews(page)).toBe(1);
+
+  for (const expected of [2, 3]) {
+    await page.reload();
+    expect(pathOf(page)).toBe("/account");
+    expect(await textOf(page.locator("header.site"))).toContain("ada@example.com");
+    expect(await shownSessionId(page)).toBe(id);
+    expect(await accountViews(page)).toBe(expected);
+  }
+  // The welcome was a one-time message.
+  expect(await page.getByRole("status").count()).toBe(0);
+});
+
+test("log out: the back button shows nothing private, and /account sends you to log in", async () => {
+  const app = await e2e.startApp();
+  await makeUser(app.pool, "bo@example.com");
+  const { watched, page } = await e2e.newPage(app);
+  await logInWithBrowser(page, "bo@example.com");
+  await page.getByTestId("session-id").waitFor();
+  const loggedInCookie = (await watched.cookie("sid"))?.value;
+
+  await page.getByRole("button", { name: "Log out", exact: true }).click();
+  await page.waitForURL("**/login?loggedout=1");
+  await flashSaying(page, "You have been logged out.");
+  expect((await watched.cookie("sid"))?.value).not.toBe(loggedInCookie);
+
+  // Back to the account page's history entry. It is no-store, so neither the back/forward cache
+  // nor the HTTP cache may bring it back: the browser asks again and is sent to log in. ("commit":
+  // a page restored from the back/forward cache never fires the load event goBack waits for.)
+  await page.goBack({ waitUntil: "commit" });
+  expect(pathOf(page), "the account page came back from memory").not.toBe("/account");
+  await page.waitForURL("**/login?next=*");
+  expect(new URL(page.url()).searchParams.get("next")).toBe("/account");
+  expect(await page.getByTestId("session-id").count()).toBe(0);
+  expect(await page.content()).not.toContain("bo@example.com");
+
+  await page.goto("/account");
+  await page.waitForURL("**/login?next=*");
+  expect(new URL(page.url()).searchParams.get("next")).toBe("/account");
+  expect(await page.content()).not.toContain("bo@example.com");
+  expect(await page.getByRole("link", { name: "Log in" }).count()).toBe(1);
+});
+
+test("idle expiry: after the idle timeout the next click lands on login with a message, then returns to /account", async () => {
+  const app = await e2e.startApp({ config: { sessionIdleTimeoutMs: 3_000 } });
+  await makeUser(app.pool, "cy@example.com");
+  const { page } = await e2e.newPage(app);
+
+  await page.goto("/account");
+  await page.waitForURL("**/login?next=%2Faccount");
+  await submitLoginForm(page, "cy@example.com");
+  await page.waitForURL("**/account");
+  await page.getByTestId("session-id").waitFor();
+
+  // Longer than the idle timeout (the store keeps its expiry to the second).
+  await new Promise((resolve) => setTimeout(resolve, 4_500));
+  await page.getByRole("link", { name: "Account" }).click();
+  await page.waitForURL("**/login?*");
+  expect(pathOf(page)).toBe("/login?next=%2Faccount&expired=1");
+  await flashSaying(page, "Your session has ended. Log in again to continue.");
+  expect(await page.content()).not.toContain("cy@example.com");
+
+  await submitLoginForm(page, "cy@example.com");
+  await page.waitForURL("**/account");
+  expect(pathOf(page)).toBe("/account");
+  expect(await textOf(page.locator("p.lead"))).toContain("Logged in as cy@example.com");
+});
+
+test("keyboard only: Tab to the login link and the fields, type, Enter to submit", async () => {
+  const app = await e2e.startApp();
+  await makeUser(app.pool, "dee@example.com");
+  const { page } = await e2e.newPage(app);
+  // The element with keyboard focus, as "tag#id|text".
+  const focused = () =>
+    page.evaluate<string>(`(() => {
+      const el = document.activeElement;
+      return el ? el.tagName.toLowerCase() + "#" + el.id + "|" + el.textContent.trim() : "";
+    })()`);
+
+  await page.goto("/");
+  // Tab through the page until the header's "Log in" link has focus (a few stops at most).
+  for (let i = 0; i < 10 && !(await focused()).endsWith("|Log in"); i++) {
+    await page.keyboard.press("Tab");
+  }
+  expect(await focused()).toBe("a#|Log in");
+  await page.keyboard.press("Enter");
+  await page.waitForURL("**/login");
+
+  // The email field has focus on arrival (autofocus).
+  expect(await focused()).toBe("input#email|");
+  await page.keyboard.type("dee@example.com");
+  await page.keyboard.press("Tab");
+  expect(await focused()).toBe("input#password|");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Tab");
+  expect(await focused()).toBe("input#remember|");
+  await page.keyboard.press("Space");
+  expect(await page.getByLabel("Remember me on this device").isChecked()).toBe(true);
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Enter");
+
+  await page.waitForURL("**/account");
+  expect(await textOf(page.locator("p.lead"))).toContain("Logged in as dee@example.com");
+  expect(await textOf(page.getByTestId("max-age"))).toMatch(/^\d+(d \d+h| s)$/);
+});
