@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { loadConfig, loadDatabaseConfig } from "../../app/config.js";
+import { type ComposeConfig, composeConfig, mounts, publishedPorts } from "../helpers/compose.js";
+import { MIGRATE_COMMAND } from "../helpers/production-app.js";
+import { makeTempDir } from "../helpers/temp-dir.js";
+
+// docker-compose.yml, validated and resolved by docker-compose itself (no Docker engine needed),
+// read as the services it defines. production.test.ts runs the same topology as processes.
+
+let dir: ReturnType<typeof makeTempDir>;
+let resolved: ComposeConfig;
+
+beforeAll(() => {
+  dir = makeTempDir("compose-config");
+  resolved = composeConfig(dir.path);
+});
+afterAll(() => dir.remove());
+
+function service(name: string) {
+  const found = resolved.services[name];
+  if (!found) throw new Error(`no service ${name} in docker-compose.yml`);
+  return found;
+}
+
+function env(name: string): Record<string, string> {
+  const entries = Object.entries(service(name).environment ?? {});
+  return Object.fromEntries(entries.map(([key, value]) => [key, value ?? ""]));
+}
+
+test("the file is valid and defines exactly db, migrate, app and proxy", () => {
+  expect(Object.keys(resolved.services).sort()).toEqual(["app", "db", "migrate", "proxy"]);
+});
+
+test("db: postgres:17, data in a named volume, healthy once pg_isready says so", () => {
+  const db = service("db");
+  expect(db.image).toBe("postgres:17");
+  expect(mounts(db)).toEqual([{ source: "db-data", target: "/var/lib/postgresql/data" }]);
+  expect(Object.keys(resolved.volumes ?? {})).toContain("db-data");
+  expect(db.healthcheck?.test).toEqual(["CMD", "pg_isready", "-U", "app", "-d", "app"]);
+  expect(publishedPorts(db)).toEqual([]);
+});
+
+test("migrate: the app's image runs the migrations once, in production, after db is healthy", () => {
+  const migrate = service("migrate");
+  const app = service("app");
+  expect(migrate.image).toBe(app.image);
+  expect(migrate.build).toEqual(app.build);
+  expect(migrate.command).toEqual(MIGRATE_COMMAND);
+  expect(migrate.restart).toBe("no");
+  expect(migrate.depends_on).toMatchObject({ db: { condition: "service_healthy" } });
+
+  // What the migrate CLI reads, as the app would parse it: production, on the db service.
+  const config = loadDatabaseConfig({ env: env("migrate") });
+  expect(config.isProduction).toBe(true);
+  expect(new URL(config.databaseUrl ?? "").host).toBe("db:5432");
+  expect(config.databaseUrl).toBe(env("app").DATABASE_URL);
+});
+
+test("app: an environment the app accepts as production, behind one trusted proxy, on db", () => {
+  const app = service("app");
+  expect(app.build).toBeDefined();
+  const { config } = loadConfig({ env: env("app"), cwd: dir.path });
+  expect(config).toMatchObject({
+    nodeEnv: "production",
+    isProduction: true,
+    host: "0.0.0.0",
+    port: 3000,
+    trustProxy: 1,
+  });
+
+  const url = new URL(config.databaseUrl ?? "");
+  const db = env("db");
+  expect(url.host).toBe("db:5432");
+  expect(decodeURIComponent(url.username)).toBe(db.POSTGRES_USER);
+  expect(decodeURIComponent(url.password)).toBe(db.POSTGRES_PASSWORD);
+  expect(url.pathname).toBe(`/${db.POSTGRES_DB}`);
+});
+
+test("app: starts after db is healthy and the migration has succeeded; no port of its own", () => {
+  const app = service("app");
+  expect(app.depends_on).toMatchObject({
+    db: { condition: "service_healthy" },
+    migrate: { condition: "service_completed_successfully" },
+  });
+  expect(app.command).toBeUndefined();
+  expect(publishedPorts(app)).toEqual([]);
+});
+
+test("SESSION_SECRET: a labelled demo default, replaced from the environment or from .env", () => {
+  const demo = env("app").SESSION_SECRET ?? "";
+  expect(demo).toMatch(/demo/i);
+  expect(demo.length).toBeGreaterThanOrEqual(32);
+
+  const fromEnvironment = "a-secret-from-the-environment-0123456789";
+  const viaEnv = composeConfig(dir.path, { SESSION_SECRET: fromEnvironment });
+  expect(viaEnv.services.app?.environment?.SESSION_SECRET).toBe(fromEnvironment);
+
+  const fromFile = "a-secret-from-the-dot-env-file-0123456789";
+  const viaFile = composeConfig(dir.path, {}, `SESSION_SECRET=${fromFile}\n`);
+  expect(viaFile.services.app?.environment?.SESSION_SECRET).toBe(fromFile);
+});
+
+test("POSTGRES_PASSWORD from .env changes the database and both connection strings alike", () => {
+  const changed = composeConfig(dir.path, {}, "POSTGRES_PASSWORD=s3cret-from-env\n");
+  expect(changed.services.db?.environment?.POSTGRES_PASSWORD).toBe("s3cret-from-env");
+  for (const name of ["app", "migrate"]) {
+    const url = new URL(changed.services[name]?.environment?.DATABASE_URL ?? "");
+    expect(url.password).toBe("s3cret-from-env");
+  }
+});
+
+test("proxy: caddy:2 publishes 80 and 443, with the repository's Caddyfile and its own volumes", () => {
+  const proxy = service("proxy");
+  expect(proxy.image).toBe("caddy:2");
+  expect(publishedPorts(proxy)).toEqual(["80:80", "443:443", "443:443/udp"]);
+  expect(mounts(proxy)).toEqual([
+    { source: expect.stringMatching(/\/Caddyfile$/), target: "/etc/caddy/Caddyfile" },
+    { source: "caddy-data", target: "/data" },
+    { source: "caddy-config", target: "/config" },
+  ]);
+  expect(proxy.depends_on).toMatchObject({ app: { condition: "service_healthy" } });
+
+  // The only way in from outside.
+  const published = Object.entries(resolved.services)
+    .filter(([, s]) => publishedPorts(s).length > 0)
+    .map(([name]) => name);
+  expect(published).toEqual(["proxy"]);
+});
