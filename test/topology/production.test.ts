@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { projectRoot } from "../../app/paths.js";
@@ -96,6 +96,23 @@ test("the migrate step applies every migration to the fresh database, and a reru
   const again = await migrate();
   expect(again.code, again.output).toBe(0);
   expect(again.output).toContain("Nothing to migrate.");
+});
+
+test("the built app imports production dependencies only (all the image installs)", () => {
+  const pkg = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+  };
+  const imported = new Set<string>();
+  for (const file of readdirSync(join(tree.dir, "dist"), { recursive: true, encoding: "utf8" })) {
+    if (!file.endsWith(".js")) continue;
+    const code = readFileSync(join(tree.dir, "dist", file), "utf8");
+    for (const [, specifier = ""] of code.matchAll(/(?:from |import\()"([^".][^"]*)"/g)) {
+      if (!specifier.startsWith("node:"))
+        imported.add(/^(@[^/]+\/)?[^/]+/.exec(specifier)?.[0] ?? "");
+    }
+  }
+  expect(imported.size).toBeGreaterThan(10);
+  expect([...imported].filter((name) => !(name in pkg.dependencies))).toEqual([]);
 });
 
 test("plain HTTP on the proxy is redirected to the HTTPS site", async () => {
