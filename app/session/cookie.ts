@@ -1,4 +1,4 @@
-import { serialize } from "cookie";
+import { type SerializeOptions, serialize } from "cookie";
 import type { CookieOptions, Priority, SameSite, StoredCookieData } from "./types.js";
 
 /** What `Cookie#data` and `toJSON()` give: the attributes a store keeps. */
@@ -100,5 +100,39 @@ export class Cookie {
 
   toJSON(): CookieData {
     return this.data;
+  }
+}
+
+const PLAIN_SAME_SITE = new Set<unknown>([undefined, null, true, false, "lax", "strict", "none"]);
+
+/**
+ * A value `maxAge` may take: none (`false` too: the README's `cookie.expires = false`), or ms such
+ * that `Date.now() + ms` is still a Date.
+ */
+function isMaxAge(value: unknown): boolean {
+  if (value === undefined || value === null || value === false) return true;
+  return typeof value === "number" && !Number.isNaN(new Date(Date.now() + value).valueOf());
+}
+
+const isOptionalString = (value: unknown) =>
+  value === undefined || value === null || typeof value === "string";
+
+/**
+ * Whether a stored cookie's attributes are ones a Cookie can work with: `touch()` needs a
+ * numeric `originalMaxAge`, and `serialize()` throws on a domain, path, sameSite or priority the
+ * cookie package cannot write. A corrupt store record has to be caught when it is loaded: at the
+ * end of the request, where those run, a throw has nothing to catch it and ends the process.
+ */
+export function hasUsableAttributes(data: Record<string, unknown>): boolean {
+  const { originalMaxAge, maxAge, domain, path, sameSite, priority } = data;
+  if (!isMaxAge(originalMaxAge) || !isMaxAge(maxAge)) return false;
+  if (!isOptionalString(domain) || !isOptionalString(path)) return false;
+  // The usual record (what this class writes with the usual options): nothing more to check.
+  if (!domain && (!path || path === "/") && PLAIN_SAME_SITE.has(sameSite) && !priority) return true;
+  try {
+    serialize("n", "v", { domain, path, sameSite, priority } as SerializeOptions);
+    return true;
+  } catch {
+    return false;
   }
 }

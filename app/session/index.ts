@@ -4,7 +4,7 @@ import { LRUCache } from "lru-cache";
 import onHeaders from "on-headers";
 import parseurl from "parseurl";
 import { type ContextCarrier, kContext, setStoreKey } from "./context.js";
-import { Cookie } from "./cookie.js";
+import { Cookie, hasUsableAttributes } from "./cookie.js";
 import { shouldDestroy, shouldSave, shouldSetCookie, shouldTouch } from "./decisions.js";
 import { hashStoreKey } from "./fingerprint.js";
 import { MemoryStore } from "./memory-store.js";
@@ -31,16 +31,23 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as Promise<T> | undefined)?.then === "function";
 }
 
-/** A stored value is only a session if it has a cookie with a readable expiry. */
+/**
+ * A stored value is only a session if it has a cookie with a readable expiry and attributes the
+ * Cookie can write back (see hasUsableAttributes).
+ */
 function isStoredSession(value: unknown): value is StoredSessionData {
   if (typeof value !== "object" || value === null) return false;
   const cookie = (value as { cookie?: unknown }).cookie;
   if (typeof cookie !== "object" || cookie === null) return false;
   const expires = (cookie as { expires?: unknown }).expires;
   // null, undefined and false (the README's `cookie.expires = false`) all mean a browser-session cookie.
-  if (expires === undefined || expires === null || expires === false) return true;
-  if (typeof expires !== "string" && !(expires instanceof Date)) return false;
-  return !Number.isNaN(new Date(expires).valueOf());
+  const readableExpiry =
+    expires === undefined ||
+    expires === null ||
+    expires === false ||
+    ((typeof expires === "string" || expires instanceof Date) &&
+      !Number.isNaN(new Date(expires).valueOf()));
+  return readableExpiry && hasUsableAttributes(cookie as Record<string, unknown>);
 }
 
 function appendSetCookie(res: ServerResponse, value: string): void {
