@@ -11,6 +11,7 @@ import {
   revokeOtherSessions,
   revokeUserSession,
   sessionExpiry,
+  validDate,
 } from "./sessions.js";
 
 export interface AccountRouteDeps {
@@ -27,7 +28,9 @@ const seconds = (ms: number | null) => (ms === null ? "none" : `${Math.round(ms 
 /** Everything the session inspector shows, read from `req.session` and the store. */
 async function inspect(req: Request, deps: AccountRouteDeps) {
   const { cookie } = req.session;
-  const createdAt = cookie.createdAt;
+  // From the stored cookie, so possibly out of a Date's range: then shown as unknown.
+  const created = validDate(cookie.createdAt);
+  const absoluteEnd = created && validDate(created.valueOf() + deps.maxLifetimeMs);
   const storeExpiry = await sessionExpiry(deps.pool, hashStoreKey(req.sessionID));
   return {
     id: short(req.sessionID),
@@ -43,8 +46,8 @@ async function inspect(req: Request, deps: AccountRouteDeps) {
       expires: cookie.expires ? cookie.expires.toISOString() : null,
     },
     storeExpiry: storeExpiry ? storeExpiry.toISOString() : null,
-    createdAt: createdAt ? new Date(createdAt).toISOString() : null,
-    absoluteEnd: createdAt ? new Date(createdAt + deps.maxLifetimeMs).toISOString() : null,
+    createdAt: created ? created.toISOString() : null,
+    absoluteEnd: absoluteEnd ? absoluteEnd.toISOString() : null,
     views: req.session.views ?? {},
   };
 }

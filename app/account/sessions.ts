@@ -14,11 +14,22 @@ export interface UserSession {
 
 interface SessionRow {
   sid: string;
+  // As stored: JSON of any shape.
   sess: {
-    cookie?: { originalMaxAge?: number | null };
+    cookie?: { originalMaxAge?: unknown };
     client?: { userAgent?: unknown; ip?: unknown; loggedInAt?: unknown };
   };
   expire: Date;
+}
+
+/**
+ * A Date for a number of ms since the epoch, or undefined when it is not one a Date can hold:
+ * session rows are JSON, and a row of unexpected shape must not break the page that lists it.
+ */
+export function validDate(ms: unknown): Date | undefined {
+  if (typeof ms !== "number") return undefined;
+  const date = new Date(ms);
+  return Number.isNaN(date.valueOf()) ? undefined : date;
 }
 
 // connect-pg-simple's table; the user lives where Passport puts it: sess.passport.user.
@@ -35,13 +46,14 @@ export async function listUserSessions(
   );
   return rows.map((row) => {
     const client = row.sess.client ?? {};
-    const lifetime = row.sess.cookie?.originalMaxAge ?? idleTimeoutMs;
+    const maxAge = row.sess.cookie?.originalMaxAge;
+    const lifetime = typeof maxAge === "number" ? maxAge : idleTimeoutMs;
     return {
       key: row.sid,
       userAgent: typeof client.userAgent === "string" ? client.userAgent : "unknown browser",
       ip: typeof client.ip === "string" ? client.ip : "unknown",
-      loggedInAt: typeof client.loggedInAt === "number" ? new Date(client.loggedInAt) : undefined,
-      lastSeen: new Date(row.expire.valueOf() - lifetime),
+      loggedInAt: validDate(client.loggedInAt),
+      lastSeen: validDate(row.expire.valueOf() - lifetime),
       expires: row.expire,
     };
   });
