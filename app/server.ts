@@ -7,6 +7,7 @@ import { createApp } from "./app.js";
 import { type Config, ConfigError, loadConfig, loadEnvFile } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { createSessionStore, type SessionStore } from "./db/session-store.js";
+import { answerClientError } from "./http/client-errors.js";
 import { closeHttpServer } from "./http/close-server.js";
 import { createLogger, type Logger } from "./logger.js";
 
@@ -40,6 +41,8 @@ export async function startServer(
   const database = await openDatabase(config, logger);
   const sessionStore = createSessionStore(database.pool, config, logger);
   const server = createServer(createApp({ config, pool: database.pool, logger, sessionStore }));
+  // Requests Node's parser refuses (headers too large, malformed) get a page, not a bare status.
+  server.on("clientError", answerClientError);
   try {
     server.listen(config.port, config.host);
     await once(server, "listening");
