@@ -131,8 +131,9 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
       next();
       return;
     }
-    const pathname = parseurl.original(req)?.pathname || "/";
-    if (!pathname.startsWith(opts.cookieFor(req).path || "/")) {
+    const cookiePath = opts.cookieFor(req).path || "/";
+    // Every path is under "/", the usual cookie path: no need to parse the URL for it.
+    if (cookiePath !== "/" && !(parseurl.original(req)?.pathname || "/").startsWith(cookiePath)) {
       next();
       return;
     }
