@@ -196,7 +196,10 @@ function forgeries(good: string) {
 
 // ---- cookies -----------------------------------------------------------------------------------
 
-describe(`fuzz (seed ${SEED}, ${RUNS} runs per property; FUZZ_SEED and FUZZ_RUNS change them)`, () => {
+// Each property makes hundreds of requests (more with FUZZ_RUNS): a bound for slow machines.
+describe(`fuzz (seed ${SEED}, ${RUNS} runs per property; FUZZ_SEED and FUZZ_RUNS change them)`, {
+  timeout: 180_000,
+}, () => {
   test("random, oversized and many cookies, bad percent-encoding: never a 500, never someone else's session", async () => {
     const since = app.logs.entries().length;
     const pair = fc.tuple(
