@@ -88,9 +88,20 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     );
   }
 
+  /**
+   * The forms' CSRF token lives in the session. A new one is stored before the form is shown, so
+   * that a store that is down answers with the 503 page, not with a form that cannot be sent.
+   */
+  async function storeNewToken(req: Request): Promise<void> {
+    const session = (req as { session?: Request["session"] }).session;
+    if (!session || session.csrfToken) return;
+    if (csrfTokenFor(req) !== undefined) await session.save();
+  }
+
   // The sign-up form. Already logged in: straight to the account page.
-  router.get("/register", (req, res) => {
+  router.get("/register", async (req, res) => {
     if (req.user) return res.redirect(303, "/account");
+    await storeNewToken(req);
     renderRegister(req, res, 200);
   });
 
@@ -111,8 +122,9 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   });
 
   // The login form; ?next= is where to go after, ?expired=1 etc. explain why we are here.
-  router.get("/login", (req, res) => {
+  router.get("/login", async (req, res) => {
     if (req.user) return res.redirect(303, safeReturnPath(req.query.next) ?? "/account");
+    await storeNewToken(req);
     renderLogin(req, res, 200);
   });
 
