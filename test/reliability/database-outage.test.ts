@@ -162,8 +162,17 @@ describe.skipIf(skip)("PostgreSQL stops in the middle of traffic", () => {
     const ready = await timed(() => visitor.get("/readyz"));
     expect(ready.status).toBe(503);
     expect(ready.ms).toBeLessThan(OUTAGE_ANSWER_MS);
+    // The home page for someone logged in needs their session (who they are): 503 too.
     const ann = browsers.get("ann@example.com") as HttpClient;
     expect((await ann.get("/")).status).toBe(503);
+    // The login and sign-up forms need the store for their CSRF token: a form that could not
+    // be sent would be worse than the 503 page.
+    for (const path of ["/login", "/register"]) {
+      const form = await timed(() => new HttpClient(url).get(path));
+      expect(form.status, path).toBe(503);
+      expect(form.ms, path).toBeLessThan(OUTAGE_ANSWER_MS);
+      expect(form.body, path).toContain(UNAVAILABLE);
+    }
     expectAlive();
 
     // Back: no restart of the app, and every session from before is still logged in.

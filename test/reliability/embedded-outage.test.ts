@@ -148,6 +148,11 @@ test("the embedded database goes away mid-traffic and comes back on the same por
     expect((await visitor.get(path)).status, path).toBe(200);
   }
   expect((await visitor.get("/readyz")).status).toBe(503);
+  for (const path of ["/login", "/register"]) {
+    const form = await timed(() => new HttpClient(server.url).get(path));
+    expect(form.status, path).toBe(503);
+    expect(form.body, path).toContain(UNAVAILABLE);
+  }
   expectNoErrors();
 
   embedded = await startEmbedded(port);
