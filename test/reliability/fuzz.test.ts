@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { hashStoreKey } from "../../app/session/index.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
-import { loggedInClient } from "../helpers/auth.js";
+import { loggedInClient, PASSWORD } from "../helpers/auth.js";
 import type { HttpClient } from "../helpers/http-client.js";
 import { type RawRequest, type RawResponse, rawRequest } from "../helpers/raw-http.js";
 import { TEST_SECRET } from "../helpers/test-config.js";
@@ -398,7 +398,9 @@ describe(`fuzz (seed ${SEED}, ${RUNS} runs per property; FUZZ_SEED and FUZZ_RUNS
     );
     const value = fc.oneof(
       text,
-      fc.constantFrom(...FIELDS.map(() => "correct horse battery staple")),
+      // Well-formed but nobody's password: the forms get past their checks to the argon2 one,
+      // and Ann's password cannot be changed by chance.
+      fc.constant("a well-formed wrong password"),
     );
     const encoded = (s: string) =>
       fc.constantFrom("encode", "raw").map((how) => (how === "encode" ? percentEncode(s) : s));
@@ -605,7 +607,7 @@ describe(`fuzz (seed ${SEED}, ${RUNS} runs per property; FUZZ_SEED and FUZZ_RUNS
           };
           if (where === "email") form.email = attack;
           if (where === "next") form.next = `/${attack}`;
-          if (where === "user-agent") form.password = "correct horse battery staple";
+          if (where === "user-agent") form.password = PASSWORD;
           const reply = await visitor.post("/login", form);
           seen.push(reply.body);
           if (where === "user-agent") {
