@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { buildServer } from "./build.js";
+import { envNumber } from "./env.js";
 import { type LoadResult, percentile, runLoad } from "./load.js";
 import {
   BENCH_TABLE,
@@ -26,16 +27,6 @@ import { type BenchConfig, type Measurement, renderReport, type Variant } from "
 const benchDir = dirname(fileURLToPath(import.meta.url));
 /** bench/server.ts and app/session compiled to JavaScript (bench/build.ts), set by main(). */
 let serverScript = "";
-
-function envNumber(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`${name} must be a number in [${min}, ${max}] (got ${raw})`);
-  }
-  return value;
-}
 
 const config: BenchConfig = {
   duration: envNumber("BENCH_DURATION", 8, 1, 120),

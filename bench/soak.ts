@@ -17,22 +17,13 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { sign } from "cookie-signature";
 import pg from "pg";
 import { hashStoreKey } from "../app/session/index.js";
+import { envNumber } from "./env.js";
 import { percentile } from "./load.js";
 import { DEFAULT_DATABASE_URL } from "./protocol.js";
 import type { SoakMessage, SoakStats } from "./soak-server.js";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = dirname(benchDir);
-
-function envNumber(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new Error(`${name} must be a number in [${min}, ${max}] (got ${raw})`);
-  }
-  return value;
-}
 
 const settings = {
   seconds: envNumber("SOAK_SECONDS", 120, 5, 3_600),
