@@ -110,6 +110,61 @@ describe.each(implementations)("%s: MemoryStore", (_name, impl) => {
     expect(JSON.parse(sessions.a ?? "null")).toEqual(session(null, { views: 2 }));
   });
 
+  test("touches in a row keep the data and take each new cookie, wherever the cookie sits", async () => {
+    const s = make();
+    // Stored with the cookie last, as a store written by hand might hold it.
+    await s.set("a", { views: 4, nested: { deep: [1, "}"] }, cookie: session(future()).cookie });
+    for (let i = 1; i <= 3; i++) {
+      const expires = new Date(Date.now() + i * 3_600_000).toISOString();
+      await s.touch("a", session(expires, { views: 999 }));
+      const got = await s.get("a");
+      expect(got).toEqual({
+        views: 4,
+        nested: { deep: [1, "}"] },
+        cookie: session(expires).cookie,
+      });
+    }
+  });
+
+  test("touch() with the middleware's Cookie stores what JSON.stringify makes of it", async () => {
+    const s = make();
+    await s.set("a", session(future(), { views: 1 }));
+    const cookie = new impl.session.Cookie({ maxAge: 90_000, sameSite: "lax", domain: "a.test" });
+    await s.touch("a", { cookie });
+    const sessions = (s.store as unknown as { sessions: Record<string, string> }).sessions;
+    expect(JSON.parse(sessions.a ?? "null")).toEqual({
+      views: 1,
+      cookie: JSON.parse(JSON.stringify(cookie)),
+    });
+  });
+
+  test("an entry of store.sessions replaced directly is what later reads and touches see", async () => {
+    const s = make();
+    await s.set("a", session(future(), { views: 1 }));
+    await s.touch("a", session(future(), {}));
+    const sessions = (s.store as unknown as { sessions: Record<string, string> }).sessions;
+    sessions.a = JSON.stringify(session(future(), { views: 2 }));
+    expect((await s.get("a"))?.views).toBe(2);
+    const later = new Date(Date.now() + 7_200_000).toISOString();
+    await s.touch("a", session(later));
+    expect(await s.get("a")).toEqual(session(later, { views: 2 }));
+    // Replaced with an expired one: gone on the next read, even right after a touch said otherwise.
+    sessions.a = JSON.stringify(session(past(), { views: 3 }));
+    expect(await s.get("a")).toBeUndefined();
+    expect(sessions.a).toBeUndefined();
+  });
+
+  test("a touch to an expiry in the past expires the session; a touch never revives one", async () => {
+    const s = make();
+    await s.set("a", session(future(), { views: 1 }));
+    await s.touch("a", session(past()));
+    expect(await s.get("a")).toBeUndefined();
+    await s.set("b", session(past(), { views: 1 }));
+    await s.touch("b", session(future()));
+    expect(await s.get("b")).toBeUndefined();
+    expect(await s.length()).toBe(0);
+  });
+
   test("callbacks are asynchronous, like any real store's", async () => {
     const s = make();
     const order: string[] = [];
