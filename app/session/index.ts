@@ -45,8 +45,8 @@ function isStoredSession(value: unknown): value is StoredSessionData {
     expires === undefined ||
     expires === null ||
     expires === false ||
-    ((typeof expires === "string" || expires instanceof Date) &&
-      !Number.isNaN(new Date(expires).valueOf()));
+    (typeof expires === "string" && !Number.isNaN(Date.parse(expires))) ||
+    (expires instanceof Date && !Number.isNaN(expires.valueOf()));
   return readableExpiry && hasUsableAttributes(cookie as Record<string, unknown>);
 }
 

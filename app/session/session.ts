@@ -23,13 +23,15 @@ function callbackOrPromise<T>(self: T, cb: ErrorCallback | undefined, work: (don
  * plus `id`, `req` and the methods, none of which is enumerable or stored.
  */
 export class Session {
-  declare readonly id: string;
-  declare readonly req: SessionRequest;
   declare cookie: Cookie;
+  // Private fields behind prototype getters: neither enumerable nor stored, like express-session's
+  // non-enumerable own properties, and without two defineProperty calls on every request.
+  readonly #req: SessionRequest;
+  readonly #id: string;
 
   constructor(req: SessionRequest, data?: object | null) {
-    Object.defineProperty(this, "req", { value: req });
-    Object.defineProperty(this, "id", { value: req.sessionID });
+    this.#req = req;
+    this.#id = req.sessionID;
     if (typeof data === "object" && data !== null) {
       const target = this as unknown as Record<string, unknown>;
       const source = data as Record<string, unknown>;
@@ -38,6 +40,16 @@ export class Session {
         if (!(prop in this)) target[prop] = source[prop];
       }
     }
+  }
+
+  /** The session ID, fixed when the session was made (a regenerated one is a new Session). */
+  get id(): string {
+    return this.#id;
+  }
+
+  /** The request this session belongs to. */
+  get req(): SessionRequest {
+    return this.#req;
   }
 
   /** Restarts the cookie's countdown from its original maxAge. */

@@ -304,6 +304,11 @@ describe.each(implementations)("%s: Session methods", (_name, impl) => {
       // Stored keys never shadow the methods.
       expect(typeof s.save).toBe("function");
       expect(Object.keys(s).sort()).toEqual(["nested", "views"]);
+      // The ID is the one it was made with, whatever req.sessionID becomes (regenerate).
+      req.sessionID = "xyz";
+      expect(s.id).toBe("abc");
+      expect(s.req).toBe(req);
+      expect(JSON.parse(JSON.stringify(s))).toEqual({ views: 3, nested: { a: 1 } });
     });
 
     test("Store#createSession rebuilds a Session with a real Cookie and Date expiry", () => {
