@@ -10,7 +10,7 @@ import { hashStoreKey } from "./fingerprint.js";
 import { MemoryStore } from "./memory-store.js";
 import { resolveOptions } from "./options.js";
 import { RequestRecord } from "./record.js";
-import { currentSession, isSecure, readCookie } from "./request.js";
+import { currentSession, isSecure, readRawCookie } from "./request.js";
 import { Session } from "./session.js";
 import { CookieSigner } from "./signature.js";
 import { Store } from "./store.js";
@@ -140,14 +140,11 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
 
     // 1. Read the cookie.
     req.sessionStore = store;
-    const value = readCookie(req, name);
-    const cookieId = value === undefined ? undefined : signer.unsign(value);
+    const raw = readRawCookie(req, name);
+    const verified = raw === undefined ? undefined : signer.verify(raw);
+    const cookieId = verified?.id;
     req.sessionID = cookieId as string;
-    const record = new RequestRecord(
-      req,
-      cookieId,
-      cookieId && signer.isCurrent(value as string) ? value : undefined,
-    );
+    const record = new RequestRecord(req, cookieId, verified?.reusable);
     (req as ContextCarrier)[kContext] = record;
 
     // 3. When the headers go out: Set-Cookie, if the decision says so.

@@ -8,10 +8,25 @@ export function currentSession(req: SessionRequest): Session | undefined {
   return (req as { session?: Session | null }).session ?? undefined;
 }
 
-/** The (decoded) value of the cookie `name` in the request, if it sent one. */
-export function readCookie(req: SessionRequest, name: string): string | undefined {
+const asSent = (value: string) => value;
+
+/**
+ * The value of the cookie `name` in the request as it was sent (not percent-decoded: the
+ * signer decodes only what it has not seen before), if it sent one.
+ */
+export function readRawCookie(req: SessionRequest, name: string): string | undefined {
   const header = req.headers.cookie;
-  return header ? parse(header)[name] || undefined : undefined;
+  return header ? parse(header, { decode: asSent })[name] || undefined : undefined;
+}
+
+/** A cookie value percent-decoded as the cookie package decodes it: left as is if malformed. */
+export function decodeCookieValue(raw: string): string {
+  if (!raw.includes("%")) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 /**

@@ -1,18 +1,27 @@
 import { sign, unsign } from "cookie-signature";
 import { LRUCache } from "lru-cache";
+import { decodeCookieValue } from "./request.js";
 import type { Secret } from "./types.js";
 
 const PREFIX = "s:";
+
+/** A cookie value that verified: the session ID it carries, and whether it can go back as it is. */
+export interface VerifiedCookie {
+  readonly id: string;
+  /** The decoded value, when the current secret signed it (so `sign(id)` would give it again). */
+  readonly reusable: string | undefined;
+}
 
 /**
  * Signs and verifies session ID cookies: `s:` + ID + `.` + HMAC-SHA256 (base64, no padding),
  * the express-session format. The first secret signs, all verify (rotation); cookie-signature
  * compares in constant time. Values that verified under the current secret are remembered
- * (bounded), so a returning visitor costs no HMAC, and their cookie can be sent back as it came.
+ * (bounded) by the raw value the browser sends, so a returning visitor costs neither a
+ * percent-decoding nor an HMAC, and their cookie can be sent back as it came.
  */
 export class CookieSigner {
   readonly #secrets: readonly Secret[];
-  readonly #current = new LRUCache<string, string>({ max: 10_000 });
+  readonly #current = new LRUCache<string, VerifiedCookie>({ max: 10_000 });
 
   constructor(secrets: readonly Secret[]) {
     this.#secrets = secrets;
@@ -24,25 +33,23 @@ export class CookieSigner {
   }
 
   /**
-   * The session ID in a cookie value, if any secret signed it. Unsigned or badly signed values
-   * give `undefined`: a fresh session, never an error.
+   * Verifies a cookie value as the request carried it (still percent-encoded). Unsigned or
+   * badly signed values give `undefined`: a fresh session, never an error.
    */
-  unsign(value: string): string | undefined {
-    const known = this.#current.get(value);
+  verify(raw: string): VerifiedCookie | undefined {
+    const known = this.#current.get(raw);
     if (known !== undefined) return known;
+    const value = decodeCookieValue(raw);
     if (!value.startsWith(PREFIX)) return undefined;
     const signed = value.slice(PREFIX.length);
     for (const [index, secret] of this.#secrets.entries()) {
       const id = unsign(signed, secret);
       if (id === false) continue;
-      if (index === 0) this.#current.set(value, id);
-      return id;
+      if (index > 0) return { id, reusable: undefined };
+      const verified = { id, reusable: value };
+      this.#current.set(raw, verified);
+      return verified;
     }
     return undefined;
-  }
-
-  /** Whether `value` is exactly what `sign()` gives for its ID now (checked by unsign before). */
-  isCurrent(value: string): boolean {
-    return this.#current.has(value);
   }
 }
