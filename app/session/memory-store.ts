@@ -21,7 +21,8 @@ const COOKIE_PREFIX = '{"cookie":';
 function expiryOf(cookie: unknown): number {
   const expires = (cookie as { expires?: unknown } | null | undefined)?.expires;
   if (!expires) return Number.POSITIVE_INFINITY;
-  const ms = new Date(expires as string | number | Date).valueOf();
+  const ms =
+    expires instanceof Date ? expires.valueOf() : new Date(expires as string | number).valueOf();
   // An unreadable date never expires, as in express-session's MemoryStore.
   return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
 }
@@ -148,11 +149,10 @@ export class MemoryStore extends Store {
 
   #write(sid: string, json: string, cookie: unknown, cookieLength: number): void {
     this.sessions[sid] = json;
-    this.#entries.set(sid, {
-      json,
-      expires: expiryOf(cookie),
-      cookieEnd: COOKIE_PREFIX.length + cookieLength,
-    });
+    const entry = this.#entries.get(sid) as Entry;
+    entry.json = json;
+    entry.expires = expiryOf(cookie);
+    entry.cookieEnd = COOKIE_PREFIX.length + cookieLength;
   }
 
   #expired(sid: string, entry: Entry): boolean {
