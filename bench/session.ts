@@ -269,6 +269,8 @@ async function seedSessions(base: string, count: number): Promise<string[]> {
 
 interface Tally extends LoadResult {
   latencies: number[];
+  /** req/s of each turn, in order: turn k of every variant of the route ran in the same round. */
+  turnRates: number[];
 }
 
 /**
@@ -311,6 +313,7 @@ async function measureRoute(
     errors: 0,
     timeouts: 0,
     latencies: [],
+    turnRates: [],
   }));
   const slices = Math.max(1, Math.round(config.duration / config.slice));
   for (let slice = 0; slice < slices; slice++) {
@@ -323,6 +326,7 @@ async function measureRoute(
       tally.non2xx += result.non2xx;
       tally.errors += result.errors;
       tally.timeouts += result.timeouts;
+      tally.turnRates.push(result.seconds > 0 ? result.total / result.seconds : 0);
     }
   }
   const after = await Promise.all(servers.map((server) => stats(server.base)));
