@@ -147,9 +147,16 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
     const record = new RequestRecord(req, cookieId, verified?.reusable);
     (req as ContextCarrier)[kContext] = record;
 
-    // 3. When the headers go out: Set-Cookie, if the decision says so.
+    // 3. When the headers go out: Set-Cookie, if the decision says so. Usually that moment is the
+    // end of the response, where endResponse() below decides just before and takes on-headers'
+    // writeHead wrapper off again: the wrapper costs more per response than the rest of this
+    // middleware. on-headers still catches headers that go out earlier (res.write, res.writeHead,
+    // flushHeaders).
     let ended = false;
-    onHeaders(res, () => {
+    let cookieDecided = false;
+    const decideCookie = () => {
+      if (cookieDecided) return;
+      cookieDecided = true;
       const session = currentSession(req);
       // After res.end() the decisions there already serialised the session: no second time.
       if (!session || !shouldSetCookie(ended ? record : record.fresh(), opts)) return;
@@ -161,24 +168,36 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
           ? record.reusableCookie
           : signer.sign(req.sessionID);
       appendSetCookie(res, session.cookie.serialize(name, signed));
-    });
+    };
+    const writeHeadBefore = res.writeHead;
+    onHeaders(res, decideCookie);
+    const writeHeadHooked = res.writeHead;
 
     // 4. Before the response ends: save, touch or destroy. The response is held open until the
     // store has answered, so the client's next request sees what this one wrote.
     const end = res.end as (...args: unknown[]) => Response;
+    const endResponse = (args: unknown[]) => {
+      // Only while ours is the outermost writeHead wrapper, i.e. the first listener on-headers
+      // would call anyway: a wrapper added after ours keeps the listeners' order by staying put.
+      if (!res.headersSent && res.writeHead === writeHeadHooked) {
+        decideCookie();
+        res.writeHead = writeHeadBefore;
+      }
+      end.apply(res, args);
+    };
     res.end = function sessionEnd(this: Response, ...args: unknown[]) {
       if (ended) return this;
       ended = true;
       const finish = (err?: unknown) => {
         // As express-session: a late store error goes to the app's error handler.
         if (err) setImmediate(() => next(err));
-        end.apply(res, args);
+        endResponse(args);
       };
 
       const session = currentSession(req);
       if (!session) {
         if (shouldDestroy(record.fresh(), opts)) store.destroy(storeKey(req.sessionID), finish);
-        else end.apply(res, args);
+        else endResponse(args);
         return this;
       }
       touchOnce(session, record);
@@ -189,7 +208,7 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
       } else if (canTouch && shouldTouch(record, opts) && touchDue(record, key)) {
         store.touch?.(key, session, remembering(key, finish));
       } else {
-        end.apply(res, args);
+        endResponse(args);
       }
       return this;
     } as Response["end"];

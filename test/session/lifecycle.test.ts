@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Express } from "express";
+import onHeaders from "on-headers";
 import { describe, expect, onTestFinished, test } from "vitest";
 import {
   type RouteSnapshot,
@@ -305,5 +306,69 @@ describe.each(implementations)("%s: outside Express (plain http, req.url only)",
     const url = await plainServer(impl, { cookie: { path: "/app" } });
     expect((await send(`${url}/other/write`)).json()).toEqual({ hasSession: false, views: null });
     expect((await send(`${url}/app/write`)).json()).toEqual({ hasSession: true, views: 1 });
+  });
+});
+
+// The session middleware decides on Set-Cookie at the end of the response, before the headers are
+// written, instead of inside on-headers' writeHead wrapper (see app/session/index.ts). Other
+// on-headers listeners must see what they saw with express-session, in the same order.
+describe.each(implementations)("%s: Set-Cookie and other on-headers listeners", (_name, impl) => {
+  /** Each listener writes down whether the session cookie was already set when it ran. */
+  function listener(res: http.ServerResponse, label: string, seen: string[]) {
+    onHeaders(res, () => {
+      const header = res.getHeader("set-cookie");
+      const list = Array.isArray(header) ? header : header === undefined ? [] : [String(header)];
+      seen.push(`${label}:${list.some((v) => v.startsWith("connect.sid=")) ? "cookie" : "none"}`);
+    });
+  }
+
+  test("listeners added before and after the session middleware run in order, once each", async () => {
+    const seen: string[] = [];
+    const h = await startHarness({
+      impl,
+      before: (app) => app.use((_req, res, next) => (listener(res, "outer", seen), next())),
+      routes: (app) =>
+        app.use((req, res, next) => {
+          if (req.path === "/write") listener(res, "inner", seen);
+          next();
+        }),
+    });
+    const res = await h.get("/write");
+    expect(res.sessionCookie()).toBeDefined();
+    expect(res.setCookies).toHaveLength(1);
+    // on-headers calls the listener added last first: "inner" before the session's, "outer" after.
+    expect(seen).toEqual(["inner:none", "outer:cookie"]);
+  });
+
+  test("a session changed before the headers go out early (res.write) still gets its cookie", async () => {
+    const h = await startHarness({
+      impl,
+      routes: (app) =>
+        app.get("/write-then-stream", (req, res) => {
+          const s = (req as unknown as SessionRequest).session as unknown as Record<
+            string,
+            unknown
+          >;
+          s.views = 1;
+          res.setHeader("content-type", "text/plain");
+          res.write("a");
+          setTimeout(() => res.end("b"), 10);
+        }),
+    });
+    const browser = h.browser();
+    const res = await browser.get("/write-then-stream");
+    expect(res.body).toBe("ab");
+    expect(res.sessionCookie()).toBeDefined();
+    expect((await browser.get("/read")).json().views).toBe(1);
+  });
+
+  test("a returning visitor gets no Set-Cookie until the session changes, then the new expiry", async () => {
+    const h = await startHarness({ impl, options: { cookie: { maxAge: 60_000 } } });
+    const browser = h.browser();
+    await browser.get("/write");
+    expect((await browser.get("/read")).sessionCookie()).toBeUndefined();
+    const res = await browser.get("/set-maxage?ms=120000&write=1");
+    const expires = res.sessionCookie()?.expires?.valueOf() ?? 0;
+    expect(expires).toBeGreaterThan(Date.now() + 100_000);
   });
 });
