@@ -326,7 +326,11 @@ describe.each(implementations)("%s: Set-Cookie and other on-headers listeners", 
     const seen: string[] = [];
     const h = await startHarness({
       impl,
-      before: (app) => app.use((_req, res, next) => (listener(res, "outer", seen), next())),
+      before: (app) =>
+        app.use((_req, res, next) => {
+          listener(res, "outer", seen);
+          next();
+        }),
       routes: (app) =>
         app.use((req, res, next) => {
           if (req.path === "/write") listener(res, "inner", seen);
