@@ -132,8 +132,13 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
       return;
     }
     const cookiePath = opts.cookieFor(req).path || "/";
-    // Every path is under "/", the usual cookie path: no need to parse the URL for it.
-    if (cookiePath !== "/" && !(parseurl.original(req)?.pathname || "/").startsWith(cookiePath)) {
+    // The usual case, a URL that starts with "/" under the cookie path "/", needs no parsing;
+    // "OPTIONS *" or an absolute-form URL does.
+    const url = req.originalUrl ?? req.url ?? "";
+    if (
+      !(cookiePath === "/" && url.startsWith("/")) &&
+      !(parseurl.original(req)?.pathname || "/").startsWith(cookiePath)
+    ) {
       next();
       return;
     }

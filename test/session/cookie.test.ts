@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
+import { rawRequest } from "../helpers/raw-http.js";
 import { aboutMs, startHarness } from "../helpers/session-harness.js";
 import { type AnySessionOptions, implementations } from "../helpers/session-impls.js";
 import { recordStore } from "../helpers/session-recording-store.js";
@@ -268,6 +269,18 @@ describe.each(implementations)("%s: cookie.path scopes the session", (_name, imp
     const res = await h.get("/admin/visit");
     expect(res.json()).toEqual({ hasSession: true, url: "/visit" });
     expect(res.sessionCookie()?.attributes.path).toBe("/admin");
+  });
+
+  test("a request target that is not a path (OPTIONS *) is outside even cookie.path /", async () => {
+    const rec = recordStore(new impl.session.MemoryStore());
+    const h = await startHarness({ impl, options: { store: rec.store, saveUninitialized: true } });
+    const res = await rawRequest(h.url, { method: "OPTIONS", path: "*" });
+    expect(res.setCookies).toEqual([]);
+    expect(rec.methods()).toEqual([]);
+    // An absolute-form target has a path, and so a session.
+    const absolute = await rawRequest(h.url, { method: "GET", path: `${h.url}/write` });
+    expect(absolute.status).toBe(200);
+    expect(absolute.setCookies).toHaveLength(1);
   });
 
   test("cookie.path is matched as a string prefix: /administrator is under /admin", async () => {
