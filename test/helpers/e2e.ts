@@ -1,6 +1,4 @@
 import { mkdirSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import {
   type Browser,
@@ -15,7 +13,7 @@ import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { projectRoot } from "../../app/paths.js";
 import { startTestApp, type TestApp, type TestAppOptions } from "./app.js";
 import { PASSWORD } from "./auth.js";
-import type { Listening } from "./listen.js";
+import { type Listening, listen } from "./listen.js";
 
 /**
  * Browser tests: Playwright (playwright-core, no browser download) driving Debian's Chromium.
@@ -306,8 +304,8 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
  * Another site: serves one page (the HTML given) at `/` on 127.0.0.1, any free port, until
  * close(). Everything else is an empty 204, so the browser logs nothing for it.
  */
-export async function serveOtherSite(html: string): Promise<Listening> {
-  const server = createServer((req, res) => {
+export function serveOtherSite(html: string): Promise<Listening> {
+  return listen((req, res) => {
     if (req.url === "/") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       res.end(html);
@@ -316,14 +314,4 @@ export async function serveOtherSite(html: string): Promise<Listening> {
       res.end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
 }

@@ -130,68 +130,58 @@ describe("resave: false, two requests on one session at once", () => {
     };
   }
 
-  test("guaranteed: a request that changes nothing never writes back, so it cannot undo another's write", async () => {
-    const app = await serve(false);
+  type App = Awaited<ReturnType<typeof serve>>;
+
+  /** A started app (one session), closed afterwards. */
+  async function withApp(resave: boolean, body: (app: App) => Promise<void>): Promise<void> {
+    const app = await serve(resave);
     try {
       await app.start();
-      const reader = app.work("A", "hold=1");
-      await app.loaded("A");
-      await app.work("B", "set=b");
-      app.release("A");
-      await reader;
-      expect(await app.stored()).toEqual({ start: true, b: "B" });
+      await body(app);
     } finally {
       await app.close();
     }
-  });
+  }
 
-  test("the same with resave: true loses the write: the idle request saves its stale copy last", async () => {
-    const app = await serve(true);
-    try {
-      await app.start();
-      const reader = app.work("A", "hold=1");
-      await app.loaded("A");
-      await app.work("B", "set=b");
-      app.release("A");
-      await reader;
+  /** Request A (with `query`) loads the session and waits while `meanwhile` runs, then ends. */
+  async function whileAHolds(app: App, query: string, meanwhile: () => Promise<unknown>) {
+    const a = app.work("A", `hold=1&${query}`);
+    await app.loaded("A");
+    await meanwhile();
+    app.release("A");
+    await a;
+  }
+
+  test("guaranteed: a request that changes nothing never writes back, so it cannot undo another's write", () =>
+    withApp(false, async (app) => {
+      await whileAHolds(app, "", () => app.work("B", "set=b"));
+      expect(await app.stored()).toEqual({ start: true, b: "B" });
+    }));
+
+  test("the same with resave: true loses the write: the idle request saves its stale copy last", () =>
+    withApp(true, async (app) => {
+      await whileAHolds(app, "", () => app.work("B", "set=b"));
       expect(await app.stored()).toEqual({ start: true });
-    } finally {
-      await app.close();
-    }
-  });
+    }));
 
-  test("not guaranteed: two requests changing different keys: the last to finish wins, the other's key is lost", async () => {
-    const app = await serve(false);
-    try {
-      await app.start();
-      const slow = app.work("A", "hold=1&set=a");
-      await app.loaded("A");
-      await app.work("B", "set=b");
-      expect(await app.stored()).toEqual({ start: true, b: "B" });
-      app.release("A");
-      await slow;
+  test("not guaranteed: two requests changing different keys: the last to finish wins, the other's key is lost", () =>
+    withApp(false, async (app) => {
+      await whileAHolds(app, "set=a", async () => {
+        await app.work("B", "set=b");
+        expect(await app.stored()).toEqual({ start: true, b: "B" });
+      });
       // A wrote its whole copy, loaded before B's write: "b" is gone.
       expect(await app.stored()).toEqual({ start: true, a: "A" });
-    } finally {
-      await app.close();
-    }
-  });
+    }));
 
-  test("not guaranteed either: a request in flight when the session is destroyed writes it back", async () => {
-    const app = await serve(false);
-    try {
-      await app.start();
-      const slow = app.work("A", "hold=1&set=a");
-      await app.loaded("A");
+  test("not guaranteed either: a request in flight when the session is destroyed writes it back", () =>
+    withApp(false, async (app) => {
       // Logout, in another tab: the session is gone from the store...
-      await app.destroy();
-      expect(app.count()).toBe(0);
-      app.release("A");
-      await slow;
+      await whileAHolds(app, "set=a", async () => {
+        await app.destroy();
+        expect(app.count()).toBe(0);
+      });
       // ...until the request that loaded it before ends and saves its copy.
       expect(await app.stored()).toEqual({ start: true, a: "A" });
-    } finally {
-      await app.close();
-    }
-  });
+    }));
 });

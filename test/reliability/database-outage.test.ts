@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { logIn, PASSWORD, sessionIdOf } from "../helpers/auth.js";
 import { type ChildServer, spawnServer } from "../helpers/child-server.js";
-import { HttpClient, jsonOf, type Reply } from "../helpers/http-client.js";
+import { HttpClient, jsonOf } from "../helpers/http-client.js";
+import { timed, traffic } from "../helpers/outage-traffic.js";
 import {
   canPauseCluster,
   findPostgresBinaries,
@@ -70,34 +71,6 @@ afterAll(async () => {
   dir?.remove();
 });
 
-async function timed(request: () => Promise<Reply>): Promise<Reply & { ms: number }> {
-  const started = performance.now();
-  const reply = await request();
-  return { ...reply, ms: performance.now() - started };
-}
-
-/** Until `done()`: every user reads /account and saves their session; a visitor reads `/`. */
-async function traffic(done: () => boolean): Promise<number[]> {
-  const statuses: number[] = [];
-  const visitor = new HttpClient(url);
-  const loops = [...browsers.values()].map(async (browser) => {
-    for (let i = 0; i < 500 && !done(); i++) {
-      const page = await browser.get("/account");
-      statuses.push(page.status);
-      if (page.status === 200) {
-        statuses.push((await browser.post("/account/session/save")).status);
-      }
-    }
-  });
-  loops.push(
-    (async () => {
-      for (let i = 0; i < 500 && !done(); i++) statuses.push((await visitor.get("/")).status);
-    })(),
-  );
-  await Promise.all(loops);
-  return statuses;
-}
-
 async function waitUntilReady(): Promise<void> {
   for (let i = 0; i < 300; i++) {
     const res = await fetch(`${url}/readyz`);
@@ -132,7 +105,7 @@ describe.skipIf(skip)("PostgreSQL stops in the middle of traffic", () => {
   ), async () => {
     let stopped = false;
     let finished = false;
-    const running = traffic(() => finished);
+    const running = traffic(url, browsers.values(), () => finished);
     await new Promise((resolve) => setTimeout(resolve, 500));
     await cluster.stop("fast");
     stopped = true;

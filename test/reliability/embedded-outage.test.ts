@@ -8,9 +8,10 @@ import { migrate } from "../../app/db/migrate.js";
 import { createPool } from "../../app/db/pool.js";
 import { createSessionStore, type SessionStore } from "../../app/db/session-store.js";
 import { logIn, makeUser, sessionIdOf } from "../helpers/auth.js";
-import { HttpClient, jsonOf, type Reply } from "../helpers/http-client.js";
+import { HttpClient, jsonOf } from "../helpers/http-client.js";
 import { type Listening, listen } from "../helpers/listen.js";
 import { type CapturedLogs, captureLogs } from "../helpers/logs.js";
+import { timed, traffic } from "../helpers/outage-traffic.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { testConfig } from "../helpers/test-config.js";
 import { silentMigrationLog } from "../helpers/test-schema.js";
@@ -91,31 +92,6 @@ afterAll(async () => {
   process.off("uncaughtException", recordUnhandled);
 });
 
-async function timed(request: () => Promise<Reply>): Promise<Reply & { ms: number }> {
-  const started = performance.now();
-  const reply = await request();
-  return { ...reply, ms: performance.now() - started };
-}
-
-async function traffic(done: () => boolean): Promise<number[]> {
-  const statuses: number[] = [];
-  const visitor = new HttpClient(server.url);
-  await Promise.all([
-    ...[...browsers.values()].map(async (browser) => {
-      for (let i = 0; i < 500 && !done(); i++) {
-        const page = await browser.get("/account");
-        statuses.push(page.status);
-        if (page.status === 200)
-          statuses.push((await browser.post("/account/session/save")).status);
-      }
-    }),
-    (async () => {
-      for (let i = 0; i < 500 && !done(); i++) statuses.push((await visitor.get("/")).status);
-    })(),
-  ]);
-  return statuses;
-}
-
 function expectNoErrors() {
   expect(unhandled).toEqual([]);
   const entries = logs.entries();
@@ -125,7 +101,7 @@ function expectNoErrors() {
 
 test("the embedded database goes away mid-traffic and comes back on the same port and folder: 503 meanwhile, sessions kept", async () => {
   let finished = false;
-  const running = traffic(() => finished);
+  const running = traffic(server.url, browsers.values(), () => finished);
   await new Promise((resolve) => setTimeout(resolve, 500));
   const port = embedded?.port as number;
   await stopEmbedded();
