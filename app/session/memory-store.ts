@@ -124,20 +124,24 @@ export class MemoryStore extends Store {
       return this.#expired(sid, known) ? undefined : (JSON.parse(json) as StoredSessionData);
     }
     const session = JSON.parse(json) as StoredSessionData;
-    const entry: Entry = { json, expires: expiryOf(session?.cookie), cookieEnd: undefined };
-    this.#entries.set(sid, entry);
-    return this.#expired(sid, entry) ? undefined : session;
+    return this.#expired(sid, this.#remember(sid, json, session)) ? undefined : session;
   }
 
   /** The entry for `sessions[sid] === json`, or undefined (and dropped) if it has expired. */
   #live(sid: string, json: string): Entry | undefined {
-    let entry = this.#entries.get(sid);
-    if (entry?.json !== json) {
-      const session = JSON.parse(json) as StoredSessionData;
-      entry = { json, expires: expiryOf(session?.cookie), cookieEnd: undefined };
-      this.#entries.set(sid, entry);
-    }
+    const known = this.#entries.get(sid);
+    const entry =
+      known?.json === json
+        ? known
+        : this.#remember(sid, json, JSON.parse(json) as StoredSessionData);
     return this.#expired(sid, entry) ? undefined : entry;
+  }
+
+  /** A new entry for `json`, parsed as `session`: its expiry, its cookie's place not yet known. */
+  #remember(sid: string, json: string, session: StoredSessionData | null): Entry {
+    const entry: Entry = { json, expires: expiryOf(session?.cookie), cookieEnd: undefined };
+    this.#entries.set(sid, entry);
+    return entry;
   }
 
   /** The JSON after the cookie, starting with "," or "}", for an entry not yet spliced. */
