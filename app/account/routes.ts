@@ -2,22 +2,18 @@ import { type Request, type Response, Router } from "express";
 import type pg from "pg";
 import { renewUserSession } from "../auth/login-session.js";
 import { hashPassword, verifyPassword } from "../auth/passwords.js";
+import { clearSessionCookie, type SessionCookie } from "../auth/session-cookie.js";
+import { endOtherSessions } from "../auth/session-generation.js";
 import { findPasswordHash, updatePasswordHash } from "../auth/users.js";
 import { changePasswordSchema, type FieldErrors, fieldErrors } from "../auth/validation.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
 import { hashStoreKey } from "../session/index.js";
-import {
-  listUserSessions,
-  revokeOtherSessions,
-  revokeUserSession,
-  sessionExpiry,
-  validDate,
-} from "./sessions.js";
+import { listUserSessions, revokeUserSession, sessionExpiry, validDate } from "./sessions.js";
 
 export interface AccountRouteDeps {
   pool: pg.Pool;
   views: Views;
-  sessionCookie: { name: string; secure: boolean; sameSite: "lax" };
+  sessionCookie: SessionCookie;
   idleTimeoutMs: number;
   maxLifetimeMs: number;
 }
@@ -84,6 +80,12 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     await renderAccount(req, res);
   });
 
+  // This session was ended (revoked from another one) while the request was in flight.
+  const sessionEnded = (res: Response) => {
+    clearSessionCookie(res, deps.sessionCookie);
+    res.redirect(303, "/login?expired=1");
+  };
+
   const flash = (req: Request, text: string) => {
     req.session.flash = { kind: "info", text };
   };
@@ -91,7 +93,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   // req.session.regenerate(): a new ID; we log the user back in on it, keeping views and lifetime.
   router.post("/account/session/regenerate", async (req, res) => {
     const before = req.sessionID;
-    await renewUserSession(req, req.user as Express.User);
+    if (!(await renewUserSession(pool, req, req.user as Express.User))) return sessionEnded(res);
     flash(
       req,
       `Regenerated: session ID ${short(before)} → ${short(req.sessionID)}; the old one is gone from the store.`,
@@ -137,12 +139,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   // req.session.destroy(): the session is gone, and with it the login.
   router.post("/account/session/destroy", async (req, res) => {
     await req.session.destroy();
-    res.clearCookie(deps.sessionCookie.name, {
-      path: "/",
-      httpOnly: true,
-      secure: deps.sessionCookie.secure,
-      sameSite: "lax",
-    });
+    clearSessionCookie(res, deps.sessionCookie);
     res.redirect(303, "/login?destroyed=1");
   });
 
@@ -166,11 +163,8 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
 
   // Log out everywhere else: every other session of this user ends.
   router.post("/account/sessions/revoke-others", async (req, res) => {
-    const count = await revokeOtherSessions(
-      pool,
-      (req.user as Express.User).id,
-      hashStoreKey(req.sessionID),
-    );
+    const count = await endOtherSessions(pool, req);
+    if (count === false) return sessionEnded(res);
     flash(req, `Logged out of ${count} other session(s).`);
     res.redirect(303, "/account");
   });
@@ -187,8 +181,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       });
     }
     await updatePasswordHash(pool, user.id, await hashPassword(parsed.data.new_password));
-    await renewUserSession(req, user);
-    await revokeOtherSessions(pool, user.id, hashStoreKey(req.sessionID));
+    if ((await endOtherSessions(pool, req)) === false) return sessionEnded(res);
     req.log?.info({ userId: user.id }, "password changed");
     flash(req, "Password changed. Every other session was logged out.");
     res.redirect(303, "/account");

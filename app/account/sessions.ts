@@ -85,6 +85,24 @@ export async function revokeOtherSessions(
   return rowCount ?? 0;
 }
 
+/** Ends every session of the user. */
+export async function revokeAllSessions(pool: pg.Pool, userId: string): Promise<number> {
+  const { rowCount } = await pool.query(
+    "delete from session where sess -> 'passport' ->> 'user' = $1",
+    [userId],
+  );
+  return rowCount ?? 0;
+}
+
+/**
+ * Deletes one session row and says whether it was still there: of two requests racing to end
+ * the same session (a revoke and a renewal), exactly one sees true.
+ */
+export async function claimSessionRow(pool: pg.Pool, key: string): Promise<boolean> {
+  const { rowCount } = await pool.query("delete from session where sid = $1", [key]);
+  return (rowCount ?? 0) > 0;
+}
+
 /** The store's expiry for one session: the server-side idle deadline. */
 export async function sessionExpiry(pool: pg.Pool, key: string): Promise<Date | undefined> {
   const { rows } = await pool.query<{ expire: Date }>("select expire from session where sid = $1", [

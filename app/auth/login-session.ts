@@ -1,4 +1,7 @@
 import type { Request } from "express";
+import type pg from "pg";
+import { claimSessionRow } from "../account/sessions.js";
+import { hashStoreKey } from "../session/index.js";
 import { logIn } from "./passport.js";
 
 export interface SessionPolicy {
@@ -20,6 +23,7 @@ export async function startUserSession(
 ): Promise<void> {
   await logIn(req, user);
   const session = req.session;
+  session.generation = user.sessionGeneration;
   // null: a browser-session cookie; the store still ends the session after the idle timeout.
   session.cookie.maxAge = cookieMaxAge;
   session.client = carry.client ?? {
@@ -36,12 +40,25 @@ export async function startUserSession(
  * A new session ID for a user who stays logged in (the "regenerate" button, a password change):
  * same cookie lifetime, views, client details and absolute-lifetime clock, so renewing the ID
  * cannot be used to outlive `maxLifetime`.
+ *
+ * The old row is deleted first, atomically: if it was already gone (revoked from another
+ * session while this request was in flight), the session is not renewed but destroyed, and
+ * false is returned: a revoked session cannot escape by renewing itself.
  */
-export function renewUserSession(req: Request, user: Express.User): Promise<void> {
+export async function renewUserSession(
+  pool: pg.Pool,
+  req: Request,
+  user: Express.User,
+): Promise<boolean> {
+  if (!(await claimSessionRow(pool, hashStoreKey(req.sessionID)))) {
+    await req.session.destroy();
+    return false;
+  }
   const { views, client, cookie } = req.session;
-  return startUserSession(req, user, cookie.originalMaxAge, {
+  await startUserSession(req, user, cookie.originalMaxAge, {
     ...(views ? { views } : {}),
     ...(client ? { client } : {}),
     ...(cookie.createdAt === undefined ? {} : { createdAt: cookie.createdAt }),
   });
+  return true;
 }

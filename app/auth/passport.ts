@@ -30,11 +30,18 @@ export function createAuthenticator(pool: pg.Pool) {
     ),
   );
   passport.serializeUser((user, done) => done(null, user.id));
-  passport.deserializeUser((id: string, done) => {
-    findUserById(pool, String(id))
-      .then((user) => done(null, user ?? false))
-      .catch(done);
-  });
+  // A session logged in under an older generation of the user (before a password change, a
+  // reset or "log out everywhere else") no longer logs anyone in, even if it was saved since.
+  passport.deserializeUser(
+    (req: Request, id: string, done: (err: unknown, user?: Express.User | false) => void) => {
+      findUserById(pool, String(id))
+        .then((user) => {
+          const current = user && (req.session.generation ?? 0) === user.sessionGeneration;
+          done(null, current ? user : false);
+        })
+        .catch(done);
+    },
+  );
   return passport;
 }
 

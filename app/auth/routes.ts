@@ -6,6 +6,7 @@ import type { LoginLimiter } from "../security/login-limits.js";
 import { startUserSession } from "./login-session.js";
 import type { Authenticator } from "./passport.js";
 import { hashPassword } from "./passwords.js";
+import { clearSessionCookie, type SessionCookie } from "./session-cookie.js";
 import { createUser } from "./users.js";
 import {
   type FieldErrors,
@@ -23,7 +24,7 @@ export interface AuthRouteDeps {
   limiter: LoginLimiter;
   rememberMs: number;
   /** To clear the cookie on logout with the attributes it was set with. */
-  sessionCookie: { name: string; secure: boolean; sameSite: "lax" };
+  sessionCookie: SessionCookie;
 }
 
 const INCORRECT = "Email or password is incorrect.";
@@ -165,12 +166,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   router.post("/logout", async (req, res) => {
     const hadSession = Boolean((req as { session?: unknown }).session);
     if (hadSession) await req.session.destroy();
-    res.clearCookie(sessionCookie.name, {
-      path: "/",
-      httpOnly: true,
-      secure: sessionCookie.secure,
-      sameSite: sessionCookie.sameSite,
-    });
+    clearSessionCookie(res, sessionCookie);
     noStore(res);
     if (wantsJson(req)) return res.json({ loggedOut: true });
     res.redirect(303, "/login?loggedout=1");

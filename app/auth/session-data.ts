@@ -7,6 +7,8 @@ declare module "../session/types.js" {
     views: Record<string, number>;
     /** A one-time message for the next page. */
     flash: Flash;
+    /** The user's session generation when this session logged in (see session-generation.ts). */
+    generation: number;
     /** Shown in "your sessions". */
     client: { userAgent: string; ip: string; loggedInAt: number };
   }
@@ -22,6 +24,7 @@ declare global {
     interface User {
       id: string;
       email: string;
+      sessionGeneration: number;
     }
   }
 }

@@ -4,6 +4,8 @@ export interface User {
   id: string;
   email: string;
   createdAt: Date;
+  /** Sessions logged in under an older generation are no longer valid (see session-generation.ts). */
+  sessionGeneration: number;
 }
 
 interface UserRow {
@@ -11,12 +13,14 @@ interface UserRow {
   email: string;
   password_hash: string;
   created_at: Date;
+  session_generation: number;
 }
 
 const toUser = (row: UserRow): User => ({
   id: row.id,
   email: row.email,
   createdAt: row.created_at,
+  sessionGeneration: row.session_generation,
 });
 
 const UNIQUE_VIOLATION = "23505";

@@ -5,11 +5,44 @@ import type { Logger } from "../logger.js";
 import session from "../session/index.js";
 
 const PgStore = connectPgSimple(session);
-export type SessionStore = InstanceType<typeof PgStore>;
+
+/**
+ * connect-pg-simple's store with one addition: `update`, which the session middleware uses to
+ * save a session it loaded. connect-pg-simple's `set` is an insert-or-update, so a request still
+ * in flight when its session was destroyed (logout, revoke, "log out everywhere else") would
+ * write the row back; an UPDATE cannot. Same table, same columns, same expiry rule as `set`.
+ */
+class AppSessionStore extends PgStore {
+  readonly #ttlSeconds: number;
+
+  constructor(options: ConstructorParameters<typeof PgStore>[0] & { ttl: number }) {
+    super(options);
+    this.#ttlSeconds = options.ttl;
+  }
+
+  override update(
+    sid: string,
+    sess: { cookie?: { expires?: unknown } },
+    fn?: (err?: unknown) => void,
+  ) {
+    // As connect-pg-simple's set: the cookie's expiry, or now + ttl for a browser-session cookie.
+    const expires = sess.cookie?.expires;
+    const expireAt = expires
+      ? Math.ceil(new Date(expires as string | Date).valueOf() / 1000)
+      : Math.ceil(Date.now() / 1000 + this.#ttlSeconds);
+    this.query(
+      `UPDATE ${this.quotedTable()} SET sess = $1, expire = to_timestamp($2) WHERE sid = $3`,
+      [sess, expireAt, sid],
+      (err) => fn?.(err),
+    );
+  }
+}
+
+export type SessionStore = AppSessionStore;
 
 /** Sessions in the `session` table (migrations/002_session.sql), on the app's one Pool. */
 export function createSessionStore(pool: pg.Pool, config: Config, logger: Logger): SessionStore {
-  return new PgStore({
+  return new AppSessionStore({
     pool,
     tableName: "session",
     // The table belongs to the migrations, never to the store.

@@ -66,6 +66,13 @@ export class MemoryStore extends Store {
     if (callback) setImmediate(callback);
   }
 
+  /** [beyond] `set`, only while the session is still here (see Store#update). */
+  override update(sid: string, session: object, callback?: ErrorCallback): void {
+    const json = this.sessions[sid];
+    if (json !== undefined && this.#live(sid, json)) this.sessions[sid] = JSON.stringify(session);
+    if (callback) setImmediate(callback);
+  }
+
   override destroy(sid: string, callback?: ErrorCallback): void {
     delete this.sessions[sid];
     this.#entries.delete(sid);

@@ -1,5 +1,6 @@
 import { contextOf, storeKey } from "./context.js";
 import type { Cookie } from "./cookie.js";
+import { wasLoaded } from "./loaded.js";
 import type { ErrorCallback, SessionRequest, StoredSessionData } from "./types.js";
 
 type Done = (err?: unknown) => void;
@@ -69,7 +70,10 @@ export class Session {
     return callbackOrPromise(this, cb, (done) => {
       const store = this.req.sessionStore;
       contextOf(this.req)?.willSave(this);
-      store.set(storeKey(store, this.id), this, done);
+      // [beyond] A loaded session is only updated where the store can: one destroyed while this
+      // request was in flight (logout, revoke) stays destroyed.
+      if (store.update && wasLoaded(this)) store.update(storeKey(store, this.id), this, done);
+      else store.set(storeKey(store, this.id), this, done);
     });
   }
 

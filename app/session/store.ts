@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { storeKey } from "./context.js";
 import { Cookie } from "./cookie.js";
+import { markLoaded } from "./loaded.js";
 import { Session } from "./session.js";
 import type { ErrorCallback, GetCallback, SessionRequest, StoredSessionData } from "./types.js";
 
@@ -13,6 +14,12 @@ export interface Store extends EventEmitter {
   set(sid: string, session: object, callback?: ErrorCallback): void;
   destroy(sid: string, callback?: ErrorCallback): void;
   touch?(sid: string, session: object, callback?: ErrorCallback): void;
+  /**
+   * [beyond] Optional: writes a session that was loaded from the store only if the store still
+   * has it; never creates it. Without it, a loaded session is saved with `set`, which re-creates
+   * one that was destroyed while the request was in flight.
+   */
+  update?(sid: string, session: object, callback?: ErrorCallback): void;
   all?(callback: (err: unknown, sessions?: unknown) => void): void;
   clear?(callback?: ErrorCallback): void;
   length?(callback: (err: unknown, length?: number) => void): void;
@@ -66,6 +73,7 @@ proto.createSession = function createSession(this: Store, req, data) {
   // The store's object is ours to keep (as in express-session): no copy on every request.
   (data as { cookie: unknown }).cookie = cookie;
   const session = new Session(req, data);
+  markLoaded(session);
   req.session = session;
   return session;
 };

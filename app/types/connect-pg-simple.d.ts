@@ -31,6 +31,10 @@ declare module "connect-pg-simple" {
       /** Stops the prune timer (and ends the Pool only if the store created it). */
       close(): Promise<void>;
       pruneSessions(callback?: (err?: Error) => void): void;
+      /** The schema-qualified, quoted table name, for queries of one's own. */
+      quotedTable(): string;
+      /** A query on the store's pool; the callback gets the error, if any. */
+      query(sql: string, params: unknown[], callback: (err?: Error) => void): void;
     }
   }
 

@@ -1,0 +1,158 @@
+import { describe, expect, test } from "vitest";
+import { hashStoreKey } from "../../app/session/index.js";
+import { startTestApp, type TestApp } from "../helpers/app.js";
+import { logIn, makeUser, PASSWORD, sessionIdOf, sessionRow } from "../helpers/auth.js";
+import type { HttpClient } from "../helpers/http-client.js";
+
+/**
+ * The attack: B's cookie is in someone else's hands, and they keep requests in flight on it
+ * (8 loops of GET /account, each page view changing the session) while the owner, on session A,
+ * ends B. Before the fix, a request that loaded B before the end wrote B's row back when it
+ * finished, and B stayed logged in. Now B is logged out at the end of every run.
+ */
+const RUNS = 50;
+const LOOPS = 8;
+
+/** Keeps LOOPS request loops busy on `client` until `end` has finished; returns after both. */
+async function whileLoopsRun(client: HttpClient, end: () => Promise<void>): Promise<void> {
+  let stop = false;
+  let started = 0;
+  let allStarted: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    allStarted = resolve;
+  });
+  const loop = async () => {
+    let first = true;
+    while (!stop) {
+      const request = client.get("/account");
+      if (first) {
+        first = false;
+        started += 1;
+        if (started === LOOPS) allStarted();
+      }
+      await request;
+    }
+  };
+  const loops = Array.from({ length: LOOPS }, loop);
+  // Every loop has a request on the wire before the session is ended.
+  await ready;
+  try {
+    await end();
+  } finally {
+    stop = true;
+    await Promise.all(loops);
+  }
+}
+
+async function expectLoggedOut(app: TestApp, client: HttpClient, sessionId: string, run: number) {
+  const after = await client.get("/account");
+  expect(after.status, `run ${run}: B still logged in`).toBe(303);
+  const row = await sessionRow(app.pool, sessionId);
+  expect(row?.sess.passport?.user, `run ${run}: B's row still names the user`).toBeUndefined();
+}
+
+async function accountToken(client: HttpClient): Promise<string> {
+  const page = await client.get("/account");
+  expect(page.status).toBe(200);
+  return client.csrfToken() as string;
+}
+
+describe("a destroyed session stays destroyed, with requests in flight on it", () => {
+  test(`revoked from the account page: ${RUNS} runs, ${LOOPS} request loops on B each`, async () => {
+    const app = await startTestApp();
+    await makeUser(app.pool, "ann@example.com");
+    const a = app.client();
+    await logIn(a, "ann@example.com");
+    for (let run = 0; run < RUNS; run++) {
+      const b = app.client();
+      await logIn(b, "ann@example.com");
+      const bId = sessionIdOf(b) as string;
+      const token = await accountToken(a);
+      await whileLoopsRun(b, async () => {
+        const reply = await a.post("/account/sessions/revoke", {
+          _csrf: token,
+          key: hashStoreKey(bId),
+        });
+        expect(reply.status).toBe(303);
+      });
+      await expectLoggedOut(app, b, bId, run);
+    }
+  });
+
+  test(`"log out everywhere else": ${RUNS} runs`, async () => {
+    const app = await startTestApp();
+    await makeUser(app.pool, "ann@example.com");
+    const a = app.client();
+    await logIn(a, "ann@example.com");
+    for (let run = 0; run < RUNS; run++) {
+      const b = app.client();
+      await logIn(b, "ann@example.com");
+      const bId = sessionIdOf(b) as string;
+      const token = await accountToken(a);
+      await whileLoopsRun(b, async () => {
+        const reply = await a.post("/account/sessions/revoke-others", { _csrf: token });
+        expect(reply.location).toBe("/account");
+      });
+      await expectLoggedOut(app, b, bId, run);
+      expect((await a.get("/account")).status, `run ${run}: A was logged out`).toBe(200);
+    }
+  });
+
+  test(`a password change: ${RUNS} runs`, async () => {
+    const app = await startTestApp();
+    await makeUser(app.pool, "ann@example.com");
+    const a = app.client();
+    await logIn(a, "ann@example.com");
+    const other = "a different passphrase for Ann";
+    for (let run = 0; run < RUNS; run++) {
+      const [from, to] = run % 2 === 0 ? [PASSWORD, other] : [other, PASSWORD];
+      const b = app.client();
+      await logIn(b, "ann@example.com", { password: from });
+      const bId = sessionIdOf(b) as string;
+      const token = await accountToken(a);
+      await whileLoopsRun(b, async () => {
+        const reply = await a.post("/account/password", {
+          _csrf: token,
+          current_password: from,
+          new_password: to,
+        });
+        expect(reply.location, reply.body.slice(0, 300)).toBe("/account");
+      });
+      await expectLoggedOut(app, b, bId, run);
+    }
+  });
+});
+
+describe("a stale session dies even if it was saved", () => {
+  test("B's row written back after a password change still logs nobody in", async () => {
+    const app = await startTestApp();
+    await makeUser(app.pool, "ann@example.com");
+    const a = app.client();
+    await logIn(a, "ann@example.com");
+    const b = app.client();
+    await logIn(b, "ann@example.com");
+    const key = hashStoreKey(sessionIdOf(b) as string);
+    const { rows } = await app.pool.query<{ sess: unknown; expire: Date }>(
+      "select sess, expire from session where sid = $1",
+      [key],
+    );
+    const saved = rows[0];
+    expect(saved).toBeDefined();
+
+    const token = await accountToken(a);
+    const changed = await a.post("/account/password", {
+      _csrf: token,
+      current_password: PASSWORD,
+      new_password: "a brand new passphrase",
+    });
+    expect(changed.location).toBe("/account");
+    // As an in-flight request with a store that upserts would do: B's copy, written back.
+    await app.pool.query("insert into session (sid, sess, expire) values ($1, $2, $3)", [
+      key,
+      JSON.stringify(saved?.sess),
+      saved?.expire,
+    ]);
+    expect((await b.get("/account")).status).toBe(303);
+    expect((await a.get("/account")).status).toBe(200);
+  });
+});
