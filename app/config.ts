@@ -57,6 +57,15 @@ export interface LoadConfigOptions {
 }
 
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
+
+/**
+ * The SESSION_SECRET docker-compose.yml falls back to. It is public (it is in the repository), so
+ * anyone could sign session cookies with it: production refuses it unless the compose file marks
+ * the run as a demo (ALLOW_DEMO_SESSION_SECRET=true), and then every start warns.
+ */
+export const DEMO_SESSION_SECRET = "demo-only-session-secret-set-SESSION_SECRET-in-.env";
+const usesDemoSecret = (value: string | undefined) =>
+  value?.split(",").some((secret) => secret.trim() === DEMO_SESSION_SECRET) ?? false;
 const MS_PER_MINUTE = 60_000;
 const MS_PER_HOUR = 60 * MS_PER_MINUTE;
 const MS_PER_DAY = 24 * MS_PER_HOUR;
@@ -118,6 +127,9 @@ const envSchema = z.object({
   SESSION_MAX_LIFETIME_HOURS: wholeNumber(1, 24 * 30),
   SESSION_PRUNE_INTERVAL_MINUTES: wholeNumber(0, 15),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
+  ALLOW_DEMO_SESSION_SECRET: z
+    .enum(["true", "false"], { error: 'must be "true" or "false"' })
+    .default("false"),
 });
 
 type Env = Record<string, string>;
@@ -133,9 +145,12 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Env {
 
 const PRODUCTION_RULES: Record<
   "SESSION_SECRET" | "DATABASE_URL",
-  (value?: string) => string | undefined
+  (value: string | undefined, env: Env) => string | undefined
 > = {
-  SESSION_SECRET: (value) => {
+  SESSION_SECRET: (value, env) => {
+    if (usesDemoSecret(value) && env.ALLOW_DEMO_SESSION_SECRET !== "true") {
+      return "is the public demo secret from docker-compose.yml: anyone could forge sessions with it. Set your own in .env (openssl rand -base64 48)";
+    }
     if (value === undefined) {
       return `required in production: one or more comma-separated random strings of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters`;
     }
@@ -161,7 +176,7 @@ function parseEnv<S extends z.ZodObject>(schema: S, env: Env): z.output<S> {
       }));
   if (env.NODE_ENV === "production") {
     for (const [variable, rule] of Object.entries(PRODUCTION_RULES)) {
-      const message = variable in schema.shape ? rule(env[variable]) : undefined;
+      const message = variable in schema.shape ? rule(env[variable], env) : undefined;
       if (message) problems.push({ variable, message });
     }
   }
@@ -203,6 +218,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     sessionSecrets = [dev.secret];
     warnings.push(
       `SESSION_SECRET is not set: ${dev.generated ? "generated a development secret in" : "using the development secret from"} ${dev.file}. Set SESSION_SECRET in production.`,
+    );
+  } else if (isProduction && usesDemoSecret(env.SESSION_SECRET)) {
+    warnings.push(
+      "SESSION_SECRET is the public demo secret from docker-compose.yml (ALLOW_DEMO_SESSION_SECRET=true): anyone can forge a session cookie. For a demo only: set your own SESSION_SECRET in .env.",
     );
   } else if (sessionSecrets.some((s) => s.length < MIN_PRODUCTION_SECRET_LENGTH)) {
     warnings.push(

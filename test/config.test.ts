@@ -1,7 +1,13 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { ConfigError, loadConfig, loadDatabaseConfig, loadEnvFile } from "../app/config.js";
+import {
+  ConfigError,
+  DEMO_SESSION_SECRET,
+  loadConfig,
+  loadDatabaseConfig,
+  loadEnvFile,
+} from "../app/config.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 
 const SECRET = "a-test-secret-that-is-32-chars-long!";
@@ -129,6 +135,25 @@ describe("production", () => {
     expect(problemsOf({ ...PRODUCTION, SESSION_SECRET: `${SECRET},short` }).SESSION_SECRET).toMatch(
       /at least 32/,
     );
+  });
+
+  test("the public demo secret from docker-compose.yml is refused, unless the run is marked a demo", () => {
+    expect(
+      problemsOf({ ...PRODUCTION, SESSION_SECRET: DEMO_SESSION_SECRET }).SESSION_SECRET,
+    ).toMatch(/public demo secret from docker-compose.yml/);
+    expect(
+      problemsOf({ ...PRODUCTION, SESSION_SECRET: `${SECRET},${DEMO_SESSION_SECRET}` })
+        .SESSION_SECRET,
+    ).toMatch(/public demo secret/);
+    // Marked as a demo (as the compose file does): it starts, and says what it is every time.
+    const demo = load({
+      ...PRODUCTION,
+      SESSION_SECRET: DEMO_SESSION_SECRET,
+      ALLOW_DEMO_SESSION_SECRET: "true",
+    });
+    expect(demo.warnings.join("\n")).toMatch(/public demo secret.*anyone can forge/);
+    // The mark alone changes nothing for a real secret.
+    expect(load({ ...PRODUCTION, ALLOW_DEMO_SESSION_SECRET: "true" }).warnings).toEqual([]);
   });
 
   test("the error message names the variable", () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { loadConfig, loadDatabaseConfig } from "../../app/config.js";
+import { DEMO_SESSION_SECRET, loadConfig, loadDatabaseConfig } from "../../app/config.js";
 import { type ComposeConfig, composeConfig, mounts, publishedPorts } from "../helpers/compose.js";
 import { MIGRATE_COMMAND } from "../helpers/production-app.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
@@ -90,6 +90,9 @@ test("SESSION_SECRET: a labelled demo default, replaced from the environment or 
   const demo = env("app").SESSION_SECRET ?? "";
   expect(demo).toMatch(/demo/i);
   expect(demo.length).toBeGreaterThanOrEqual(32);
+  // The one the app refuses in production unless this file marks the run as a demo.
+  expect(demo).toBe(DEMO_SESSION_SECRET);
+  expect(env("app").ALLOW_DEMO_SESSION_SECRET).toBe("true");
 
   const fromEnvironment = "a-secret-from-the-environment-0123456789";
   const viaEnv = composeConfig(dir.path, { SESSION_SECRET: fromEnvironment });
