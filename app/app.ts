@@ -13,13 +13,10 @@ import { homeRoutes } from "./http/home.js";
 import { createViews } from "./http/views.js";
 import { httpLogger, type Logger } from "./logger.js";
 import { publicDir, viewsDir } from "./paths.js";
-import { csrfProtection } from "./security/csrf.js";
+import { createCsrf } from "./security/csrf.js";
+import { deviceCookies } from "./security/device-cookie.js";
 import { securityHeaders } from "./security/headers.js";
-import {
-  createLoginLimiter,
-  defaultLoginLimits,
-  type LoginLimitOptions,
-} from "./security/login-limits.js";
+import { createPasswordLimiter, type PasswordLimitOptions } from "./security/password-limits.js";
 import session, { type Store } from "./session/index.js";
 
 export interface AppDeps {
@@ -27,8 +24,8 @@ export interface AppDeps {
   pool: pg.Pool;
   logger: Logger;
   sessionStore: Store;
-  /** Failed-login limits; tests lower them. */
-  loginLimits?: LoginLimitOptions;
+  /** Limits on password checks (log in, sign up, current password); tests change them. */
+  loginLimits?: Partial<PasswordLimitOptions>;
 }
 
 // A rolling cookie restarts the idle timeout on every response; writing the new expiry to the
@@ -41,7 +38,7 @@ export function createApp({
   pool,
   logger,
   sessionStore,
-  loginLimits = defaultLoginLimits,
+  loginLimits = {},
 }: AppDeps): Express {
   const app = express();
   app.set("trust proxy", config.trustProxy);
@@ -55,6 +52,19 @@ export function createApp({
     sameSite: "lax" as const,
   };
   const passport = createAuthenticator(pool);
+  const limiter = createPasswordLimiter(pool, loginLimits);
+  const csrf = createCsrf({
+    // The forms shown to visitors who are not logged in: their tokens need no session.
+    anonymousForms: ["/login", "/register"],
+    secrets: config.sessionSecrets,
+    production: config.isProduction,
+  });
+  // __Host-: as the session cookie. Names the account a browser has logged in to (login limits).
+  const devices = deviceCookies({
+    name: config.isProduction ? "__Host-device" : "device",
+    secure: config.isProduction,
+    secrets: config.sessionSecrets,
+  });
 
   app.use(securityHeaders({ production: config.isProduction }));
   app.use(httpLogger(logger));
@@ -96,9 +106,15 @@ export function createApp({
       logger,
     ),
   );
-  app.use(passport.session());
-  app.use(csrfProtection);
-  app.use(pageLocals);
+  // Passport needs the session; a request the session middleware passes over (`OPTIONS *`, an
+  // absolute-form URL: not under the cookie's path) goes on without a login.
+  const passportSession = passport.session();
+  app.use((req, res, next) => {
+    if (!req.url.startsWith("/")) return next();
+    passportSession(req, res, next);
+  });
+  app.use(csrf.protection);
+  app.use(pageLocals(csrf));
 
   app.use(homeRoutes(views));
   app.use(
@@ -106,7 +122,9 @@ export function createApp({
       pool,
       passport,
       views,
-      limiter: createLoginLimiter(pool, loginLimits),
+      csrf,
+      limiter,
+      devices,
       rememberMs: config.sessionRememberMs,
       sessionCookie,
     }),
@@ -115,6 +133,7 @@ export function createApp({
   app.use(
     accountRoutes({
       pool,
+      limiter,
       views,
       sessionCookie,
       idleTimeoutMs: config.sessionIdleTimeoutMs,

@@ -11,6 +11,7 @@ const REDACTED_PATHS = [
   "req.headers.cookie",
   "req.headers.authorization",
   'req.headers["proxy-authorization"]',
+  'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
   "sessionID",
   "*.sessionID",

@@ -7,11 +7,14 @@ import { endOtherSessions } from "../auth/session-generation.js";
 import { findPasswordHash, updatePasswordHash } from "../auth/users.js";
 import { changePasswordSchema, type FieldErrors, fieldErrors } from "../auth/validation.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
+import type { PasswordLimiter } from "../security/password-limits.js";
+import { tooManyAttempts } from "../security/too-many-attempts.js";
 import { hashStoreKey } from "../session/index.js";
 import { listUserSessions, revokeUserSession, sessionExpiry, validDate } from "./sessions.js";
 
 export interface AccountRouteDeps {
   pool: pg.Pool;
+  limiter: PasswordLimiter;
   views: Views;
   sessionCookie: SessionCookie;
   idleTimeoutMs: number;
@@ -174,12 +177,18 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     const user = req.user as Express.User;
     const parsed = changePasswordSchema.safeParse(req.body ?? {});
     if (!parsed.success) return renderAccount(req, res, 400, fieldErrors(parsed.error));
+    // A stolen session must not become a free password-guessing oracle: counted per user.
+    const attempt = await deps.limiter.currentPasswordByUser.take(user.id);
+    if (!attempt.allowed) {
+      return tooManyAttempts(req, res, views, attempt.retryAfterSeconds, "password attempts");
+    }
     const hash = await findPasswordHash(pool, user.id);
     if (!hash || !(await verifyPassword(hash, parsed.data.current_password))) {
       return renderAccount(req, res, 400, {
         current_password: "That is not your current password.",
       });
     }
+    await attempt.giveBack();
     await updatePasswordHash(pool, user.id, await hashPassword(parsed.data.new_password));
     if ((await endOtherSessions(pool, req)) === false) return sessionEnded(res);
     req.log?.info({ userId: user.id }, "password changed");

@@ -8,14 +8,18 @@ const HASH_OPTIONS = {
   parallelism: 1,
 } as const;
 
+// NIST SP 800-63B: passwords are Unicode-normalised (NFKC) before hashing and verifying, so an
+// "é" typed as one code point or as "e" + accent is the same password.
+const normalised = (password: string) => password.normalize("NFKC");
+
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, HASH_OPTIONS);
+  return argon2.hash(normalised(password), HASH_OPTIONS);
 }
 
 /** False for a wrong password and for a hash argon2 cannot read; never throws for bad input. */
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   try {
-    return await argon2.verify(hash, password);
+    return await argon2.verify(hash, normalised(password));
   } catch {
     return false;
   }

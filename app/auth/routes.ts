@@ -1,13 +1,15 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
 import { noStore, type Views, wantsJson } from "../http/views.js";
-import { csrfTokenFor } from "../security/csrf.js";
-import type { LoginLimiter } from "../security/login-limits.js";
+import type { Csrf } from "../security/csrf.js";
+import type { DeviceCookies } from "../security/device-cookie.js";
+import { type PasswordLimiter, takeAll } from "../security/password-limits.js";
+import { tooManyAttempts } from "../security/too-many-attempts.js";
 import { startUserSession } from "./login-session.js";
 import type { Authenticator } from "./passport.js";
 import { hashPassword } from "./passwords.js";
 import { clearSessionCookie, type SessionCookie } from "./session-cookie.js";
-import { createUser } from "./users.js";
+import { createUser, loginAccount } from "./users.js";
 import {
   type FieldErrors,
   fieldErrors,
@@ -21,7 +23,9 @@ export interface AuthRouteDeps {
   pool: pg.Pool;
   passport: Authenticator;
   views: Views;
-  limiter: LoginLimiter;
+  csrf: Csrf;
+  limiter: PasswordLimiter;
+  devices: DeviceCookies;
   rememberMs: number;
   /** To clear the cookie on logout with the attributes it was set with. */
   sessionCookie: SessionCookie;
@@ -39,14 +43,16 @@ const loginNotices: Record<string, string> = {
 };
 
 export function authRoutes(deps: AuthRouteDeps): Router {
-  const { pool, passport, views, limiter, rememberMs, sessionCookie } = deps;
+  const { pool, passport, views, csrf, limiter, devices, rememberMs, sessionCookie } = deps;
   const router = Router();
 
   function renderRegister(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
     noStore(res);
     if (wantsJson(req)) {
       // A JSON client gets the form's errors, or on GET the token its POST will need.
-      res.status(status).json(status === 200 ? { csrfToken: csrfTokenFor(req) } : { errors });
+      res
+        .status(status)
+        .json(status === 200 ? { csrfToken: csrf.anonymousFormToken(req, res) } : { errors });
       return;
     }
     views.render(
@@ -54,7 +60,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
       "register",
       {
         title: "Create an account",
-        csrfToken: csrfTokenFor(req),
+        formToken: csrf.anonymousFormToken(req, res),
         errors,
         values: { email: formValue(req.body, "email") },
       },
@@ -66,7 +72,9 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     noStore(res);
     if (wantsJson(req)) {
       // A JSON client gets the form's errors, or on GET the token its POST will need.
-      res.status(status).json(status === 200 ? { csrfToken: csrfTokenFor(req) } : { errors });
+      res
+        .status(status)
+        .json(status === 200 ? { csrfToken: csrf.anonymousFormToken(req, res) } : { errors });
       return;
     }
     const query = req.query as Record<string, unknown>;
@@ -76,7 +84,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
       "login",
       {
         title: "Log in",
-        csrfToken: csrfTokenFor(req),
+        formToken: csrf.anonymousFormToken(req, res),
         errors,
         notice: notice && loginNotices[notice],
         values: {
@@ -90,32 +98,36 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   }
 
   /**
-   * The forms' CSRF token lives in the session. A new one is stored before the form is shown, so
-   * that a store that is down answers with the 503 page, not with a form that cannot be sent.
+   * The forms need no session (their CSRF token is stateless) but sending them needs the
+   * database: while it is down, the 503 page says so at once, rather than a form that fails.
    */
-  async function storeNewToken(req: Request): Promise<void> {
-    const session = (req as { session?: Request["session"] }).session;
-    if (!session || session.csrfToken) return;
-    if (csrfTokenFor(req) !== undefined) await session.save();
-  }
+  const databaseAnswers = async () => {
+    await pool.query("select 1");
+  };
 
   // The sign-up form. Already logged in: straight to the account page.
   router.get("/register", async (req, res) => {
     if (req.user) return res.redirect(303, "/account");
-    await storeNewToken(req);
+    await databaseAnswers();
     renderRegister(req, res, 200);
   });
 
-  // Sign up: a new account, logged in at once on a fresh session.
+  // Sign up: a new account, logged in at once on a fresh session. Each costs a password hash:
+  // limited per address.
   router.post("/register", async (req, res) => {
     const parsed = registerSchema.safeParse(req.body ?? {});
     if (!parsed.success) return renderRegister(req, res, 400, fieldErrors(parsed.error));
     const { email, password } = parsed.data;
+    const attempt = await limiter.registerByIp.take(req.ip ?? "unknown");
+    if (!attempt.allowed) {
+      return tooManyAttempts(req, res, views, attempt.retryAfterSeconds, "sign-ups");
+    }
     // Hash first, so a taken email answers in the same time as a new one.
     const created = await createUser(pool, email, await hashPassword(password));
     if (created === "taken") return renderRegister(req, res, 409, { email: TAKEN });
     req.log?.info({ userId: created.id }, "user registered");
     await startUserSession(req, created, null);
+    devices.issue(res, created.id);
     req.session.flash = { kind: "info", text: "Welcome! Your account is ready." };
     if (wantsJson(req))
       return res.status(201).json({ user: { id: created.id, email: created.email } });
@@ -125,19 +137,32 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   // The login form; ?next= is where to go after, ?expired=1 etc. explain why we are here.
   router.get("/login", async (req, res) => {
     if (req.user) return res.redirect(303, safeReturnPath(req.query.next) ?? "/account");
-    await storeNewToken(req);
+    await databaseAnswers();
     renderLogin(req, res, 200);
   });
 
-  // Log in: limited per IP and per account; same answer for an unknown email and a wrong password.
+  // Log in. Each attempt is counted before the password is checked, and given back if it was
+  // right. A browser holding this account's device cookie (it logged in here before) is limited
+  // on its own; any other is limited per address and per account. Unknown email and wrong
+  // password answer alike.
   router.post("/login", async (req, res, next) => {
     const parsed = loginSchema.safeParse(req.body ?? {});
     if (!parsed.success) return renderLogin(req, res, 400, fieldErrors(parsed.error));
     const { email, remember } = parsed.data;
-    const ip = req.ip ?? "unknown";
 
-    const wait = await limiter.retryAfter(ip, email);
-    if (wait > 0) return tooManyAttempts(req, res, views, wait);
+    const account = await loginAccount(pool, email);
+    const device = devices.deviceFor(req, account.userId);
+    const attempt = await takeAll(
+      device
+        ? [[limiter.loginByDevice, device]]
+        : [
+            [limiter.loginByIp, req.ip ?? "unknown"],
+            [limiter.loginByAccount, account.key],
+          ],
+    );
+    if (!attempt.allowed) {
+      return tooManyAttempts(req, res, views, attempt.retryAfterSeconds, "login attempts");
+    }
 
     // The strategy reads the body: give it the email as validated (trimmed).
     req.body.email = email;
@@ -148,12 +173,12 @@ export function authRoutes(deps: AuthRouteDeps): Router {
         (async () => {
           if (err) throw err;
           if (!user) {
-            await limiter.failed(ip, email);
             req.log?.info("login failed");
             return renderLogin(req, res, 401, { form: INCORRECT });
           }
-          await limiter.succeeded(email);
+          await attempt.giveBack();
           await startUserSession(req, user, remember ? rememberMs : null);
+          devices.issue(res, user.id);
           req.log?.info({ userId: user.id }, "user logged in");
           if (wantsJson(req)) return res.json({ user: { id: user.id, email: user.email } });
           res.redirect(303, safeReturnPath(req.body?.next) ?? "/account");
@@ -173,27 +198,4 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   });
 
   return router;
-}
-
-export function tooManyAttempts(
-  req: Request,
-  res: Response,
-  views: Views,
-  retryAfterSeconds: number,
-): void {
-  res.set("Retry-After", String(retryAfterSeconds));
-  if (wantsJson(req)) {
-    res.status(429).json({ error: "too_many_attempts", retryAfter: retryAfterSeconds });
-    return;
-  }
-  views.render(
-    res,
-    "error",
-    {
-      title: "Too many attempts",
-      status: 429,
-      message: `Too many login attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
-    },
-    429,
-  );
 }

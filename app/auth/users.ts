@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type pg from "pg";
 
 export interface User {
@@ -73,4 +74,26 @@ export async function updatePasswordHash(
     id,
     passwordHash,
   ]);
+}
+
+/**
+ * Who a login attempt is for, keyed as the database compares addresses (citext: `lower()` in
+ * the database's collation, not JavaScript's `toLowerCase()`): the user's ID when the address
+ * has an account, else a SHA-256 of the folded address, so every spelling of one address shares
+ * one counter and a key is short whatever was typed.
+ */
+export async function loginAccount(
+  pool: pg.Pool,
+  email: string,
+): Promise<{ userId: string | undefined; key: string }> {
+  const { rows } = await pool.query<{ id: string | null; folded: string }>(
+    "select (select id::text from users where email = $1::citext) as id, lower($1::text) as folded",
+    [email],
+  );
+  const row = rows[0] as { id: string | null; folded: string };
+  if (row.id !== null) return { userId: row.id, key: `user:${row.id}` };
+  return {
+    userId: undefined,
+    key: `email:${createHash("sha256").update(row.folded).digest("hex")}`,
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { weakPasswordReason } from "./password-strength.js";
 
 const email = z
   .string({ error: "Enter your email address." })
@@ -7,11 +8,23 @@ const email = z
   .max(254, { error: "An email address has at most 254 characters." })
   .pipe(z.email({ error: "Enter an email address like name@example.com." }));
 
-// NIST SP 800-63B: length over composition rules; a cap keeps hashing bounded.
+// NIST SP 800-63B: length over composition rules, no commonly used passwords, Unicode
+// normalised (NFKC) so the same password typed on another keyboard is the same; a cap keeps
+// hashing bounded.
 const newPassword = z
   .string({ error: "Choose a password." })
-  .min(12, { error: "Use at least 12 characters." })
-  .max(256, { error: "Use at most 256 characters." });
+  .transform((value) => value.normalize("NFKC"))
+  .pipe(
+    z
+      .string()
+      .min(12, { error: "Use at least 12 characters." })
+      .max(256, { error: "Use at most 256 characters." })
+      .refine((value) => value.trim() !== "", { error: "A password cannot be only spaces." })
+      .superRefine((value, ctx) => {
+        const reason = weakPasswordReason(value);
+        if (reason) ctx.addIssue({ code: "custom", message: reason });
+      }),
+  );
 
 const anyPassword = z
   .string({ error: "Enter your password." })
@@ -25,20 +38,23 @@ const checkbox = z
 
 export const registerSchema = z.object({ email, password: newPassword });
 
+// What sign-up refuses can never be an account: the login form refuses it the same way, so
+// no odd input (a NUL byte, 300 characters) reaches the database or the limiter's keys.
 export const loginSchema = z.object({
-  email: z
-    .string({ error: "Enter your email address." })
-    .trim()
-    .min(1, { error: "Enter your email address." })
-    .max(254, { error: "Email or password is incorrect." }),
+  email,
   password: anyPassword,
   remember: checkbox,
 });
 
-export const changePasswordSchema = z.object({
-  current_password: anyPassword,
-  new_password: newPassword,
-});
+export const changePasswordSchema = z
+  .object({
+    current_password: anyPassword,
+    new_password: newPassword,
+  })
+  .refine((form) => form.current_password.normalize("NFKC") !== form.new_password, {
+    path: ["new_password"],
+    error: "Choose a password different from your current one.",
+  });
 
 export type FieldErrors = Record<string, string>;
 

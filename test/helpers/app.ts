@@ -3,7 +3,7 @@ import { onTestFinished } from "vitest";
 import { createApp } from "../../app/app.js";
 import type { Config } from "../../app/config.js";
 import { createSessionStore } from "../../app/db/session-store.js";
-import type { LoginLimitOptions } from "../../app/security/login-limits.js";
+import type { PasswordLimitOptions } from "../../app/security/password-limits.js";
 import { testDatabaseUrl } from "./database.js";
 import { HttpClient } from "./http-client.js";
 import { listen } from "./listen.js";
@@ -16,8 +16,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Fields set on the loaded Config, e.g. a session idle timeout of 2 s. */
   config?: Partial<Config>;
-  /** Lower failed-login limits (the app's defaults otherwise). */
-  loginLimits?: LoginLimitOptions;
+  /** Other limits on password checks (the app's defaults otherwise). */
+  loginLimits?: Partial<PasswordLimitOptions>;
   /** Close when the current test finishes (default true; false when started in beforeAll). */
   autoClose?: boolean;
 }

@@ -8,6 +8,10 @@ import type { Callback, StoredSession, StoreLike } from "./session-impls.js";
  * as connect-pg-simple keep working, and `instanceof` is untouched). Calls the store makes to
  * itself go straight to the originals and are not recorded; calls made through the instance
  * (the middleware, `Store.prototype.regenerate`, ...) are.
+ *
+ * A store's [beyond] `update` (how ours saves a session it loaded) is recorded as a "set" with
+ * `updateOnly: true`: to the comparisons with express-session it is the same write, and
+ * `failWith("set")` and `delay("set")` apply to it too.
  */
 
 export type StoreMethod = "get" | "set" | "destroy" | "touch";
@@ -17,6 +21,8 @@ export interface StoreCall {
   sid: string;
   /** A JSON copy of the session handed to set/touch, taken at call time. */
   session?: StoredSession;
+  /** The write went through the store's `update`: it cannot re-create a deleted session. */
+  updateOnly?: true;
 }
 
 export interface Recorder<S extends StoreLike> {
@@ -51,21 +57,23 @@ export function recordStore<S extends StoreLike>(
   const originals = new Map<StoreMethod, AnyFn>();
   const target = store as unknown as Record<string, unknown>;
 
-  for (const method of ["get", "set", "destroy", "touch"] as const) {
-    const original = target[method];
+  for (const name of ["get", "set", "destroy", "touch", "update"] as const) {
+    const original = target[name];
     if (typeof original !== "function") continue;
     const bound = (original as AnyFn).bind(store);
-    originals.set(method, bound);
+    const method: StoreMethod = name === "update" ? "set" : name;
+    if (name !== "update") originals.set(method, bound);
     if (method === "touch" && options.withoutTouch) {
       target.touch = undefined;
       continue;
     }
-    target[method] = (...args: unknown[]) => {
+    target[name] = (...args: unknown[]) => {
       const sid = args[0] as string;
       const call: StoreCall = { method, sid };
       if (method === "set" || method === "touch") {
         call.session = JSON.parse(JSON.stringify(args[1])) as StoredSession;
       }
+      if (name === "update") call.updateOnly = true;
       calls.push(call);
       const callbackIndex = method === "get" || method === "destroy" ? 1 : 2;
       const callback = args[callbackIndex] as ((...a: unknown[]) => void) | undefined;

@@ -43,7 +43,13 @@ beforeAll(async () => {
   app = await startTestApp({
     autoClose: false,
     // The fuzz sends thousands of logins from one address: the limiter is tested elsewhere.
-    loginLimits: { perIp: 1_000_000, perAccount: 1_000_000, windowSeconds: 60 },
+    loginLimits: {
+      perIp: 1_000_000,
+      perAccount: 1_000_000,
+      perDevice: 1_000_000,
+      registerPerIp: 1_000_000,
+      currentPasswordPerUser: 1_000_000,
+    },
   });
   ({
     client: ann,
@@ -243,7 +249,7 @@ describe(`fuzz (seed ${SEED}, ${RUNS} runs per property; FUZZ_SEED and FUZZ_RUNS
     await expectStillServing(since);
   });
 
-  test("forged and truncated signatures: a fresh session, never a login", async () => {
+  test("forged and truncated signatures: never a login, never a session carried on", async () => {
     const since = app.logs.entries().length;
     await fc.assert(
       fc.asyncProperty(forgeries(annCookie), async (forged) => {
@@ -257,11 +263,10 @@ describe(`fuzz (seed ${SEED}, ${RUNS} runs per property; FUZZ_SEED and FUZZ_RUNS
         // No cookie is set for a session that was never started (saveUninitialized: false).
         expect(res.setCookies).toEqual([]);
 
+        // The login form starts no session: the forged cookie is neither carried on nor replaced.
         const form = await send({ path: "/login", headers: [["Cookie", `sid=${forged}`]] });
         expect(form.status).toBe(200);
-        const fresh = form.setCookies.find((line) => line.startsWith("sid="));
-        expect(fresh).toBeDefined();
-        expect(fresh?.split(";")[0]).not.toBe(`sid=${forged}`);
+        expect(form.setCookies.filter((line) => line.startsWith("sid="))).toEqual([]);
       }),
       params,
     );
@@ -401,6 +406,20 @@ describe(`fuzz (seed ${SEED}, ${RUNS} runs per property; FUZZ_SEED and FUZZ_RUNS
       // Well-formed but nobody's password: the forms get past their checks to the argon2 one,
       // and Ann's password cannot be changed by chance.
       fc.constant("a well-formed wrong password"),
+      // Inputs that once made a 500 or a second login counter (issue 11): a NUL byte, a dotted
+      // capital I that citext folds as JavaScript does not, an address too long for the
+      // limiter's key, spaces only.
+      fc.constantFrom(
+        "ann\u0000@example.com",
+        "\u0000",
+        "Ann@Example.com",
+        "ANN@EXAMPLE.COM",
+        "\u0130nn@example.com",
+        "ann\u0130@example.com",
+        `${"a".repeat(242)}@example.com`,
+        `${"b".repeat(64)}@${"c".repeat(180)}.com`,
+        "            ",
+      ),
     );
     const encoded = (s: string) =>
       fc.constantFrom("encode", "raw").map((how) => (how === "encode" ? percentEncode(s) : s));

@@ -15,8 +15,10 @@ test("production behind a trusted proxy: the session cookie is __Host-sid; Path=
   const browser = app.client(VIA_HTTPS_PROXY);
 
   const form = await browser.get("/login");
-  expect(setCookieFor(form, COOKIE)).toMatch(
-    /^__Host-sid=s%3A[^;]+; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$/,
+  // The form's CSRF cookie (stateless: the form starts no session).
+  expect(setCookieFor(form, COOKIE)).toBeUndefined();
+  expect(setCookieFor(form, "__Host-csrf")).toMatch(
+    /^__Host-csrf=[0-9a-f]{64}\.[0-9a-f]{64}; Path=\/; HttpOnly; Secure; SameSite=Strict$/,
   );
   expect(form.headers.get("strict-transport-security")).toMatch(/^max-age=\d{7,}/);
   expect(form.headers.get("content-security-policy")).toContain("upgrade-insecure-requests");
@@ -26,6 +28,10 @@ test("production behind a trusted proxy: the session cookie is __Host-sid; Path=
   const value = browser.cookies.get(COOKIE);
   expect(setCookieFor(reply, COOKIE)).toBe(
     `${COOKIE}=${value}; Path=/; HttpOnly; Secure; SameSite=Lax`,
+  );
+  // The device cookie: this browser has logged in to this account (login limits).
+  expect(setCookieFor(reply, "__Host-device")).toMatch(
+    /^__Host-device=[^;]+; Max-Age=31536000; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Strict$/,
   );
 
   const account = await browser.get("/account");

@@ -1,6 +1,7 @@
+import signature from "cookie-signature";
 import { describe, expect, test } from "vitest";
 import { hashStoreKey } from "../../app/session/index.js";
-import { startTestApp } from "../helpers/app.js";
+import { startTestApp, type TestApp } from "../helpers/app.js";
 import {
   countSessionRows,
   loggedInClient,
@@ -21,23 +22,38 @@ import type { HttpClient, Reply } from "../helpers/http-client.js";
  */
 
 describe("session fixation", () => {
+  /**
+   * The login and sign-up forms start no session, so an attacker cannot get an anonymous session
+   * from them; a later feature of an app built on this one might (a cart). Such a session,
+   * made here straight in the store with a correctly signed cookie, is what gets planted.
+   */
+  async function plantedAnonymousSession(app: TestApp): Promise<{ cookie: string; id: string }> {
+    const id = "an-anonymous-session-id-planted-by-the-attacker";
+    const expires = new Date(Date.now() + 3_600_000);
+    await app.pool.query("insert into session (sid, sess, expire) values ($1, $2, $3)", [
+      hashStoreKey(id),
+      JSON.stringify({ cookie: { originalMaxAge: null, path: "/", httpOnly: true }, cart: [1] }),
+      expires,
+    ]);
+    const signed = `s:${signature.sign(id, app.config.sessionSecrets[0] as string)}`;
+    return { cookie: encodeURIComponent(signed), id };
+  }
+
   test("a session cookie planted before login is not the logged-in session, and is gone from the store", async () => {
     const app = await startTestApp();
     await makeUser(app.pool, "ann@example.com");
-    // The attacker opens the login page, keeps the cookie, and gets it into Ann's browser.
+    const planted = await plantedAnonymousSession(app);
     const attacker = app.client();
-    await attacker.get("/login");
-    const planted = attacker.cookies.get("sid") as string;
-    const plantedId = sessionIdFromCookie(planted);
-    expect(await sessionRow(app.pool, plantedId)).toBeDefined();
+    attacker.cookies.set("sid", planted.cookie);
+    expect(await sessionRow(app.pool, planted.id)).toBeDefined();
 
     const ann = app.client();
-    ann.cookies.set("sid", planted);
+    ann.cookies.set("sid", planted.cookie);
     const reply = await logIn(ann, "ann@example.com");
     const loggedInId = sessionIdOf(ann) as string;
-    expect(loggedInId).not.toBe(plantedId);
+    expect(loggedInId).not.toBe(planted.id);
     expect(setCookieFor(reply, "sid")).toMatch(/^sid=s%3A/);
-    expect(await sessionRow(app.pool, plantedId)).toBeUndefined();
+    expect(await sessionRow(app.pool, planted.id)).toBeUndefined();
 
     // The attacker's copy of the cookie logs no one in.
     const page = await attacker.get("/account");
@@ -46,15 +62,16 @@ describe("session fixation", () => {
     expect((await ann.get("/account")).status).toBe(200);
   });
 
-  test("the same for a new account: the sign-up form's session is not the one that is logged in", async () => {
+  test("the same for a new account: a session the visitor already had is not the one that is logged in", async () => {
     const app = await startTestApp();
+    const planted = await plantedAnonymousSession(app);
     const visitor = app.client();
+    visitor.cookies.set("sid", planted.cookie);
     await visitor.get("/register");
-    const before = sessionIdOf(visitor) as string;
     const reply = await visitor.post("/register", { email: "new@example.com", password: PASSWORD });
     expect(reply.status).toBe(303);
-    expect(sessionIdOf(visitor)).not.toBe(before);
-    expect(await sessionRow(app.pool, before)).toBeUndefined();
+    expect(sessionIdOf(visitor)).not.toBe(planted.id);
+    expect(await sessionRow(app.pool, planted.id)).toBeUndefined();
   });
 });
 
@@ -80,6 +97,11 @@ test("no session ID, signed cookie or store key is ever written to the logs", as
   await track(browser.post("/account/password", { current_password: "no", new_password: "x" }));
   await track(browser.request("POST", "/account/session/save", { form: { _csrf: "forged" } }));
   await track(browser.get("/nowhere"));
+  // A script's token travels in a header: redacted like the cookies.
+  await track(browser.postJson("/account/session/touch", {}, browser.csrfToken() ?? null));
+  const headerToken = browser.csrfToken() as string;
+  const device = browser.cookies.get("device") as string;
+  const formToken = browser.cookies.get("csrf") as string;
   await track(browser.post("/logout"));
 
   const values = seen.flatMap((reply) =>
@@ -88,9 +110,15 @@ test("no session ID, signed cookie or store key is ever written to the logs", as
       .map((line) => line.slice("sid=".length, line.indexOf(";"))),
   );
   const ids = [...new Set(values.map(sessionIdFromCookie))];
-  // Three sessions: the login form's, the one login made, the one "regenerate" made.
-  expect(ids).toHaveLength(3);
+  // Two sessions: the one login made, the one "regenerate" made (the form starts none).
+  expect(ids).toHaveLength(2);
+  expect(device).toBeDefined();
+  expect(formToken).toBeDefined();
   const secrets = [
+    headerToken,
+    device,
+    decodeURIComponent(device),
+    formToken,
     ...ids,
     ...ids.map(hashStoreKey),
     ...values,
@@ -126,7 +154,7 @@ test("production behind a trusted proxy: the cookie is __Host-sid; Path=/; HttpO
   const flags = /^__Host-sid=s%3A[^;]+; Path=\/(; Expires=[^;]+)?; HttpOnly; Secure; SameSite=Lax$/;
 
   const form = await browser.get("/login");
-  expect(setCookieFor(form, "__Host-sid")).toMatch(flags);
+  expect(setCookieFor(form, "__Host-sid")).toBeUndefined();
   const login = await browser.post("/login", { email: "ann@example.com", password: PASSWORD });
   expect(login.status).toBe(303);
   expect(setCookieFor(login, "__Host-sid")).toMatch(flags);
@@ -134,9 +162,14 @@ test("production behind a trusted proxy: the cookie is __Host-sid; Path=/; HttpO
   const account = await browser.get("/account");
   expect(account.status).toBe(200);
   expect(setCookieFor(account, "__Host-sid")).toMatch(flags);
-  // Never a cookie without those flags, nor under another name.
+  // Every cookie is __Host- prefixed, HttpOnly and Secure: the session's, the form's CSRF
+  // cookie and the device cookie.
   for (const reply of [form, login, account]) {
-    for (const line of reply.setCookies) expect(line).toMatch(flags);
+    for (const line of reply.setCookies) {
+      expect(line).toMatch(/^__Host-(sid|csrf|device)=[^;]+;( Max-Age=\d+;)? Path=\/;/);
+      expect(line).toMatch(/; HttpOnly; Secure; SameSite=(Lax|Strict)$/);
+      if (line.startsWith("__Host-sid=")) expect(line).toMatch(flags);
+    }
   }
 });
 
@@ -157,7 +190,7 @@ describe("SQL injection", () => {
 
   test("strings in every field, query and header are harmless: nobody logs in, the tables are intact, no SQL error", async () => {
     const app = await startTestApp({
-      loginLimits: { perIp: 10_000, perAccount: 10_000, windowSeconds: 60 },
+      loginLimits: { perIp: 10_000, perAccount: 10_000, currentPasswordPerUser: 10_000 },
     });
     const { client: ann, user } = await loggedInClient(app, "ann@example.com");
     const users = async () =>
