@@ -8,7 +8,6 @@ import {
   PASSWORD,
   sessionIdOf,
   sessionRow,
-  setCookieFor,
   submitLogin,
 } from "../helpers/auth.js";
 import { jsonOf } from "../helpers/http-client.js";
