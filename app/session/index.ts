@@ -70,12 +70,14 @@ function appendSetCookie(res: ServerResponse, value: string): void {
 
 /** The response, with the two internals of Node's `end()` that holding it back has to mirror. */
 type HeldResponse = Response & {
-  [kRecord]?: RequestRecord;
   _implicitHeader?: () => void;
   _contentLength?: number | null;
 };
 
-const kRecord: unique symbol = Symbol("session.record");
+/** The request's record, found from its response (`res.req`: no property of ours on `res`). */
+function recordOf(res: HeldResponse): RequestRecord | undefined {
+  return (res.req as ContextCarrier | undefined)?.[kContext] as RequestRecord | undefined;
+}
 
 /** The body `res.end(...)` was given, if any (its arguments may also be `(cb)` or `(chunk, cb)`). */
 function bodyOf(args: unknown[]): { chunk: unknown; encoding: BufferEncoding | undefined } {
@@ -278,7 +280,7 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
   }
 
   function onHeadersOut(this: HeldResponse): void {
-    const record = this[kRecord];
+    const record = recordOf(this);
     if (record) decideCookie(record);
   }
 
@@ -362,7 +364,7 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
    * store has answered, so the client's next request sees what this one wrote.
    */
   function sessionEnd(this: HeldResponse, ...args: unknown[]): HeldResponse {
-    const record = this[kRecord] as RequestRecord;
+    const record = recordOf(this) as RequestRecord;
     const end = record.end as EndFunction;
     // A second call meets Node's end() on an ended response, as it would without the middleware.
     if (record.ended) {
@@ -430,7 +432,6 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
     req.sessionID = cookieId as string;
     const record = new RequestRecord(req, res, next, signer, cookieId, verified?.reusable);
     (req as ContextCarrier)[kContext] = record;
-    (res as HeldResponse)[kRecord] = record;
     record.writeHeadBefore = res.writeHead;
     onHeaders(res, onHeadersOut);
     record.writeHeadHooked = res.writeHead;
