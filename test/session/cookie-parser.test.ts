@@ -1,8 +1,9 @@
 import cookieParser from "cookie-parser";
 import type { Express } from "express";
-import { describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { SECRET, signedCookie, startHarness, verifies } from "../helpers/session-harness.js";
 import { type AnySessionOptions, implementations } from "../helpers/session-impls.js";
+import { warningsDuring } from "../helpers/warnings.js";
 
 // Apps that give cookie-parser the secret: the session middleware signs with req.secret when it
 // has no secret option, and finds the cookie in what cookie-parser parsed when it ran first.
@@ -21,20 +22,7 @@ const parserThenNoHeader = (secret?: string) => (app: Express) => {
 describe.each(implementations)("%s: no secret option", (_name, impl) => {
   // First in this file: both warn once per process.
   test("session() warns that the secret option is missing, and does not throw", () => {
-    const messages: string[] = [];
-    const emit = vi.spyOn(process, "emitWarning").mockImplementation((w: string | Error) => {
-      messages.push(String(w instanceof Error ? w.message : w));
-    });
-    const write = vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-      messages.push(String(chunk));
-      return true;
-    });
-    try {
-      impl.session(noSecret);
-    } finally {
-      emit.mockRestore();
-      write.mockRestore();
-    }
+    const messages = warningsDuring(() => impl.session(noSecret));
     expect(messages.some((m) => /req\.secret; provide secret option/.test(m))).toBe(true);
   });
 

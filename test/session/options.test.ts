@@ -1,33 +1,12 @@
 import type { Request } from "express";
-import { describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { SECRET, sess, startHarness } from "../helpers/session-harness.js";
 import { type AnySessionOptions, implementations } from "../helpers/session-impls.js";
 import { recordStore } from "../helpers/session-recording-store.js";
+import { warningsDuring } from "../helpers/warnings.js";
 
 // The options object: defaults, validation at session(), and the options not covered by a file
 // of their own (genid, store, name/key).
-
-function warningsDuring(fn: () => void): string[] {
-  const messages: string[] = [];
-  const emit = vi.spyOn(process, "emitWarning").mockImplementation((w: string | Error) => {
-    messages.push(String(w instanceof Error ? w.message : w));
-  });
-  const write = vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-    messages.push(String(chunk));
-    return true;
-  });
-  const warn = vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => {
-    messages.push(args.map(String).join(" "));
-  });
-  try {
-    fn();
-  } finally {
-    emit.mockRestore();
-    write.mockRestore();
-    warn.mockRestore();
-  }
-  return messages;
-}
 
 describe.each(implementations)("%s: defaults", (_name, impl) => {
   // First in this block: both implementations warn once per process (or per call site).
