@@ -1,11 +1,15 @@
 /** What bench/session.ts and the server child (bench/server.ts) share. */
 
-export type Impl = "ours" | "express-session" | "bare";
+/** ceiling: no session middleware, only the one SELECT a store's get makes (see server.ts). */
+export type Impl = "ours" | "express-session" | "bare" | "ceiling";
 export type StoreKind = "memory" | "pg";
 export type Route = "none" | "read" | "write";
 
 /** The bench's own session table (created by connect-pg-simple, truncated between rows). */
 export const BENCH_TABLE = "bench_session";
+
+/** connect-pg-simple's `get` query on the bench table, as it sends it. */
+export const GET_SQL = `SELECT sess FROM "${BENCH_TABLE}" WHERE sid = $1 AND expire >= to_timestamp($2)`;
 
 /** Same secret for both middlewares, so the cookies have the same shape and cost to verify. */
 export const SESSION_SECRET = "bench-secret-not-for-production-0123456789";

@@ -68,6 +68,8 @@ export const TARGETS = {
   maxQueriesWithTouchAfter: 1.1,
   /** ours + touchAfter / express-session req/s on that route. */
   minRatioTouchAfter: 1.6,
+  /** ours + touchAfter (Postgres, rolling, read) / the ceiling: Express + the store's one SELECT. */
+  minRatioVsCeiling: 0.9,
 } as const;
 
 const ROUTES: Route[] = ["none", "read", "write"];
@@ -341,6 +343,58 @@ export function renderReport(rows: Measurement[], meta: ReportMeta): string {
     out.push("");
   }
 
+  // ---- ceiling ----
+  const ceilingRows: string[][] = [];
+  for (const rolling of [false, true]) {
+    const ceiling = find(rows, "ceiling", "pg", rolling, "read");
+    if (!ceiling) continue;
+    const group = `turns with Postgres rolling ${rolling ? "on" : "off"}`;
+    ceilingRows.push([
+      `ceiling: Express + the SELECT (${group})`,
+      fmtRps(ceiling),
+      fmtP99(ceiling),
+      "1.00x",
+      "1.00x",
+      fmtCpu(ceiling),
+      "1.00x",
+    ]);
+    const others: Array<[string, Measurement | undefined]> = [
+      [`ours, rolling ${rolling ? "on" : "off"}`, find(rows, "ours", "pg", rolling, "read")],
+      [
+        `ours ${touchLabel}, rolling on`,
+        rolling ? find(rows, "ours", "pg", true, "read", "touchAfter") : undefined,
+      ],
+      [
+        `express-session, rolling ${rolling ? "on" : "off"}`,
+        find(rows, "express-session", "pg", rolling, "read"),
+      ],
+    ];
+    for (const [label, m] of others) {
+      if (!m) continue;
+      ceilingRows.push([
+        label,
+        fmtRps(m),
+        fmtP99(m),
+        fmtRatio(ratio(m, ceiling)),
+        fmtRatio(turnRatios(m, ceiling)?.median),
+        fmtCpu(m),
+        fmtRatio(cpuRatio(m, ceiling)),
+      ]);
+    }
+  }
+  if (ceilingRows.length > 0) {
+    out.push("### The ceiling: Express + the one SELECT a store's get makes (Postgres, /read)");
+    out.push("");
+    out.push(
+      table(
+        ["server", "req/s", "p99", "req/s vs ceiling", "per turn", "CPU/req", "ceiling CPU ÷ this"],
+        ceilingRows,
+        1,
+      ),
+    );
+    out.push("");
+  }
+
   // ---- targets ----
   out.push(
     "### Targets (judged on the median of the turn-by-turn req/s ratios; whole-row req/s and CPU/req ratios in brackets)",
@@ -392,6 +446,17 @@ export function renderReport(rows: Measurement[], meta: ReportMeta): string {
       out.push(
         `- ${verdict(t.median >= TARGETS.minRatioTouchAfter)} ours ${touchLabel} (Postgres, rolling, /read) >= ` +
           `${TARGETS.minRatioTouchAfter}x express-session req/s: ${fmtTurns(t)} [whole row ${fmtRatio(r)}, CPU ${fmtRatio(cpuRatio(touched, esRead))}]`,
+      );
+    }
+  }
+  const ceiling = find(rows, "ceiling", "pg", true, "read");
+  if (touched && ceiling) {
+    const t = turnRatios(touched, ceiling);
+    if (t !== undefined) {
+      out.push(
+        `- ${verdict(t.median >= TARGETS.minRatioVsCeiling)} ours ${touchLabel} (Postgres, rolling, /read) >= ` +
+          `${TARGETS.minRatioVsCeiling.toFixed(2)}x the ceiling (Express + the one SELECT): ${fmtTurns(t)} ` +
+          `[whole row ${fmtRatio(ratio(touched, ceiling))}, CPU ${fmtRatio(cpuRatio(touched, ceiling))}]`,
       );
     }
   }

@@ -2,7 +2,11 @@
  * The app under test, run as a child of bench/session.ts (pinned to one core there), compiled to
  * JavaScript first by bench/build.ts. One Express 5 app, configured by argv:
  *
- *   --impl=ours|express-session|bare  --store=memory|pg  --rolling  --touch-after=<ms>
+ *   --impl=ours|express-session|bare|ceiling  --store=memory|pg  --rolling  --touch-after=<ms>
+ *
+ * ceiling (with --store=pg): no session middleware; GET /read runs the one SELECT a store's get
+ * makes (connect-pg-simple's, on the same Pool) for a fixed session ID: the limit for a session
+ * read from Postgres in one round trip.
  *
  * Measured routes: GET /none (never looks at req.session), GET /read (reads it), GET /write
  * (changes it). Bench-only routes, mounted before the session middleware so they cost no session
@@ -23,6 +27,7 @@ import ours, { type Store as OurStore } from "../app/session/index.js";
 import {
   BENCH_TABLE,
   DEFAULT_DATABASE_URL,
+  GET_SQL,
   type Impl,
   SESSION_SECRET,
   type ServerStats,
@@ -47,7 +52,7 @@ function oneOf<T extends string>(
   throw new Error(`--${name} must be one of ${allowed.join(", ")} (got ${String(value)})`);
 }
 
-const impl: Impl = oneOf(values.impl, ["ours", "express-session", "bare"], "impl");
+const impl: Impl = oneOf(values.impl, ["ours", "express-session", "bare", "ceiling"], "impl");
 const storeKind: StoreKind = oneOf(values.store, ["memory", "pg"], "store");
 const rolling = values.rolling;
 const touchAfter = values["touch-after"] === undefined ? undefined : Number(values["touch-after"]);
@@ -165,6 +170,7 @@ function sessionMiddleware(setup: StoreSetup): RequestHandler {
 // ---- app -------------------------------------------------------------------------------------
 
 const setup = impl === "bare" ? undefined : storeKind === "pg" ? pgStore() : memoryStore();
+if (impl === "ceiling" && storeKind !== "pg") throw new Error("--impl=ceiling needs --store=pg");
 const app = express();
 app.disable("x-powered-by");
 
@@ -191,11 +197,28 @@ app.post("/__age", async (req, res) => {
   res.json({ ok: true });
 });
 
-if (setup) app.use(sessionMiddleware(setup));
+if (setup && impl !== "ceiling") app.use(sessionMiddleware(setup));
 
 const BARE_USER = randomUUID();
+/** The ceiling's one session row, written by its /__seed as connect-pg-simple writes a row. */
+const CEILING_SID = randomUUID();
 
-app.get("/__seed", (req, res) => {
+app.get("/__seed", async (req, res) => {
+  if (impl === "ceiling") {
+    const expires = new Date(Date.now() + SESSION_OPTIONS.cookie.maxAge);
+    const sess = {
+      cookie: { originalMaxAge: SESSION_OPTIONS.cookie.maxAge, expires, httpOnly: true, path: "/" },
+      user: randomUUID(),
+      hits: 0,
+    };
+    await uncountedQuery?.(
+      `INSERT INTO ${BENCH_TABLE} (sid, sess, expire) VALUES ($1, $2, $3)
+       ON CONFLICT (sid) DO UPDATE SET sess = $2, expire = $3`,
+      [CEILING_SID, sess, expires],
+    );
+    res.send("seeded");
+    return;
+  }
   const session = sessionOf(req);
   if (session) {
     session.user = randomUUID();
@@ -208,8 +231,14 @@ app.get("/none", (_req, res) => {
   requests++;
   res.send("ok");
 });
-app.get("/read", (req, res) => {
+app.get("/read", (req, res, next) => {
   requests++;
+  if (impl === "ceiling") {
+    (pool as pg.Pool)
+      .query<{ sess: BenchSession }>(GET_SQL, [CEILING_SID, Math.ceil(Date.now() / 1000)])
+      .then((result) => res.send(result.rows[0]?.sess.user ?? "anonymous"), next);
+    return;
+  }
   res.send(setup ? (sessionOf(req)?.user ?? "anonymous") : BARE_USER);
 });
 app.get("/write", (req, res) => {

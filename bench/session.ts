@@ -60,6 +60,8 @@ function sessionVariants(store: StoreKind, rolling: boolean): Variant[] {
   // Bare Express takes its turns with the MemoryStore /read rows it is compared with.
   if (store === "memory") variants.push({ impl: "bare", store, rolling, routes: ["read"] });
   // touchAfter is ours only; it matters where every read would otherwise touch the store.
+  // The ceiling for a session read from Postgres takes its turns with the pg /read rows.
+  if (store === "pg") variants.push({ impl: "ceiling", store, rolling, routes: ["read"] });
   if (store === "pg" && rolling) {
     variants.push({ impl: "ours", store, rolling, touchAfter: config.touchAfter });
     // The same, with sessions that were last written twice touchAfter ago (logged in a while
@@ -125,6 +127,7 @@ function pinSelf(): boolean {
 
 function serverFlags(variant: Variant): string[] {
   if (variant.impl === "bare") return ["--impl=bare"];
+  if (variant.impl === "ceiling") return ["--impl=ceiling", "--store=pg"];
   const flags = [`--impl=${variant.impl}`, `--store=${variant.store}`];
   if (variant.rolling) flags.push("--rolling");
   if (variant.touchAfter !== undefined) flags.push(`--touch-after=${variant.touchAfter}`);
@@ -133,6 +136,8 @@ function serverFlags(variant: Variant): string[] {
 
 function variantName(variant: Variant): string {
   if (variant.impl === "bare") return "bare-express";
+  if (variant.impl === "ceiling")
+    return `ceiling-pg-select${variant.rolling ? "-rolling-group" : ""}`;
   const touch = variant.touchAfter !== undefined ? `-touchAfter${variant.touchAfter}` : "";
   const aged = variant.agedSeconds !== undefined ? `-aged${variant.agedSeconds}s` : "";
   return `${variant.impl}-${variant.store}${variant.rolling ? "-rolling" : ""}${touch}${aged}`;
@@ -287,9 +292,15 @@ async function measureRoute(
   for (const server of servers) await http(`${server.base}/__reset`, { method: "POST" });
   const cookies: string[][] = [];
   for (const server of servers) {
-    cookies.push(
-      server.variant.impl === "bare" ? [] : await seedSessions(server.base, config.connections),
-    );
+    if (server.variant.impl === "ceiling") {
+      // Its one row; its clients send no cookie.
+      await (await http(`${server.base}/__seed`)).arrayBuffer();
+      cookies.push([]);
+    } else {
+      cookies.push(
+        server.variant.impl === "bare" ? [] : await seedSessions(server.base, config.connections),
+      );
+    }
     const { agedSeconds } = server.variant;
     if (agedSeconds !== undefined) {
       await http(`${server.base}/__age?seconds=${agedSeconds}`, { method: "POST" });

@@ -9,12 +9,19 @@ import { shouldDestroy, shouldSave, shouldSetCookie, shouldTouch } from "./decis
 import { hashStoreKey } from "./fingerprint.js";
 import { MemoryStore } from "./memory-store.js";
 import { resolveOptions } from "./options.js";
-import { RequestRecord } from "./record.js";
+import { type EndFunction, RequestRecord } from "./record.js";
 import { currentSession, isSecure, readRawCookie } from "./request.js";
 import { Session } from "./session.js";
-import { CookieSigner } from "./signature.js";
+import { CookieSigner, type VerifiedCookie } from "./signature.js";
 import { Store } from "./store.js";
-import type { CookieOptions, SameSite, SessionOptions, StoredSessionData } from "./types.js";
+import type {
+  CookieOptions,
+  SameSite,
+  Secret,
+  SessionOptions,
+  StoredSessionData,
+} from "./types.js";
+import { warnOnce } from "./warn.js";
 
 /** [beyond] The key the store gets for a session ID when `hashStoreKeys` is on. */
 export { hashStoreKey } from "./fingerprint.js";
@@ -61,15 +68,37 @@ function appendSetCookie(res: ServerResponse, value: string): void {
   res.setHeader("Set-Cookie", values);
 }
 
+/** The response, with the two internals of Node's `end()` that holding it back has to mirror. */
+type HeldResponse = Response & {
+  _implicitHeader?: () => void;
+  _contentLength?: number | null;
+};
+
+/** The request's record, found from its response (`res.req`: no property of ours on `res`). */
+function recordOf(res: HeldResponse): RequestRecord | undefined {
+  return (res.req as ContextCarrier | undefined)?.[kContext] as RequestRecord | undefined;
+}
+
+/** The body `res.end(...)` was given, if any (its arguments may also be `(cb)` or `(chunk, cb)`). */
+function bodyOf(args: unknown[]): { chunk: unknown; encoding: BufferEncoding | undefined } {
+  const [chunk, encoding] = args;
+  return {
+    chunk: typeof chunk === "function" ? undefined : chunk,
+    encoding: typeof encoding === "string" ? (encoding as BufferEncoding) : undefined,
+  };
+}
+
 /**
- * Session middleware with express-session's API: load the session named by the signed cookie (or
- * create one), attach it to `req`, then when the headers go out decide on Set-Cookie, and before
- * the response ends write, touch or destroy it in the store.
+ * Session middleware with express-session's API. Per request, four steps over its RequestRecord:
+ * read the cookie (the middleware itself), load or start the session (`onLoaded`, `startNew`),
+ * decide on Set-Cookie when the headers go out (`decideCookie`), and at `res.end` save, touch or
+ * destroy it in the store (`sessionEnd`), holding the end of the response until the store answers
+ * (`release`). Nothing an app or a store does in a callback throws past it: errors go to next(err).
  */
 function createSessionMiddleware(options: SessionOptions): RequestHandler {
   const opts = resolveOptions(options);
   const { store, name, maxLifetime, touchAfter } = opts;
-  const signer = new CookieSigner(opts.secrets);
+  const fixedSigner = opts.secrets ? new CookieSigner(opts.secrets) : undefined;
   const storeKey = opts.hashStoreKeys ? hashStoreKey : (id: string) => id;
   setStoreKey(store, storeKey);
   const canTouch = typeof store.touch === "function";
@@ -107,6 +136,222 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
   // Store#regenerate (base class) calls this, as express-session's stores expect.
   store.generate = generate;
 
+  // Without the secret option, each request signs with req.secret (cookie-parser's). The signer
+  // of the last one is kept: an app passes cookie-parser the same secret every time.
+  let lastSecret: unknown;
+  let lastSigner: CookieSigner | undefined;
+  function signerFor(req: Request): CookieSigner | undefined {
+    if (fixedSigner) return fixedSigner;
+    const secret = (req as { secret?: unknown }).secret;
+    const usable = typeof secret === "string" ? secret !== "" : Buffer.isBuffer(secret);
+    if (!usable) return undefined;
+    if (secret !== lastSecret) {
+      lastSecret = secret;
+      lastSigner = new CookieSigner([secret as Secret]);
+    }
+    return lastSigner;
+  }
+
+  /** Whether the request's path is under the cookie's path. */
+  function onCookiePath(req: Request): boolean {
+    const cookiePath = opts.cookieFor(req).path || "/";
+    // The usual case, a URL that starts with "/" under the cookie path "/", needs no parsing;
+    // "OPTIONS *" or an absolute-form URL does.
+    const url = req.originalUrl ?? req.url ?? "";
+    if (cookiePath === "/" && url.startsWith("/")) return true;
+    return (parseurl.original(req)?.pathname || "/").startsWith(cookiePath);
+  }
+
+  /**
+   * The session ID cookie, verified: from the Cookie header, or else from what cookie-parser left
+   * when it ran first (`req.signedCookies`, which it verified; `req.cookies`, verified here).
+   */
+  function readCookie(req: Request, signer: CookieSigner): VerifiedCookie | undefined {
+    const raw = readRawCookie(req, name);
+    const verified = raw === undefined ? undefined : signer.verify(raw);
+    if (verified) return verified;
+    const parsed = req as {
+      signedCookies?: Record<string, unknown>;
+      cookies?: Record<string, unknown>;
+    };
+    const signedId = parsed.signedCookies?.[name];
+    if (typeof signedId === "string" && signedId !== "") {
+      warnOnce(
+        "signedCookies",
+        "express-session: cookie should be available in req.headers.cookie",
+      );
+      return { id: signedId, reusable: undefined };
+    }
+    const value = parsed.cookies?.[name];
+    const fromParser = typeof value === "string" ? signer.verifyDecoded(value) : undefined;
+    if (fromParser) {
+      warnOnce("cookies", "express-session: cookie should be available in req.headers.cookie");
+    }
+    return fromParser;
+  }
+
+  /** Step 2a: a new session for this request, then on to the app. */
+  function startNew(record: RequestRecord): void {
+    let pending: void | Promise<void>;
+    try {
+      pending = generate(record.req);
+    } catch (err) {
+      record.next(err);
+      return;
+    }
+    if (pending) pending.then(() => beginNew(record), record.next);
+    else beginNew(record);
+  }
+
+  function beginNew(record: RequestRecord): void {
+    record.begin(currentSession(record.req) as Session);
+    record.next();
+  }
+
+  /** Step 2b: what the store answered for the cookie's ID. */
+  function onLoaded(record: RequestRecord, err: unknown, stored: unknown): void {
+    const { req, next } = record;
+    if (err && (err as { code?: unknown }).code !== "ENOENT") {
+      next(err);
+      return;
+    }
+    try {
+      // A stored session whose cookie is missing or unreadable is replaced, not an error.
+      if (err || !isStoredSession(stored)) {
+        startNew(record);
+        return;
+      }
+      const createdAt = stored.cookie.createdAt;
+      if (
+        maxLifetime !== undefined &&
+        typeof createdAt === "number" &&
+        Date.now() - createdAt >= maxLifetime
+      ) {
+        // [beyond] Past its absolute lifetime: gone from the store, replaced by a new session.
+        store.destroy(storeKey(record.cookieId as string), (destroyErr) =>
+          destroyErr ? next(destroyErr) : startNew(record),
+        );
+        return;
+      }
+      const loaded = store.createSession(req, stored);
+      record.begin(loaded);
+      // With resave off, what was loaded counts as saved: unchanged, it is only touched.
+      if (!opts.resave) record.savedData = record.originalData;
+      if (maxLifetime !== undefined && typeof loaded.cookie.createdAt !== "number") {
+        // A session from before maxLifetime was on: its clock starts now, and the store must
+        // learn that (a touch may not rewrite the data), so it is saved at the end.
+        loaded.cookie.createdAt = Date.now();
+        record.savedData = undefined;
+      }
+      const { expires, originalMaxAge } = loaded.cookie;
+      if (expires && typeof originalMaxAge === "number") {
+        record.lastTouch = expires.valueOf() - originalMaxAge;
+      }
+    } catch (caught) {
+      next(caught);
+      return;
+    }
+    next();
+  }
+
+  /**
+   * Step 3: Set-Cookie, if the decision says so, when the headers go out. An error (an app's
+   * invalid cookie attribute, data JSON cannot write) skips the cookie and goes to next(err).
+   */
+  function decideCookie(record: RequestRecord): void {
+    if (record.cookieDecided) return;
+    record.cookieDecided = true;
+    const { req, res } = record;
+    try {
+      const session = currentSession(req);
+      // After res.end() the decisions there already serialised the session: no second time.
+      if (!session || !shouldSetCookie(record.ended ? record : record.fresh(), opts)) return;
+      // A Secure cookie on a plain-HTTP response would be dropped by the browser anyway.
+      if (session.cookie.secure && !isSecure(req, opts.proxy)) return;
+      touchOnce(session, record);
+      const signed =
+        req.sessionID === record.cookieId && record.reusableCookie
+          ? record.reusableCookie
+          : record.signer.sign(req.sessionID);
+      appendSetCookie(res, session.cookie.serialize(name, signed));
+    } catch (err) {
+      setImmediate(record.next, err);
+    }
+  }
+
+  function onHeadersOut(this: HeldResponse): void {
+    const record = recordOf(this);
+    if (record) decideCookie(record);
+  }
+
+  /**
+   * Usually the headers go out at the end of the response, where this decides on Set-Cookie just
+   * before and takes on-headers' writeHead wrapper off again: the wrapper costs more per response
+   * than the rest of this middleware. Only while ours is the outermost writeHead wrapper (the
+   * first listener on-headers would call anyway): a wrapper added after ours stays in its order.
+   */
+  function headersNow(record: RequestRecord): void {
+    const { res } = record;
+    if (!res.headersSent && res.writeHead === record.writeHeadHooked) {
+      decideCookie(record);
+      res.writeHead = record.writeHeadBefore as Response["writeHead"];
+    }
+  }
+
+  /**
+   * A held `res.end(...)`: its headers are made final now, as Node's `end()` would make them
+   * (Content-Length from the body given), so the response is as it would be without the hold,
+   * and headers set after it fail as they would. The bytes go out when the store has answered.
+   */
+  function hold(record: RequestRecord, args: unknown[]): void {
+    record.heldEnd = args;
+    const res = record.res as HeldResponse;
+    headersNow(record);
+    if (res.headersSent || typeof res._implicitHeader !== "function") return;
+    const { chunk, encoding } = bodyOf(args);
+    if (!chunk) res._contentLength = 0;
+    else if (typeof chunk === "string") res._contentLength = Buffer.byteLength(chunk, encoding);
+    else if (chunk instanceof Uint8Array) res._contentLength = chunk.byteLength;
+    res._implicitHeader();
+  }
+
+  /** The store answered a held end: report its error, and let the response go out. */
+  function release(record: RequestRecord, err: unknown): void {
+    if (record.settled) return;
+    record.settled = true;
+    // As express-session: a late store error goes to the app's error handler.
+    if (err) setImmediate(record.next, err);
+    const { res, heldEnd, laterEnds } = record;
+    const end = record.end as EndFunction;
+    try {
+      end.apply(res, heldEnd as unknown[]);
+      // Calls of res.end made while it was held, now on a response that has ended, as Node has it.
+      for (const args of laterEnds ?? []) end.apply(res, args);
+    } catch (caught) {
+      setImmediate(record.next, caught);
+    }
+  }
+
+  /** Hands the session to the store with `write`, holding the response until it answers. */
+  function writeHeld(
+    record: RequestRecord,
+    args: unknown[],
+    key: string | undefined,
+    write: (done: (err?: unknown) => void) => void,
+  ): void {
+    hold(record, args);
+    const started = Date.now();
+    const done = (err?: unknown) => {
+      if (!err && key !== undefined) recentWrites?.set(key, started);
+      release(record, err);
+    };
+    try {
+      write(done);
+    } catch (err) {
+      done(err);
+    }
+  }
+
   /** Whether the store should hear about this unchanged session now (touchAfter). */
   function touchDue(record: RequestRecord, key: string): boolean {
     if (!recentWrites) return true;
@@ -114,161 +359,101 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
     return Date.now() - last >= touchAfter;
   }
 
-  /** Wraps a store callback to remember a successful write of this session's expiry. */
-  function remembering(key: string, done: (err?: unknown) => void) {
-    if (!recentWrites) return done;
-    const started = Date.now();
-    return (err?: unknown) => {
-      if (!err) recentWrites.set(key, started);
-      done(err);
-    };
+  /**
+   * Step 4: before the response ends, save, touch or destroy. The response is held until the
+   * store has answered, so the client's next request sees what this one wrote.
+   */
+  function sessionEnd(this: HeldResponse, ...args: unknown[]): HeldResponse {
+    const record = recordOf(this) as RequestRecord;
+    const end = record.end as EndFunction;
+    // A second call meets Node's end() on an ended response, as it would without the middleware.
+    if (record.ended) {
+      if (!record.heldEnd || record.settled) end.apply(this, args);
+      else if (record.laterEnds) record.laterEnds.push(args);
+      else record.laterEnds = [args];
+      return this;
+    }
+    // A body end() refuses (not a string or bytes): Node's own error, to the caller, at once.
+    const { chunk } = bodyOf(args);
+    if (chunk && typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
+      end.apply(this, args);
+      return this;
+    }
+    record.ended = true;
+    const { req } = record;
+    try {
+      const session = currentSession(req);
+      if (!session) {
+        if (shouldDestroy(record.fresh(), opts)) {
+          const key = storeKey(req.sessionID);
+          writeHeld(record, args, undefined, (done) => store.destroy(key, done));
+          return this;
+        }
+      } else {
+        touchOnce(session, record);
+        record.fresh();
+        const key = storeKey(req.sessionID);
+        if (shouldSave(record, opts)) {
+          writeHeld(record, args, recentWrites && key, (done) => session.save(done));
+          return this;
+        }
+        if (canTouch && shouldTouch(record, opts) && touchDue(record, key)) {
+          writeHeld(record, args, recentWrites && key, (done) => store.touch?.(key, session, done));
+          return this;
+        }
+      }
+    } catch (err) {
+      // The session could not be judged (its data, or its cookie, throws): the response goes
+      // out as the app asked, unsaved, and the error to the app's error handler.
+      setImmediate(record.next, err);
+    }
+    headersNow(record);
+    end.apply(this, args);
+    return this;
   }
 
   return function session(req: Request, res: Response, next: NextFunction): void {
     // Already has one (an outer session middleware), the store is down, or the path is not the
     // cookie's: carry on without a session.
-    if (currentSession(req) || !storeReady) {
+    if (currentSession(req) || !storeReady || !onCookiePath(req)) {
       next();
       return;
     }
-    const cookiePath = opts.cookieFor(req).path || "/";
-    // The usual case, a URL that starts with "/" under the cookie path "/", needs no parsing;
-    // "OPTIONS *" or an absolute-form URL does.
-    const url = req.originalUrl ?? req.url ?? "";
-    if (
-      !(cookiePath === "/" && url.startsWith("/")) &&
-      !(parseurl.original(req)?.pathname || "/").startsWith(cookiePath)
-    ) {
-      next();
+    const signer = signerFor(req);
+    if (!signer) {
+      next(new Error("secret option required for sessions"));
       return;
     }
 
-    // 1. Read the cookie.
+    // Step 1: read the cookie.
     req.sessionStore = store;
-    const raw = readRawCookie(req, name);
-    const verified = raw === undefined ? undefined : signer.verify(raw);
+    const verified = readCookie(req, signer);
     const cookieId = verified?.id;
     req.sessionID = cookieId as string;
-    const record = new RequestRecord(req, cookieId, verified?.reusable);
+    const record = new RequestRecord(req, res, next, signer, cookieId, verified?.reusable);
     (req as ContextCarrier)[kContext] = record;
+    record.writeHeadBefore = res.writeHead;
+    onHeaders(res, onHeadersOut);
+    record.writeHeadHooked = res.writeHead;
+    record.end = res.end as EndFunction;
+    res.end = sessionEnd as Response["end"];
 
-    // 3. When the headers go out: Set-Cookie, if the decision says so. Usually that moment is the
-    // end of the response, where endResponse() below decides just before and takes on-headers'
-    // writeHead wrapper off again: the wrapper costs more per response than the rest of this
-    // middleware. on-headers still catches headers that go out earlier (res.write, res.writeHead,
-    // flushHeaders).
-    let ended = false;
-    let cookieDecided = false;
-    const decideCookie = () => {
-      if (cookieDecided) return;
-      cookieDecided = true;
-      const session = currentSession(req);
-      // After res.end() the decisions there already serialised the session: no second time.
-      if (!session || !shouldSetCookie(ended ? record : record.fresh(), opts)) return;
-      // A Secure cookie on a plain-HTTP response would be dropped by the browser anyway.
-      if (session.cookie.secure && !isSecure(req, opts.proxy)) return;
-      touchOnce(session, record);
-      const signed =
-        req.sessionID === cookieId && record.reusableCookie
-          ? record.reusableCookie
-          : signer.sign(req.sessionID);
-      appendSetCookie(res, session.cookie.serialize(name, signed));
-    };
-    const writeHeadBefore = res.writeHead;
-    onHeaders(res, decideCookie);
-    const writeHeadHooked = res.writeHead;
-
-    // 4. Before the response ends: save, touch or destroy. The response is held open until the
-    // store has answered, so the client's next request sees what this one wrote.
-    const end = res.end as (...args: unknown[]) => Response;
-    const endResponse = (args: unknown[]) => {
-      // Only while ours is the outermost writeHead wrapper, i.e. the first listener on-headers
-      // would call anyway: a wrapper added after ours keeps the listeners' order by staying put.
-      if (!res.headersSent && res.writeHead === writeHeadHooked) {
-        decideCookie();
-        res.writeHead = writeHeadBefore;
-      }
-      end.apply(res, args);
-    };
-    res.end = function sessionEnd(this: Response, ...args: unknown[]) {
-      if (ended) return this;
-      ended = true;
-      const finish = (err?: unknown) => {
-        // As express-session: a late store error goes to the app's error handler.
-        if (err) setImmediate(() => next(err));
-        endResponse(args);
-      };
-
-      const session = currentSession(req);
-      if (!session) {
-        if (shouldDestroy(record.fresh(), opts)) store.destroy(storeKey(req.sessionID), finish);
-        else endResponse(args);
-        return this;
-      }
-      touchOnce(session, record);
-      record.fresh();
-      const key = storeKey(req.sessionID);
-      if (shouldSave(record, opts)) {
-        session.save(remembering(key, finish));
-      } else if (canTouch && shouldTouch(record, opts) && touchDue(record, key)) {
-        store.touch?.(key, session, remembering(key, finish));
-      } else {
-        endResponse(args);
-      }
-      return this;
-    } as Response["end"];
-
-    // 2. Load the session named by the cookie, or start a new one.
-    const startNew = () => {
-      const attached = () => {
-        record.begin(currentSession(req) as Session);
-        next();
-      };
-      const pending = generate(req);
-      if (pending) pending.then(attached, (err: unknown) => next(err));
-      else attached();
-    };
-
+    // Step 2: load the session named by the cookie, or start a new one.
     if (!cookieId) {
-      startNew();
+      startNew(record);
       return;
     }
-
-    store.get(storeKey(cookieId), (err, stored) => {
-      if (err && (err as { code?: unknown }).code !== "ENOENT") return next(err);
-      try {
-        if (err || !isStoredSession(stored)) return startNew();
-        const createdAt = stored.cookie.createdAt;
-        if (
-          maxLifetime !== undefined &&
-          typeof createdAt === "number" &&
-          Date.now() - createdAt >= maxLifetime
-        ) {
-          // [beyond] Past its absolute lifetime: gone from the store, replaced by a new session.
-          store.destroy(storeKey(cookieId), (destroyErr) =>
-            destroyErr ? next(destroyErr) : startNew(),
-          );
-          return;
-        }
-        const loaded = store.createSession(req, stored);
-        record.begin(loaded);
-        // With resave off, what was loaded counts as saved: unchanged, it is only touched.
-        if (!opts.resave) record.savedData = record.originalData;
-        if (maxLifetime !== undefined && typeof loaded.cookie.createdAt !== "number") {
-          // A session from before maxLifetime was on: its clock starts now, and the store must
-          // learn that (a touch may not rewrite the data), so it is saved at the end.
-          loaded.cookie.createdAt = Date.now();
-          record.savedData = undefined;
-        }
-        const { expires, originalMaxAge } = loaded.cookie;
-        if (expires && typeof originalMaxAge === "number") {
-          record.lastTouch = expires.valueOf() - originalMaxAge;
-        }
-      } catch (caught) {
-        return next(caught);
-      }
-      next();
-    });
+    let answered = false;
+    try {
+      store.get(storeKey(cookieId), (err, stored) => {
+        if (answered) return;
+        answered = true;
+        onLoaded(record, err, stored);
+      });
+    } catch (err) {
+      if (!answered) next(err);
+      answered = true;
+    }
   };
 }
 

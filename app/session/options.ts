@@ -3,9 +3,11 @@ import { serialize } from "cookie";
 import { MemoryStore } from "./memory-store.js";
 import type { Store } from "./store.js";
 import type { CookieOptions, GenId, Secret, SessionOptions, SessionRequest } from "./types.js";
+import { warnOnce } from "./warn.js";
 
 export interface ResolvedOptions {
-  secrets: readonly Secret[];
+  /** Undefined: sign with `req.secret` (cookie-parser's secret), as express-session does. */
+  secrets: readonly Secret[] | undefined;
   name: string;
   /** The cookie options for this request (the option may be a function of the request). */
   cookieFor: (req: SessionRequest) => CookieOptions;
@@ -24,13 +26,6 @@ export interface ResolvedOptions {
 /** 24 random bytes, URL-safe base64: the same shape of ID as express-session's uid-safe. */
 export function defaultGenid(): string {
   return randomBytes(24).toString("base64url");
-}
-
-const warned = new Set<string>();
-function warnOnce(key: string, message: string, type = "DeprecationWarning"): void {
-  if (warned.has(key)) return;
-  warned.add(key);
-  process.emitWarning(message, type);
 }
 
 function optionalBoolean(value: unknown, name: string): boolean | undefined {
@@ -53,9 +48,11 @@ function optionalDuration(value: unknown, name: string, allowZero: boolean): num
   return value;
 }
 
-function resolveSecrets(secret: unknown): Secret[] {
-  if (secret === undefined || secret === null || secret === "") {
-    throw new TypeError("secret option required for sessions");
+function resolveSecrets(secret: unknown): Secret[] | undefined {
+  if (secret === undefined || secret === null || secret === "" || secret === false) {
+    // As express-session: each request then signs with req.secret, or fails without one.
+    warnOnce("secret", "express-session: req.secret; provide secret option");
+    return undefined;
   }
   const secrets = Array.isArray(secret) ? secret : [secret];
   if (secrets.length === 0) {
@@ -124,12 +121,14 @@ function checkPrefix(name: string, cookie: CookieOptions): void {
   }
 }
 
-/** Checks every option up front, so a bad value fails here and not at the first request. */
+/**
+ * Checks every option up front, so a bad value fails here and not at the first request. A missing
+ * secret is not an error here (express-session's `req.secret` fallback): see the middleware.
+ */
 export function resolveOptions(options: SessionOptions | undefined): ResolvedOptions {
   const opts: Partial<SessionOptions> = options ?? {};
   if (typeof opts !== "object") throw new TypeError("options must be an object");
 
-  const secrets = resolveSecrets(opts.secret);
   if (opts.key !== undefined)
     warnOnce("key", "express-session: key option; use name option instead");
   const name = opts.name || opts.key || "connect.sid";
@@ -182,6 +181,9 @@ export function resolveOptions(options: SessionOptions | undefined): ResolvedOpt
       "Warning",
     );
   }
+
+  // Last: a bad option above is reported as itself, whatever the secret (express-session's order).
+  const secrets = resolveSecrets(opts.secret);
 
   return {
     secrets,

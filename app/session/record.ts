@@ -1,13 +1,17 @@
-import type { Request } from "express";
+import type { Request, Response } from "express";
 import type { RequestContext } from "./context.js";
 import type { SessionState } from "./decisions.js";
 import { fingerprint } from "./fingerprint.js";
 import { currentSession } from "./request.js";
 import type { Session } from "./session.js";
+import type { CookieSigner } from "./signature.js";
+
+/** `res.end` as the middleware found it (Node's, or an outer wrapper). */
+export type EndFunction = (...args: unknown[]) => Response;
 
 /**
- * What the middleware remembers about one request's session, and the state the decision
- * functions read. `modified` and `saved` serialise the session lazily, at most once between
+ * What the middleware remembers about one request: its session's baseline, the state the decision
+ * functions read, and where the response stands (the steps in index.ts are functions of this). `modified` and `saved` serialise the session lazily, at most once between
  * two calls of `fresh()` (the middleware calls it when the headers go out and at the end).
  */
 export class RequestRecord implements SessionState, RequestContext {
@@ -20,10 +24,27 @@ export class RequestRecord implements SessionState, RequestContext {
   lastTouch: number | undefined = undefined;
   /** The cookie's maxAge was restarted for this response. */
   touched = false;
+  /** Set-Cookie was decided on (once per response). */
+  cookieDecided = false;
+  /** The app called `res.end`. */
+  ended = false;
+  /** That call waits for the store: its arguments, and any later calls of `res.end`. */
+  heldEnd: unknown[] | undefined = undefined;
+  laterEnds: unknown[][] | undefined = undefined;
+  /** The store answered (once: a store that calls back twice changes nothing). */
+  settled = false;
+  /** The functions the middleware found on the response, and on-headers' writeHead wrapper. */
+  end: EndFunction | undefined = undefined;
+  writeHeadBefore: Response["writeHead"] | undefined = undefined;
+  writeHeadHooked: Response["writeHead"] | undefined = undefined;
   #data: string | undefined = undefined;
 
   constructor(
     readonly req: Request,
+    readonly res: Response,
+    readonly next: (err?: unknown) => void,
+    /** Signs and verifies this request's cookie (the secret option's, or req.secret's). */
+    readonly signer: CookieSigner,
     /** The verified ID the request's cookie carried. */
     readonly cookieId: string | undefined,
     /** The cookie value itself, when it can be sent back unchanged (same ID, current secret). */

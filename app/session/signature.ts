@@ -39,16 +39,19 @@ export class CookieSigner {
   verify(raw: string): VerifiedCookie | undefined {
     const known = this.#current.get(raw);
     if (known !== undefined) return known;
-    const value = decodeCookieValue(raw);
+    const verified = this.verifyDecoded(decodeCookieValue(raw));
+    if (verified?.reusable !== undefined) this.#current.set(raw, verified);
+    return verified;
+  }
+
+  /** Verifies a value already percent-decoded (cookie-parser's `req.cookies`); not remembered. */
+  verifyDecoded(value: string): VerifiedCookie | undefined {
     if (!value.startsWith(PREFIX)) return undefined;
     const signed = value.slice(PREFIX.length);
     for (const [index, secret] of this.#secrets.entries()) {
       const id = unsign(signed, secret);
       if (id === false) continue;
-      if (index > 0) return { id, reusable: undefined };
-      const verified = { id, reusable: value };
-      this.#current.set(raw, verified);
-      return verified;
+      return { id, reusable: index === 0 ? value : undefined };
     }
     return undefined;
   }

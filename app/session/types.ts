@@ -65,8 +65,12 @@ export type SessionRequest = import("express").Request;
 export type GenId = (req: SessionRequest) => string | Promise<string>;
 
 export interface SessionOptions {
-  /** Signs the ID cookie (first one) and verifies it (all of them): key rotation. */
-  secret: Secret | Secret[];
+  /**
+   * Signs the ID cookie (first one) and verifies it (all of them): key rotation. Left out, each
+   * request uses `req.secret` (set by cookie-parser) and fails with "secret option required for
+   * sessions" when there is none, as in express-session.
+   */
+  secret?: Secret | Secret[];
   name?: string;
   /** @deprecated express-session's old name for `name`. */
   key?: string;

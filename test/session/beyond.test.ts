@@ -511,18 +511,28 @@ describe.skipIf(!oursLoaded)("ours [beyond]", () => {
   });
 
   describe("option validation at session()", () => {
-    const base: AnySessionOptions = { secret: SECRET, resave: false, saveUninitialized: false };
-    test.each<[string, AnySessionOptions]>([
-      ["no secret", { secret: undefined }],
-      ["an empty secret", { secret: "" }],
-      ["an empty secret array", { secret: [] }],
-      ["a genid that is not a function", { genid: 42 as unknown as () => string }],
-      ['unset: "remove"', { unset: "remove" }],
-      ["a negative maxLifetime", { maxLifetime: -1 }],
-      ["a maxLifetime that is not a number", { maxLifetime: "1h" as unknown as number }],
-      ["a negative touchAfter", { touchAfter: -5 }],
-    ])("%s is a TypeError", (_what, options) => {
-      expect(() => impl.session({ ...base, ...options })).toThrow(TypeError);
+    // Each is reported as itself, with the secret given or left out (express-session's order).
+    test.each<[string, AnySessionOptions, RegExp]>([
+      ["an empty secret array", { secret: [] }, /secret option array/],
+      ["a secret array with an empty string", { secret: ["a", ""] }, /secret option must/],
+      ["a genid that is not a function", { genid: 42 as unknown as () => string }, /genid/],
+      ['unset: "remove"', { unset: "remove" }, /unset/],
+      ["a negative maxLifetime", { maxLifetime: -1 }, /maxLifetime/],
+      [
+        "a maxLifetime that is not a number",
+        { maxLifetime: "1h" as unknown as number },
+        /maxLifetime/,
+      ],
+      ["a negative touchAfter", { touchAfter: -5 }, /touchAfter/],
+      ["a resave that is not a boolean", { resave: "yes" as unknown as boolean }, /resave/],
+      ["a store without get()", { store: {} as never }, /store/],
+      ["a cookie that is a number", { cookie: 5 as never }, /cookie/],
+    ])("%s is a TypeError naming it", (_what, bad, named) => {
+      for (const secret of [SECRET, undefined]) {
+        const options = { resave: false, saveUninitialized: false, secret, ...bad };
+        expect(() => impl.session(options)).toThrow(TypeError);
+        expect(() => impl.session(options)).toThrow(named);
+      }
     });
   });
 });

@@ -1,6 +1,12 @@
+import type { Request } from "express";
 import { describe, expect, test, vi } from "vitest";
-import { type RouteSnapshot, signedCookie, startHarness } from "../helpers/session-harness.js";
-import { implementations } from "../helpers/session-impls.js";
+import {
+  type RouteSnapshot,
+  sess,
+  signedCookie,
+  startHarness,
+} from "../helpers/session-harness.js";
+import { implementations, ours } from "../helpers/session-impls.js";
 import { recordStore, type StoreMethod } from "../helpers/session-recording-store.js";
 
 // A store that fails, or goes away. Loading errors stop the request (the app's error handler
@@ -172,5 +178,93 @@ describe.each(implementations)("%s: genid fails", (_name, impl) => {
     expect(String((h.errors[0] as Error).message)).toBe("no entropy");
     fail = false;
     expect((await h.get("/write")).json().sessionID).toBe("fine-id");
+  });
+});
+
+describe.each(implementations)("%s: an error while setting the cookie", (_name, impl) => {
+  // The app sets a cookie attribute the cookie cannot be written with. The response still goes
+  // out (without the cookie), the error reaches next(err), and the process carries on.
+  test.each<[string, (cookie: Record<string, unknown>) => void, RegExp]>([
+    ["an invalid cookie.expires", (c) => (c.expires = new Date(Number.NaN)), /expires/],
+    ["a cookie.domain with a space", (c) => (c.domain = "bad domain"), /domain/],
+  ])("%s: the response completes, the error goes to next(err)", async (_what, spoil, message) => {
+    const h = await startHarness({
+      impl,
+      routes: (app) =>
+        app.get("/spoil", (req: Request, res) => {
+          const session = sess(req).session;
+          if (!session) throw new Error("no session");
+          session.views = 1;
+          spoil(session.cookie as unknown as Record<string, unknown>);
+          res.end("spoiled");
+        }),
+    });
+    const res = await h.get("/spoil");
+    expect(res.status).toBe(200);
+    expect(res.body).toBe("spoiled");
+    expect(res.sessionCookie()).toBeUndefined();
+    await vi.waitFor(() => expect(h.errors).toHaveLength(1));
+    expect(String((h.errors[0] as Error).message)).toMatch(message);
+    // The server still answers.
+    expect((await h.get("/write")).status).toBe(200);
+  });
+});
+
+describe.each(implementations)("%s: a store that throws instead of calling back", (_name, impl) => {
+  test("get throws: that request fails with the error (500), the next one is served", async () => {
+    const store = new impl.session.MemoryStore();
+    const h = await startHarness({ impl, options: { store } });
+    const browser = h.browser();
+    await browser.get("/write");
+    const get = store.get;
+    store.get = () => {
+      throw new Error("get exploded");
+    };
+    const res = await browser.get("/write");
+    expect(res.status).toBe(500);
+    expect(res.json().error).toBe("get exploded");
+    store.get = get;
+    expect((await browser.get("/write")).json().views).toBe(2);
+  });
+});
+
+describe("ours [beyond]: nothing a store does at the end throws past the middleware", () => {
+  const impl = ours();
+
+  test.each(["set", "touch"] as const)(
+    "%s throws: the response completes, the error goes to next(err)",
+    async (method) => {
+      const store = new impl.session.MemoryStore();
+      const h = await startHarness({ impl, options: { store } });
+      const browser = h.browser();
+      await browser.get("/write");
+      store[method] = () => {
+        throw new Error(`${method} exploded`);
+      };
+      const res = await browser.get(method === "set" ? "/write" : "/read");
+      expect(res.status).toBe(200);
+      expect(res.json()).toMatchObject({ hasSession: true });
+      await vi.waitFor(() => expect(h.errors).toHaveLength(1));
+      expect(String((h.errors[0] as Error).message)).toBe(`${method} exploded`);
+    },
+  );
+
+  test("session data JSON cannot write: the response goes out unsaved, the error to next(err)", async () => {
+    const h = await startHarness({
+      impl,
+      routes: (app) =>
+        app.get("/bigint", (req: Request, res) => {
+          const session = sess(req).session;
+          if (session) session.big = 1n;
+          res.end("sent");
+        }),
+    });
+    const res = await h.get("/bigint");
+    expect(res.status).toBe(200);
+    expect(res.body).toBe("sent");
+    await vi.waitFor(() => expect(h.errors).toHaveLength(1));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.errors).toHaveLength(1);
+    expect(h.errors[0]).toBeInstanceOf(TypeError);
   });
 });

@@ -1,33 +1,12 @@
 import type { Request } from "express";
-import { describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { SECRET, sess, startHarness } from "../helpers/session-harness.js";
 import { type AnySessionOptions, implementations } from "../helpers/session-impls.js";
 import { recordStore } from "../helpers/session-recording-store.js";
+import { warningsDuring } from "../helpers/warnings.js";
 
 // The options object: defaults, validation at session(), and the options not covered by a file
 // of their own (genid, store, name/key).
-
-function warningsDuring(fn: () => void): string[] {
-  const messages: string[] = [];
-  const emit = vi.spyOn(process, "emitWarning").mockImplementation((w: string | Error) => {
-    messages.push(String(w instanceof Error ? w.message : w));
-  });
-  const write = vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
-    messages.push(String(chunk));
-    return true;
-  });
-  const warn = vi.spyOn(console, "warn").mockImplementation((...args: unknown[]) => {
-    messages.push(args.map(String).join(" "));
-  });
-  try {
-    fn();
-  } finally {
-    emit.mockRestore();
-    write.mockRestore();
-    warn.mockRestore();
-  }
-  return messages;
-}
 
 describe.each(implementations)("%s: defaults", (_name, impl) => {
   // First in this block: both implementations warn once per process (or per call site).
@@ -99,19 +78,20 @@ describe.each(implementations)("%s: validation at session()", (_name, impl) => {
     expect(() => impl.session({ ...base, ...good })).not.toThrow();
   });
 
-  test("a missing secret never produces an unsigned cookie", async () => {
-    const noSecret = { resave: false, saveUninitialized: true };
-    if (impl.name === "ours") {
-      // [beyond] Ours refuses at construction.
-      expect(() => impl.session(noSecret)).toThrow(TypeError);
-      return;
-    }
-    // express-session fails every request instead.
-    const h = await startHarness({ impl, exactOptions: true, options: noSecret });
-    const res = await h.get("/noop");
-    expect(res.status).toBe(500);
-    expect(res.json().error).toBe("secret option required for sessions");
-    expect(res.sessionCookie()).toBeUndefined();
+  // express-session checks the other options before the secret: a bad one is reported as
+  // itself whatever else is missing (the missing-secret cases are in cookie-parser.test.ts).
+  test.each<[string, AnySessionOptions, RegExp]>([
+    ["a genid that is not a function", { genid: "uuid" as unknown as () => string }, /genid/],
+    ['unset other than "keep"/"destroy"', { unset: "drop" }, /unset/],
+    ["a genid and an unset both bad", { genid: 1 as never, unset: "drop" }, /genid/],
+  ])("%s, and no secret: a TypeError naming that option", (_what, bad, named) => {
+    const noSecret = { resave: false, saveUninitialized: false, ...bad };
+    expect(() => impl.session(noSecret)).toThrow(TypeError);
+    expect(() => impl.session(noSecret)).toThrow(named);
+  });
+
+  test("an empty secret array with a bad genid: the genid is reported", () => {
+    expect(() => impl.session({ ...base, secret: [], genid: 1 as never })).toThrow(/genid/);
   });
 });
 
