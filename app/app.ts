@@ -2,8 +2,14 @@ import express, { type Express } from "express";
 import type pg from "pg";
 import { pageLocals } from "./account/page-locals.js";
 import { accountRoutes } from "./account/routes.js";
-import { requireUser } from "./auth/guards.js";
+import { requireUser, requireVerifiedEmail } from "./auth/guards.js";
 import { createAuthenticator } from "./auth/passport.js";
+import {
+  RECOVERY_ANONYMOUS_FORMS,
+  recoveryRoutes,
+  UNVERIFIED_ALLOWED,
+} from "./auth/recovery/routes.js";
+import { createRecovery } from "./auth/recovery/service.js";
 import { authRoutes } from "./auth/routes.js";
 import "./auth/session-data.js";
 import type { Config } from "./config.js";
@@ -12,6 +18,8 @@ import { healthRoutes } from "./http/health.js";
 import { homeRoutes } from "./http/home.js";
 import { createViews } from "./http/views.js";
 import { httpLogger, type Logger } from "./logger.js";
+import { devOutboxRoutes } from "./mail/dev-outbox.js";
+import { createMailer, type Mailer } from "./mail/mailer.js";
 import { publicDir, viewsDir } from "./paths.js";
 import { createCsrf } from "./security/csrf.js";
 import { deviceCookies } from "./security/device-cookie.js";
@@ -26,6 +34,8 @@ export interface AppDeps {
   sessionStore: Store;
   /** Limits on password checks (log in, sign up, current password); tests change them. */
   loginLimits?: Partial<PasswordLimitOptions>;
+  /** Sends the app's mails; by default built from the config (SMTP_URL or the dev outbox). */
+  mailer?: Mailer;
 }
 
 // A rolling cookie restarts the idle timeout on every response; writing the new expiry to the
@@ -39,6 +49,7 @@ export function createApp({
   logger,
   sessionStore,
   loginLimits = {},
+  mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger }),
 }: AppDeps): Express {
   const app = express();
   app.set("trust proxy", config.trustProxy);
@@ -52,10 +63,17 @@ export function createApp({
     sameSite: "lax" as const,
   };
   const passport = createAuthenticator(pool);
+  const recovery = createRecovery({
+    pool,
+    mailer,
+    appUrl: config.appUrl,
+    resetTokenMs: config.passwordResetTokenMs,
+    emailTokenMs: config.emailTokenMs,
+  });
   const limiter = createPasswordLimiter(pool, loginLimits);
   const csrf = createCsrf({
     // The forms shown to visitors who are not logged in: their tokens need no session.
-    anonymousForms: ["/login", "/register"],
+    anonymousForms: ["/login", "/register", ...RECOVERY_ANONYMOUS_FORMS],
     secrets: config.sessionSecrets,
     production: config.isProduction,
   });
@@ -127,9 +145,18 @@ export function createApp({
       devices,
       rememberMs: config.sessionRememberMs,
       sessionCookie,
+      onRegistered: (user) => recovery.sendVerification(user.id),
     }),
   );
+  // Development only (no SMTP server): the outbox. Production requires SMTP_URL, so a 404 there.
+  if (mailer.outbox && !config.isProduction) app.use(devOutboxRoutes(mailer.outbox, views));
   app.use("/account", requireUser(sessionCookie.name));
+  if (config.requireEmailVerification) {
+    app.use("/account", requireVerifiedEmail(UNVERIFIED_ALLOWED));
+  }
+  app.use(
+    recoveryRoutes({ pool, views, csrf, limiter, recovery, sessionCookieName: sessionCookie.name }),
+  );
   app.use(
     accountRoutes({
       pool,
@@ -138,6 +165,7 @@ export function createApp({
       sessionCookie,
       idleTimeoutMs: config.sessionIdleTimeoutMs,
       maxLifetimeMs: config.sessionMaxLifetimeMs,
+      afterPasswordChange: (userId) => recovery.afterPasswordChange(userId),
     }),
   );
 

@@ -28,6 +28,16 @@ export interface Config {
   /** 0: the store never prunes expired sessions by itself. */
   sessionPruneIntervalMs: number;
   logLevel: LogLevel;
+  /** Unset (development only): mails go to the development outbox at GET /dev/mail. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** The public base URL of links in mails, without a trailing slash. */
+  appUrl: string;
+  /** Private pages other than the account page wait until the address is verified. */
+  requireEmailVerification: boolean;
+  passwordResetTokenMs: number;
+  /** Verification and change-of-address links. */
+  emailTokenMs: number;
 }
 
 export interface ConfigProblem {
@@ -130,6 +140,27 @@ const envSchema = z.object({
   ALLOW_DEMO_SESSION_SECRET: z
     .enum(["true", "false"], { error: 'must be "true" or "false"' })
     .default("false"),
+  SMTP_URL: z
+    .url({
+      protocol: /^smtps?$/,
+      error: "must be an smtp:// or smtps:// URL (smtp://user:password@host:587)",
+    })
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .max(320, { error: "must be at most 320 characters" })
+    .default("Session starter <no-reply@localhost>"),
+  APP_URL: z
+    .url({
+      protocol: /^https?$/,
+      error: "must be an http:// or https:// URL (https://example.com)",
+    })
+    .optional(),
+  REQUIRE_EMAIL_VERIFICATION: z
+    .enum(["true", "false"], { error: 'must be "true" or "false"' })
+    .default("false"),
+  PASSWORD_RESET_TOKEN_MINUTES: wholeNumber(1, 30),
+  EMAIL_TOKEN_HOURS: wholeNumber(1, 24),
 });
 
 type Env = Record<string, string>;
@@ -144,7 +175,7 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Env {
 }
 
 const PRODUCTION_RULES: Record<
-  "SESSION_SECRET" | "DATABASE_URL",
+  "SESSION_SECRET" | "DATABASE_URL" | "SMTP_URL" | "APP_URL",
   (value: string | undefined, env: Env) => string | undefined
 > = {
   SESSION_SECRET: (value, env) => {
@@ -162,6 +193,14 @@ const PRODUCTION_RULES: Record<
   DATABASE_URL: (value) =>
     value === undefined
       ? "required in production (postgres://user:password@host:5432/database)"
+      : undefined,
+  SMTP_URL: (value) =>
+    value === undefined
+      ? "required in production: mails (password reset, verification) are sent through it (smtp://user:password@host:587 or smtps://...)"
+      : undefined,
+  APP_URL: (value) =>
+    value === undefined
+      ? "required in production: the public base URL of the links in mails (https://example.com)"
       : undefined,
 };
 
@@ -244,6 +283,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       sessionMaxLifetimeMs: vars.SESSION_MAX_LIFETIME_HOURS * MS_PER_HOUR,
       sessionPruneIntervalMs: vars.SESSION_PRUNE_INTERVAL_MINUTES * MS_PER_MINUTE,
       logLevel: vars.LOG_LEVEL,
+      smtpUrl: vars.SMTP_URL,
+      mailFrom: vars.MAIL_FROM,
+      appUrl: (vars.APP_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, ""),
+      requireEmailVerification: vars.REQUIRE_EMAIL_VERIFICATION === "true",
+      passwordResetTokenMs: vars.PASSWORD_RESET_TOKEN_MINUTES * MS_PER_MINUTE,
+      emailTokenMs: vars.EMAIL_TOKEN_HOURS * MS_PER_HOUR,
     },
     warnings,
   };

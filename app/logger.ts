@@ -34,6 +34,31 @@ export function createLogger(
   return destination ? pino(settings, destination) : pino(settings);
 }
 
+// The one-time tokens of mailed links (app/auth/recovery/tokens.ts: 43 base64url characters)
+// travel in URL paths, and in a login page's ?next=: a log reader must not be able to use them.
+const MAILED_TOKEN = /[A-Za-z0-9_-]{43}/g;
+export const maskTokens = (text: string) => text.replace(MAILED_TOKEN, "[token]");
+
+interface SerializedRequest {
+  url?: unknown;
+  params?: unknown;
+  [key: string]: unknown;
+}
+
+function withoutTokens(req: SerializedRequest): SerializedRequest {
+  const masked = { ...req };
+  if (typeof req.url === "string") masked.url = maskTokens(req.url);
+  if (typeof req.params === "object" && req.params !== null) {
+    masked.params = Object.fromEntries(
+      Object.entries(req.params).map(([key, value]) => [
+        key,
+        typeof value === "string" ? maskTokens(value) : value,
+      ]),
+    );
+  }
+  return masked;
+}
+
 // Probes hit these every few seconds; a log line each would drown the rest.
 const PROBE_PATHS = new Set(["/healthz", "/readyz"]);
 
@@ -41,6 +66,7 @@ const PROBE_PATHS = new Set(["/healthz", "/readyz"]);
 export function httpLogger(logger: Logger) {
   return pinoHttp({
     logger,
+    serializers: { req: withoutTokens },
     autoLogging: { ignore: (req: IncomingMessage) => PROBE_PATHS.has(req.url ?? "") },
     customLogLevel: (_req, res, error) => {
       if (error || res.statusCode >= 500) return "error";

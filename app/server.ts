@@ -10,6 +10,7 @@ import { createSessionStore, type SessionStore } from "./db/session-store.js";
 import { answerClientError } from "./http/client-errors.js";
 import { closeHttpServer } from "./http/close-server.js";
 import { createLogger, type Logger } from "./logger.js";
+import { createMailer } from "./mail/mailer.js";
 
 /** How long shutdown waits for in-flight requests before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -40,7 +41,10 @@ export async function startServer(
 ): Promise<RunningServer> {
   const database = await openDatabase(config, logger);
   const sessionStore = createSessionStore(database.pool, config, logger);
-  const server = createServer(createApp({ config, pool: database.pool, logger, sessionStore }));
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
+  const server = createServer(
+    createApp({ config, pool: database.pool, logger, sessionStore, mailer }),
+  );
   // Requests Node's parser refuses (headers too large, malformed) get a page, not a bare status.
   server.on("clientError", answerClientError);
   try {
@@ -60,6 +64,8 @@ export async function startServer(
     close() {
       closing ??= (async () => {
         await closeHttpServer(server, SHUTDOWN_GRACE_MS);
+        // Mails already queued are sent before the database goes.
+        await mailer.close();
         await sessionStore.close();
         await database.close();
       })();

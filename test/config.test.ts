@@ -15,6 +15,8 @@ const PRODUCTION = {
   NODE_ENV: "production",
   SESSION_SECRET: SECRET,
   DATABASE_URL: "postgres://app:pw@db.internal:5432/app",
+  SMTP_URL: "smtp://mailer:pw@smtp.internal:587",
+  APP_URL: "https://app.example.com",
 };
 
 // Every test gets an empty folder as its working directory, so the repo's own
@@ -184,7 +186,59 @@ describe("each bad variable is reported by name", () => {
   test("all problems at once, not just the first", () => {
     expect(
       Object.keys(problemsOf({ PORT: "x", LOG_LEVEL: "loud", NODE_ENV: "production" })).sort(),
-    ).toEqual(["DATABASE_URL", "LOG_LEVEL", "PORT", "SESSION_SECRET"]);
+    ).toEqual(["APP_URL", "DATABASE_URL", "LOG_LEVEL", "PORT", "SESSION_SECRET", "SMTP_URL"]);
+  });
+});
+
+describe("mail: SMTP_URL, MAIL_FROM, APP_URL, REQUIRE_EMAIL_VERIFICATION, token lifetimes", () => {
+  test("development defaults: no SMTP server (the outbox), links to localhost:PORT, 30 min / 24 h links", () => {
+    const { config } = load({ PORT: "4123" });
+    expect(config).toMatchObject({
+      smtpUrl: undefined,
+      appUrl: "http://localhost:4123",
+      requireEmailVerification: false,
+      passwordResetTokenMs: 30 * 60_000,
+      emailTokenMs: 24 * 3_600_000,
+    });
+    expect(config.mailFrom).toMatch(/@/);
+  });
+
+  test("each is read from the environment; APP_URL loses a trailing slash", () => {
+    const { config } = load({
+      SMTP_URL: "smtps://u:p@mail.example:465",
+      MAIL_FROM: "Shop <shop@example.com>",
+      APP_URL: "https://shop.example/",
+      REQUIRE_EMAIL_VERIFICATION: "true",
+      PASSWORD_RESET_TOKEN_MINUTES: "10",
+      EMAIL_TOKEN_HOURS: "2",
+    });
+    expect(config).toMatchObject({
+      smtpUrl: "smtps://u:p@mail.example:465",
+      mailFrom: "Shop <shop@example.com>",
+      appUrl: "https://shop.example",
+      requireEmailVerification: true,
+      passwordResetTokenMs: 10 * 60_000,
+      emailTokenMs: 2 * 3_600_000,
+    });
+  });
+
+  test.each([
+    ["SMTP_URL", "http://mail.example", /smtp:\/\//],
+    ["APP_URL", "ftp://app.example", /http:\/\//],
+    ["REQUIRE_EMAIL_VERIFICATION", "yes", /"true" or "false"/],
+    ["PASSWORD_RESET_TOKEN_MINUTES", "0", /at least 1/],
+  ])("%s=%s is refused, naming it", (variable, value, message) => {
+    expect(problemsOf({ [variable]: value })).toEqual({
+      [variable]: expect.stringMatching(message),
+    });
+  });
+
+  test("production without SMTP_URL or APP_URL does not start, naming each", () => {
+    const { SMTP_URL: _smtp, APP_URL: _app, ...rest } = PRODUCTION;
+    const problems = problemsOf(rest);
+    expect(Object.keys(problems).sort()).toEqual(["APP_URL", "SMTP_URL"]);
+    expect(problems.SMTP_URL).toMatch(/required in production/);
+    expect(problems.APP_URL).toMatch(/required in production/);
   });
 });
 

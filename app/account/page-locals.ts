@@ -14,7 +14,9 @@ export const pageLocals =
   (csrf: Csrf): RequestHandler =>
   (req, res, next) => {
     const session = (req as { session?: Express.Request["session"] }).session;
-    res.locals.user = req.user ? { id: req.user.id, email: req.user.email } : undefined;
+    res.locals.user = req.user
+      ? { id: req.user.id, email: req.user.email, emailVerified: Boolean(req.user.emailVerifiedAt) }
+      : undefined;
     if (session && req.user) {
       // Whatever is rendered for a logged-in user (their email, a CSRF token) is never cached.
       noStore(res);

@@ -19,6 +19,8 @@ export interface AccountRouteDeps {
   sessionCookie: SessionCookie;
   idleTimeoutMs: number;
   maxLifetimeMs: number;
+  /** Every password change: older mailed links stop working, a notice goes to the address. */
+  afterPasswordChange(userId: string): Promise<void>;
 }
 
 const short = (id: string) => `${id.slice(0, 8)}…`;
@@ -190,6 +192,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     }
     await attempt.giveBack();
     await updatePasswordHash(pool, user.id, await hashPassword(parsed.data.new_password));
+    await deps.afterPasswordChange(user.id);
     if ((await endOtherSessions(pool, req)) === false) return sessionEnded(res);
     req.log?.info({ userId: user.id }, "password changed");
     flash(req, "Password changed. Every other session was logged out.");

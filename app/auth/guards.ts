@@ -23,3 +23,25 @@ export function requireUser(sessionCookieName: string): RequestHandler {
 function hasCookie(header: string | undefined, name: string): boolean {
   return header?.split(";").some((part) => part.trim().startsWith(`${name}=`)) ?? false;
 }
+
+/**
+ * REQUIRE_EMAIL_VERIFICATION=true: a logged-in user whose address is not verified yet reaches
+ * only `allowed` (the account page, resend, change of address); every other private page sends
+ * them to the account page, which says why. Mounted after requireUser.
+ */
+export function requireVerifiedEmail(allowed: ReadonlySet<string>): RequestHandler {
+  return (req, res, next) => {
+    const user = req.user;
+    const path = `${req.baseUrl}${req.path}`.replace(/\/$/, "");
+    if (!user || user.emailVerifiedAt || allowed.has(path)) return next();
+    if (wantsJson(req)) {
+      res.status(403).json({ error: "email_unverified" });
+      return;
+    }
+    req.session.flash = {
+      kind: "error",
+      text: "Confirm your email address first: open the link we sent you, or send a new one below.",
+    };
+    res.redirect(303, "/account");
+  };
+}

@@ -29,6 +29,8 @@ export interface AuthRouteDeps {
   rememberMs: number;
   /** To clear the cookie on logout with the attributes it was set with. */
   sessionCookie: SessionCookie;
+  /** After a sign-up (the verification mail). */
+  onRegistered(user: Express.User): void;
 }
 
 const INCORRECT = "Email or password is incorrect.";
@@ -40,6 +42,7 @@ const loginNotices: Record<string, string> = {
   loggedout: "You have been logged out.",
   destroyed: "Your session was destroyed. Log in again to continue.",
   revoked: "That session was ended.",
+  reset: "Your password was changed. Log in with the new one.",
 };
 
 export function authRoutes(deps: AuthRouteDeps): Router {
@@ -126,6 +129,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     const created = await createUser(pool, email, await hashPassword(password));
     if (created === "taken") return renderRegister(req, res, 409, { email: TAKEN });
     req.log?.info({ userId: created.id }, "user registered");
+    deps.onRegistered(created);
     await startUserSession(req, created, null);
     devices.issue(res, created.id);
     req.session.flash = { kind: "info", text: "Welcome! Your account is ready." };

@@ -25,6 +25,7 @@ declare global {
       id: string;
       email: string;
       sessionGeneration: number;
+      emailVerifiedAt: Date | null;
     }
   }
 }

@@ -7,6 +7,8 @@ export interface User {
   createdAt: Date;
   /** Sessions logged in under an older generation are no longer valid (see session-generation.ts). */
   sessionGeneration: number;
+  /** When the user proved they read mail at their address; null: not yet. */
+  emailVerifiedAt: Date | null;
 }
 
 interface UserRow {
@@ -15,6 +17,7 @@ interface UserRow {
   password_hash: string;
   created_at: Date;
   session_generation: number;
+  email_verified_at: Date | null;
 }
 
 const toUser = (row: UserRow): User => ({
@@ -22,6 +25,7 @@ const toUser = (row: UserRow): User => ({
   email: row.email,
   createdAt: row.created_at,
   sessionGeneration: row.session_generation,
+  emailVerifiedAt: row.email_verified_at,
 });
 
 const UNIQUE_VIOLATION = "23505";
@@ -85,15 +89,14 @@ export async function updatePasswordHash(
 export async function loginAccount(
   pool: pg.Pool,
   email: string,
-): Promise<{ userId: string | undefined; key: string }> {
+): Promise<{ userId: string | undefined; key: string; addressKey: string }> {
   const { rows } = await pool.query<{ id: string | null; folded: string }>(
     "select (select id::text from users where email = $1::citext) as id, lower($1::text) as folded",
     [email],
   );
   const row = rows[0] as { id: string | null; folded: string };
-  if (row.id !== null) return { userId: row.id, key: `user:${row.id}` };
-  return {
-    userId: undefined,
-    key: `email:${createHash("sha256").update(row.folded).digest("hex")}`,
-  };
+  // The address's own key, account or not (limits per address: mails sent to it).
+  const addressKey = `email:${createHash("sha256").update(row.folded).digest("hex")}`;
+  if (row.id !== null) return { userId: row.id, key: `user:${row.id}`, addressKey };
+  return { userId: undefined, key: addressKey, addressKey };
 }

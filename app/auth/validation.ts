@@ -46,6 +46,10 @@ export const loginSchema = z.object({
   remember: checkbox,
 });
 
+export const forgotPasswordSchema = z.object({ email });
+export const resetPasswordSchema = z.object({ password: newPassword });
+export const changeEmailSchema = z.object({ new_email: email, current_password: anyPassword });
+
 export const changePasswordSchema = z
   .object({
     current_password: anyPassword,

@@ -40,16 +40,21 @@ export interface Csrf {
 }
 
 export interface CsrfOptions {
-  /** POST paths whose forms are shown to anonymous visitors. */
-  anonymousForms: string[];
+  /**
+   * POST paths whose forms are shown to anonymous visitors: exact paths, or patterns for paths
+   * with a parameter (`/^\/password\/reset\/[^/]+$/`).
+   */
+  anonymousForms: Array<string | RegExp>;
   secrets: string[];
   /** `__Host-` prefixed and Secure in production. */
   production: boolean;
 }
 
 export function createCsrf({ anonymousForms, secrets, production }: CsrfOptions): Csrf {
-  const stateless = new Set(anonymousForms);
-  const isStateless = (req: Request) => stateless.has(req.path);
+  const exact = new Set(anonymousForms.filter((form) => typeof form === "string"));
+  const patterns = anonymousForms.filter((form) => form instanceof RegExp);
+  const isStateless = (req: Request) =>
+    exact.has(req.path) || patterns.some((pattern) => pattern.test(req.path));
 
   const sync = csrfSync({
     size: 32,

@@ -18,6 +18,10 @@ export interface PasswordLimitOptions {
   registerPerIp: number;
   /** Checks of a logged-in user's current password per window. */
   currentPasswordPerUser: number;
+  /** Mails (reset, verification, change of address) to one address per window. */
+  mailsPerAddress: number;
+  /** Mails about one account per window (an unknown address counts as its own account). */
+  mailsPerAccount: number;
   windowSeconds: number;
 }
 
@@ -27,6 +31,8 @@ export const defaultPasswordLimits: PasswordLimitOptions = {
   perDevice: 10,
   registerPerIp: 10,
   currentPasswordPerUser: 5,
+  mailsPerAddress: 3,
+  mailsPerAccount: 3,
   windowSeconds: 15 * 60,
 };
 
@@ -50,6 +56,8 @@ export interface PasswordLimiter {
   loginByDevice: Counter;
   registerByIp: Counter;
   currentPasswordByUser: Counter;
+  mailByAddress: Counter;
+  mailByAccount: Counter;
 }
 
 /**
@@ -111,6 +119,8 @@ export function createPasswordLimiter(
     loginByDevice: counter(pool, "login_device", limits.perDevice, window),
     registerByIp: counter(pool, "register_ip", limits.registerPerIp, window),
     currentPasswordByUser: counter(pool, "current_password", limits.currentPasswordPerUser, window),
+    mailByAddress: counter(pool, "mail_address", limits.mailsPerAddress, window),
+    mailByAccount: counter(pool, "mail_account", limits.mailsPerAccount, window),
   };
 }
 

@@ -1,8 +1,10 @@
+import type { RequestListener } from "node:http";
 import type pg from "pg";
 import { onTestFinished } from "vitest";
 import { createApp } from "../../app/app.js";
 import type { Config } from "../../app/config.js";
 import { createSessionStore } from "../../app/db/session-store.js";
+import { createMailer, type Mailer } from "../../app/mail/mailer.js";
 import type { PasswordLimitOptions } from "../../app/security/password-limits.js";
 import { testDatabaseUrl } from "./database.js";
 import { HttpClient } from "./http-client.js";
@@ -28,6 +30,8 @@ export interface TestApp {
   pool: pg.Pool;
   config: Config;
   logs: CapturedLogs;
+  /** The app's mailer: its dev outbox (no SMTP_URL), the jobs it queued, idle(). */
+  mailer: Mailer;
   /** A new browser stand-in for this app, with headers it sends on every request. */
   client(headers?: Record<string, string>): HttpClient;
   close(): Promise<void>;
@@ -44,20 +48,27 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   await runSql(testDatabaseUrl(), "deallocate all");
   const schema = await createTestSchema();
   const logs = captureLogs();
+  // Listening first, so the links in mails (APP_URL) name this server unless the test says.
+  let handler: RequestListener = (_req, res) => res.end();
+  const server = await listen((req, res) => handler(req, res));
   const config: Config = {
-    ...testConfig({ DATABASE_URL: testDatabaseUrl(), ...options.env }),
+    ...testConfig({ DATABASE_URL: testDatabaseUrl(), APP_URL: server.url, ...options.env }),
     ...options.config,
   };
   const sessionStore = createSessionStore(schema.pool, config, logs.logger);
-  const server = await listen(
-    createApp({
-      config,
-      pool: schema.pool,
-      logger: logs.logger,
-      sessionStore,
-      ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
-    }),
-  );
+  const mailer = createMailer({
+    smtpUrl: config.smtpUrl,
+    from: config.mailFrom,
+    logger: logs.logger,
+  });
+  handler = createApp({
+    config,
+    pool: schema.pool,
+    logger: logs.logger,
+    sessionStore,
+    mailer,
+    ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
+  });
 
   let closed = false;
   const app: TestApp = {
@@ -65,11 +76,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     pool: schema.pool,
     config,
     logs,
+    mailer,
     client: (headers = {}) => new HttpClient(server.url, headers),
     async close() {
       if (closed) return;
       closed = true;
       await server.close();
+      await mailer.close();
       await sessionStore.close();
       await schema.drop();
     },

@@ -8,6 +8,12 @@ export const TEST_SECRET = "test-secret-test-secret-test-secret";
  * `cwd` is where relative paths resolve; give a temp dir when files may be written.
  */
 export function testConfig(env: Record<string, string> = {}, cwd = process.cwd()): Config {
+  // Production requires an SMTP server and a public URL: tests about something else get
+  // stand-ins (nothing listens on port 9; test/helpers/mail.ts starts a real server).
+  const production =
+    env.NODE_ENV === "production"
+      ? { SMTP_URL: "smtp://127.0.0.1:9", APP_URL: "https://app.example" }
+      : {};
   return loadConfig({
     env: {
       NODE_ENV: "test",
@@ -16,6 +22,7 @@ export function testConfig(env: Record<string, string> = {}, cwd = process.cwd()
       LOG_LEVEL: "silent",
       SESSION_SECRET: TEST_SECRET,
       SESSION_PRUNE_INTERVAL_MINUTES: "0",
+      ...production,
       ...env,
     },
     cwd,

@@ -1,0 +1,147 @@
+import { type Request, type Response, Router } from "express";
+import type pg from "pg";
+import { noStore, type Views, wantsJson } from "../../http/views.js";
+import type { Csrf } from "../../security/csrf.js";
+import { type PasswordLimiter, takeAll } from "../../security/password-limits.js";
+import { tooManyAttempts } from "../../security/too-many-attempts.js";
+import { hashPassword } from "../passwords.js";
+import { endAllSessions } from "../session-generation.js";
+import { loginAccount, updatePasswordHash } from "../users.js";
+import {
+  type FieldErrors,
+  fieldErrors,
+  forgotPasswordSchema,
+  formValue,
+  resetPasswordSchema,
+} from "../validation.js";
+import { markEmailVerified } from "./addresses.js";
+import { invalidLink } from "./pages.js";
+import type { Recovery } from "./service.js";
+import { consumeToken, tokenIsValid } from "./tokens.js";
+
+export interface PasswordResetDeps {
+  pool: pg.Pool;
+  views: Views;
+  csrf: Csrf;
+  limiter: PasswordLimiter;
+  recovery: Recovery;
+}
+
+export const FORGOT_SENT =
+  "If an account exists for that address, we sent a link to reset its password. Check your mail.";
+
+/**
+ * Forgot password → a link by mail → a new password. Both forms are shown to visitors who are
+ * not logged in: their CSRF tokens are stateless (no session row for looking at them).
+ */
+export function passwordResetRoutes(deps: PasswordResetDeps): Router {
+  const { pool, views, csrf, limiter, recovery } = deps;
+  const router = Router();
+
+  function renderForgot(
+    req: Request,
+    res: Response,
+    status: number,
+    errors: FieldErrors = {},
+    sent = false,
+  ) {
+    noStore(res);
+    if (wantsJson(req)) {
+      res
+        .status(status)
+        .json(
+          sent
+            ? { message: FORGOT_SENT }
+            : status === 200
+              ? { csrfToken: csrf.anonymousFormToken(req, res) }
+              : { errors },
+        );
+      return;
+    }
+    views.render(
+      res,
+      "recovery/forgot",
+      {
+        title: "Forgot your password?",
+        formToken: csrf.anonymousFormToken(req, res),
+        errors,
+        sent: sent ? FORGOT_SENT : "",
+        values: { email: sent ? "" : formValue(req.body, "email") },
+      },
+      status,
+    );
+  }
+
+  function renderReset(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
+    noStore(res);
+    if (wantsJson(req)) {
+      res
+        .status(status)
+        .json(status === 200 ? { csrfToken: csrf.anonymousFormToken(req, res) } : { errors });
+      return;
+    }
+    views.render(
+      res,
+      "recovery/reset",
+      {
+        title: "Choose a new password",
+        formToken: csrf.anonymousFormToken(req, res),
+        errors,
+      },
+      status,
+    );
+  }
+
+  // The form: your address.
+  router.get("/password/forgot", (req, res) => renderForgot(req, res, 200));
+
+  // Ask for a link. The same page, status and work whether or not the address has an account:
+  // one lookup, one point on each limit (the address, the account or the unknown address as its
+  // own), one queued job; the mail is made and sent after the answer.
+  router.post("/password/forgot", async (req, res) => {
+    const parsed = forgotPasswordSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return renderForgot(req, res, 400, fieldErrors(parsed.error));
+    const account = await loginAccount(pool, parsed.data.email);
+    const attempt = await takeAll([
+      [limiter.mailByAddress, account.addressKey],
+      [limiter.mailByAccount, account.key],
+    ]);
+    if (!attempt.allowed) {
+      return tooManyAttempts(req, res, views, attempt.retryAfterSeconds, "reset requests");
+    }
+    recovery.sendPasswordReset(account.userId);
+    req.log?.info("password reset requested");
+    renderForgot(req, res, 200, {}, true);
+  });
+
+  // The link in the mail: a form for the new password (the token is used up only by the POST,
+  // so a mail scanner opening the link spends nothing).
+  router.get("/password/reset/:token", async (req, res) => {
+    if (!(await tokenIsValid(pool, req.params.token, "reset"))) return invalidLink(req, res, views);
+    renderReset(req, res, 200);
+  });
+
+  // Set the new password. The token is used up atomically (of two submits, one wins); every
+  // session of the user ends, and they log in with the new password.
+  router.post("/password/reset/:token", async (req, res) => {
+    const parsed = resetPasswordSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      if (!(await tokenIsValid(pool, req.params.token, "reset")))
+        return invalidLink(req, res, views);
+      return renderReset(req, res, 400, fieldErrors(parsed.error));
+    }
+    const owner = await consumeToken(pool, req.params.token, "reset");
+    if (!owner) return invalidLink(req, res, views);
+    await updatePasswordHash(pool, owner.userId, await hashPassword(parsed.data.password));
+    // The link reached the user's mailbox: the address is theirs.
+    await markEmailVerified(pool, owner.userId);
+    await endAllSessions(pool, owner.userId);
+    await recovery.afterPasswordChange(owner.userId);
+    req.log?.info({ userId: owner.userId }, "password reset");
+    noStore(res);
+    if (wantsJson(req)) return res.json({ reset: true });
+    res.redirect(303, "/login?reset=1");
+  });
+
+  return router;
+}

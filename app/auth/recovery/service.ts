@@ -1,0 +1,105 @@
+import type pg from "pg";
+import type { Mailer } from "../../mail/mailer.js";
+import {
+  addressChangeRequestedMail,
+  addressTakenMail,
+  confirmNewAddressMail,
+  passwordChangedMail,
+  resetPasswordMail,
+  verifyEmailMail,
+} from "../../mail/templates.js";
+import { findUserById } from "../users.js";
+import { userIdByEmail } from "./addresses.js";
+import { deleteUserTokens, issueToken } from "./tokens.js";
+
+export interface RecoveryOptions {
+  pool: pg.Pool;
+  mailer: Mailer;
+  /** Public base URL of the links (APP_URL), no trailing slash. */
+  appUrl: string;
+  resetTokenMs: number;
+  emailTokenMs: number;
+}
+
+/**
+ * What the recovery flows send, each queued to run after the response (mailer.queue): the
+ * request does the same work whether or not there is an account, and the answer cannot be
+ * timed to tell. Every mail goes to the address on file, never to the one typed.
+ */
+export interface Recovery {
+  /** Forgot password: a reset link if `userId` names an account, nothing otherwise. */
+  sendPasswordReset(userId: string | undefined): void;
+  /** A verification link to the user's address (at sign-up, "Resend"). */
+  sendVerification(userId: string): void;
+  /** A confirm link to the new address (or, if it has an account, a note to its owner) and a notice to the old one. */
+  requestAddressChange(userId: string, newEmail: string): void;
+  /** Every password change and reset: older links stop working; a notice to the address. */
+  afterPasswordChange(userId: string): Promise<void>;
+}
+
+export function createRecovery(options: RecoveryOptions): Recovery {
+  const { pool, mailer, appUrl } = options;
+  const link = (path: string) => `${appUrl}${path}`;
+
+  const withUser = (what: string, userId: string, job: (user: Express.User) => Promise<void>) =>
+    mailer.queue(what, async () => {
+      const user = await findUserById(pool, userId);
+      if (user) await job(user);
+    });
+
+  return {
+    sendPasswordReset(userId) {
+      mailer.queue("password reset mail", async () => {
+        // No account: nothing to send; the request did the same work either way.
+        if (userId === undefined) return;
+        const user = await findUserById(pool, userId);
+        if (!user) return;
+        const token = await issueToken(pool, user.id, "reset", options.resetTokenMs);
+        await mailer.send(
+          user.email,
+          resetPasswordMail(link(`/password/reset/${token}`), options.resetTokenMs),
+        );
+      });
+    },
+
+    sendVerification(userId) {
+      withUser("verification mail", userId, async (user) => {
+        if (user.emailVerifiedAt) return;
+        const token = await issueToken(pool, user.id, "verify", options.emailTokenMs);
+        await mailer.send(
+          user.email,
+          verifyEmailMail(link(`/email/verify/${token}`), options.emailTokenMs),
+        );
+      });
+    },
+
+    requestAddressChange(userId, newEmail) {
+      withUser("change of address mails", userId, async (user) => {
+        if ((await userIdByEmail(pool, newEmail)) === undefined) {
+          const token = await issueToken(
+            pool,
+            user.id,
+            "change_email",
+            options.emailTokenMs,
+            newEmail,
+          );
+          await mailer.send(
+            newEmail,
+            confirmNewAddressMail(link(`/email/change/${token}`), options.emailTokenMs),
+          );
+        } else {
+          // Told to the address's owner only: the page said the same as for a free address.
+          await mailer.send(newEmail, addressTakenMail(link("/login")));
+        }
+        await mailer.send(user.email, addressChangeRequestedMail(newEmail, link("/account")));
+      });
+    },
+
+    async afterPasswordChange(userId) {
+      await deleteUserTokens(pool, userId);
+      withUser("password changed notice", userId, (user) =>
+        mailer.send(user.email, passwordChangedMail(link("/password/forgot"))),
+      );
+    },
+  };
+}

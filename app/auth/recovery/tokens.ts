@@ -1,0 +1,81 @@
+import { createHash, randomBytes } from "node:crypto";
+import type pg from "pg";
+
+/**
+ * One-time links sent by mail, one way for every purpose. A token is 256 random bits
+ * (crypto.randomBytes), sent once and kept only as its SHA-256, in a row that names its user and
+ * purpose (and, for a change of address, the new address). A token is used up by deleting its
+ * row (one `DELETE ... RETURNING`): of two requests at once, exactly one gets the row.
+ * Issuing one deletes the user's older tokens of that purpose and every expired token.
+ */
+export type TokenPurpose = "reset" | "verify" | "change_email";
+
+const TOKEN_BYTES = 32;
+// base64url of 32 bytes: 43 characters. Anything else is not one of ours (no database trip).
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+const digest = (token: string) => createHash("sha256").update(token).digest("hex");
+
+export interface TokenOwner {
+  userId: string;
+  /** change_email: the new address. */
+  email: string | null;
+}
+
+export async function issueToken(
+  pool: pg.Pool,
+  userId: string,
+  purpose: TokenPurpose,
+  lifetimeMs: number,
+  email: string | null = null,
+): Promise<string> {
+  const token = randomBytes(TOKEN_BYTES).toString("base64url");
+  await pool.query(
+    `with pruned as (
+       delete from user_tokens
+        where expires_at <= now() or (user_id = $2 and purpose = $3)
+     )
+     insert into user_tokens (token_hash, user_id, purpose, email, expires_at)
+     values ($1, $2, $3, $4, now() + make_interval(secs => $5::double precision / 1000))`,
+    [digest(token), userId, purpose, email, lifetimeMs],
+  );
+  return token;
+}
+
+/** Uses the token up: its owner, once; undefined when it is unknown, expired, used or for another purpose. */
+export async function consumeToken(
+  pool: pg.Pool,
+  token: string,
+  purpose: TokenPurpose,
+  userId?: string,
+): Promise<TokenOwner | undefined> {
+  if (!TOKEN_SHAPE.test(token)) return undefined;
+  const { rows } = await pool.query<{ user_id: string; email: string | null }>(
+    `delete from user_tokens
+      where token_hash = $1 and purpose = $2 and expires_at > now()
+        and ($3::bigint is null or user_id = $3::bigint)
+      returning user_id::text, email::text`,
+    [digest(token), purpose, userId ?? null],
+  );
+  const row = rows[0];
+  return row && { userId: row.user_id, email: row.email };
+}
+
+/** Whether the token would be accepted now, without using it up (the reset form's GET). */
+export async function tokenIsValid(
+  pool: pg.Pool,
+  token: string,
+  purpose: TokenPurpose,
+): Promise<boolean> {
+  if (!TOKEN_SHAPE.test(token)) return false;
+  const { rows } = await pool.query(
+    "select 1 from user_tokens where token_hash = $1 and purpose = $2 and expires_at > now()",
+    [digest(token), purpose],
+  );
+  return rows.length > 0;
+}
+
+/** Every token of the user (a password change, a new address): older links stop working. */
+export async function deleteUserTokens(pool: pg.Pool, userId: string): Promise<void> {
+  await pool.query("delete from user_tokens where user_id = $1", [userId]);
+}

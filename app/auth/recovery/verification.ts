@@ -1,0 +1,89 @@
+import { type Request, Router } from "express";
+import type pg from "pg";
+import { noStore, type Views, wantsJson } from "../../http/views.js";
+import { type PasswordLimiter, takeAll } from "../../security/password-limits.js";
+import { tooManyAttempts } from "../../security/too-many-attempts.js";
+import { renewUserSession } from "../login-session.js";
+import { loginAccount } from "../users.js";
+import { markEmailVerified } from "./addresses.js";
+import { invalidLink } from "./pages.js";
+import type { Recovery } from "./service.js";
+import { consumeToken } from "./tokens.js";
+
+export interface VerificationDeps {
+  pool: pg.Pool;
+  views: Views;
+  limiter: PasswordLimiter;
+  recovery: Recovery;
+}
+
+/** The mail limits for a logged-in user's own address: per account and per address. */
+export async function takeMailPoints(
+  pool: pg.Pool,
+  limiter: PasswordLimiter,
+  user: Express.User,
+  to: string,
+) {
+  const address = await loginAccount(pool, to);
+  return takeAll([
+    [limiter.mailByAccount, `user:${user.id}`],
+    [limiter.mailByAddress, address.addressKey],
+  ]);
+}
+
+const flash = (req: Request, text: string) => {
+  req.session.flash = { kind: "info", text };
+};
+
+/**
+ * Address verification: a link is sent at sign-up and on "Resend"; opening it marks the
+ * address verified. If the browser is logged in to that account, its session gets a new ID.
+ */
+export function verificationRoutes(deps: VerificationDeps): Router {
+  const { pool, views, limiter, recovery } = deps;
+  const router = Router();
+
+  // The link in the mail.
+  router.get("/email/verify/:token", async (req, res) => {
+    const owner = await consumeToken(pool, req.params.token, "verify");
+    if (!owner) return invalidLink(req, res, views);
+    await markEmailVerified(pool, owner.userId);
+    req.log?.info({ userId: owner.userId }, "email verified");
+    noStore(res);
+    const user = req.user;
+    if (user?.id === owner.userId) {
+      const verified = { ...user, emailVerifiedAt: user.emailVerifiedAt ?? new Date() };
+      if (await renewUserSession(pool, req, verified)) {
+        flash(req, "Your email address is verified.");
+        return res.redirect(303, "/account");
+      }
+    }
+    if (wantsJson(req)) return res.json({ verified: true });
+    views.render(res, "recovery/message", {
+      title: "Address verified",
+      message: "Your email address is verified.",
+      link: user
+        ? { href: "/account", label: "Back to your account" }
+        : { href: "/login", label: "Log in" },
+    });
+  });
+
+  // "Resend" on the account page: a new link (the older ones stop working).
+  router.post("/account/email/resend", async (req, res) => {
+    const user = req.user as Express.User;
+    if (user.emailVerifiedAt) {
+      flash(req, "Your email address is already verified.");
+      return res.redirect(303, "/account");
+    }
+    const attempt = await takeMailPoints(pool, limiter, user, user.email);
+    if (!attempt.allowed) {
+      return tooManyAttempts(req, res, views, attempt.retryAfterSeconds, "mails");
+    }
+    recovery.sendVerification(user.id);
+    flash(req, `We sent a new link to ${user.email}.`);
+    if (wantsJson(req)) return res.json({ sent: true });
+    res.redirect(303, "/account");
+  });
+
+  return router;
+}
