@@ -11,7 +11,10 @@ export interface ComposeService {
   environment?: Record<string, string | null>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[]; interval?: string; timeout?: string; retries?: number };
-  ports?: Array<{ published: number | string; target: number; protocol?: string }>;
+  /** Long form; docker-compose 1.29 prints a port bound to an address as "ip:pub:target/tcp". */
+  ports?: Array<
+    string | { published: number | string; target: number; protocol?: string; host_ip?: string }
+  >;
   volumes?: Array<string | { type: string; source: string; target: string }>;
   restart?: string;
 }
@@ -76,9 +79,11 @@ export function mounts(service: ComposeService): Array<{ source: string; target:
   });
 }
 
-/** A service's published ports as "published:target[/protocol]". */
+/** A service's published ports as "[host_ip:]published:target[/protocol]". */
 export function publishedPorts(service: ComposeService): string[] {
-  return (service.ports ?? []).map(
-    (port) => `${port.published}:${port.target}${port.protocol === "udp" ? "/udp" : ""}`,
+  return (service.ports ?? []).map((port) =>
+    typeof port === "string"
+      ? port.replace(/\/tcp$/, "")
+      : `${port.host_ip ? `${port.host_ip}:` : ""}${port.published}:${port.target}${port.protocol === "udp" ? "/udp" : ""}`,
   );
 }

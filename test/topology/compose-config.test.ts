@@ -27,8 +27,27 @@ function env(name: string): Record<string, string> {
   return Object.fromEntries(entries.map(([key, value]) => [key, value ?? ""]));
 }
 
-test("the file is valid and defines exactly db, migrate, app and proxy", () => {
-  expect(Object.keys(resolved.services).sort()).toEqual(["app", "db", "migrate", "proxy"]);
+test("the file is valid and defines exactly db, migrate, app, mail and proxy", () => {
+  expect(Object.keys(resolved.services).sort()).toEqual(["app", "db", "mail", "migrate", "proxy"]);
+});
+
+test("mail: Mailpit, its web UI published on 127.0.0.1:8025, SMTP on 1025 inside only; the app sends there with links on the proxy's address", () => {
+  const mail = service("mail");
+  expect(mail.image).toBe("axllent/mailpit");
+  // Loopback only: the mails hold reset links.
+  expect(publishedPorts(mail)).toEqual(["127.0.0.1:8025:8025"]);
+  const { config } = loadConfig({ env: env("app"), cwd: dir.path });
+  expect(config.smtpUrl).toBe("smtp://mail:1025");
+  expect(config.appUrl).toBe("https://localhost");
+  expect(service("app").depends_on).toMatchObject({ mail: { condition: "service_started" } });
+
+  const real = composeConfig(
+    dir.path,
+    {},
+    "SMTP_URL=smtps://u:p@smtp.example:465\nAPP_URL=https://shop.example\n",
+  );
+  expect(real.services.app?.environment?.SMTP_URL).toBe("smtps://u:p@smtp.example:465");
+  expect(real.services.app?.environment?.APP_URL).toBe("https://shop.example");
 });
 
 test("db: postgres:17, data in a named volume, healthy once pg_isready says so", () => {
@@ -123,9 +142,10 @@ test("proxy: caddy:2 publishes 80 and 443, with the repository's Caddyfile and i
   ]);
   expect(proxy.depends_on).toMatchObject({ app: { condition: "service_healthy" } });
 
-  // The only way in from outside.
+  // The only ways in from outside: the site, and the demo's mail UI.
   const published = Object.entries(resolved.services)
     .filter(([, s]) => publishedPorts(s).length > 0)
-    .map(([name]) => name);
-  expect(published).toEqual(["proxy"]);
+    .map(([name]) => name)
+    .sort();
+  expect(published).toEqual(["mail", "proxy"]);
 });

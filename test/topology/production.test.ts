@@ -8,6 +8,7 @@ import { plainGet, type RunningCaddy, requireCaddy, startCaddy } from "../helper
 import { HttpClient } from "../helpers/http-client.js";
 import type { HttpsClient } from "../helpers/https-client.js";
 import { buildImageTree, type ImageTree } from "../helpers/image-tree.js";
+import { linkIn, startTestSmtp, type TestSmtp } from "../helpers/mail.js";
 import { baseEnv, freePort, ProcessGroup, runToEnd, waitUntil } from "../helpers/processes.js";
 import {
   type AppInstance,
@@ -36,6 +37,9 @@ let two: AppInstance;
 /** Production, but TRUST_PROXY unset: believes no X-Forwarded-* header. */
 let untrusted: AppInstance;
 let proxy: RunningCaddy;
+/** Production requires SMTP_URL: the instances send through a real SMTP server. */
+let smtp: TestSmtp | undefined;
+const APP_URL = "https://app.example";
 const processes = new ProcessGroup();
 
 function migrate() {
@@ -47,7 +51,11 @@ function migrate() {
 }
 
 function startApp(name: string, env: Record<string, string | undefined> = {}) {
-  return startAppInstance(processes, tree, name, database?.url ?? "", env);
+  return startAppInstance(processes, tree, name, database?.url ?? "", {
+    SMTP_URL: smtp?.url,
+    APP_URL,
+    ...env,
+  });
 }
 
 beforeAll(async () => {
@@ -55,6 +63,7 @@ beforeAll(async () => {
   dir = makeTempDir("topology");
   tree = await buildImageTree(join(dir.path, "image"));
   database = await createScratchDatabase();
+  smtp = await startTestSmtp({ autoClose: false });
   firstMigration = await migrate();
   expect(firstMigration.code, firstMigration.output).toBe(0);
   [one, two, untrusted] = await Promise.all([
@@ -71,6 +80,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await processes.stopAll(5_000);
+  await smtp?.close();
   await database?.drop();
   dir?.remove();
 }, 60_000);
@@ -85,6 +95,12 @@ async function signUp(prefix: string): Promise<{ client: HttpsClient; email: str
   expect(reply.location).toBe("/account");
   return { client, email };
 }
+
+test("sign-up through the proxy sends the verification mail over SMTP_URL, its link on APP_URL", async () => {
+  const { email } = await signUp("mail");
+  const mail = await (smtp as TestSmtp).nextMailTo(email);
+  expect(linkIn(mail, "/email/verify/").startsWith(`${APP_URL}/email/verify/`)).toBe(true);
+});
 
 test("the migrate step applies every migration to the fresh database, and a rerun has nothing to do", async () => {
   const names = readdirSync(join(projectRoot, "migrations"))

@@ -122,7 +122,10 @@ test("two opens of one link at once: exactly one uses it", async () => {
   const { app, smtp } = await appWithSmtp();
   await signUp(app.client(), "gus@example.com");
   const link = linkIn(await smtp.nextMailTo("gus@example.com"), "/email/verify/");
-  const replies = await Promise.all([app.client().get(pathOf(link)), app.client().get(pathOf(link))]);
+  const replies = await Promise.all([
+    app.client().get(pathOf(link)),
+    app.client().get(pathOf(link)),
+  ]);
   expect(replies.map((r) => r.status).sort()).toEqual([200, 400]);
 });
 
