@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
+import { renderAnonymousForm } from "../http/anonymous-form.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
 import type { Csrf } from "../security/csrf.js";
 import type { DeviceCookies } from "../security/device-cookie.js";
@@ -50,45 +51,23 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   const router = Router();
 
   function renderRegister(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
-    noStore(res);
-    if (wantsJson(req)) {
-      // A JSON client gets the form's errors, or on GET the token its POST will need.
-      res
-        .status(status)
-        .json(status === 200 ? { csrfToken: csrf.anonymousFormToken(req, res) } : { errors });
-      return;
-    }
-    views.render(
-      res,
-      "register",
-      {
-        title: "Create an account",
-        formToken: csrf.anonymousFormToken(req, res),
-        errors,
-        values: { email: formValue(req.body, "email") },
-      },
+    renderAnonymousForm(views, csrf, req, res, {
+      view: "register",
       status,
-    );
+      errors,
+      locals: { title: "Create an account", values: { email: formValue(req.body, "email") } },
+    });
   }
 
   function renderLogin(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
-    noStore(res);
-    if (wantsJson(req)) {
-      // A JSON client gets the form's errors, or on GET the token its POST will need.
-      res
-        .status(status)
-        .json(status === 200 ? { csrfToken: csrf.anonymousFormToken(req, res) } : { errors });
-      return;
-    }
     const query = req.query as Record<string, unknown>;
     const notice = Object.keys(loginNotices).find((key) => query[key] === "1");
-    views.render(
-      res,
-      "login",
-      {
+    renderAnonymousForm(views, csrf, req, res, {
+      view: "login",
+      status,
+      errors,
+      locals: {
         title: "Log in",
-        formToken: csrf.anonymousFormToken(req, res),
-        errors,
         notice: notice && loginNotices[notice],
         values: {
           email: formValue(req.body, "email"),
@@ -96,8 +75,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
           next: safeReturnPath(req.body?.next ?? query.next) ?? "",
         },
       },
-      status,
-    );
+    });
   }
 
   /**

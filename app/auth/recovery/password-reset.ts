@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
+import { renderAnonymousForm } from "../../http/anonymous-form.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import type { Csrf } from "../../security/csrf.js";
 import { type PasswordLimiter, takeAll } from "../../security/password-limits.js";
@@ -45,51 +46,30 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
     errors: FieldErrors = {},
     sent = false,
   ) {
-    noStore(res);
-    if (wantsJson(req)) {
-      res
-        .status(status)
-        .json(
-          sent
-            ? { message: FORGOT_SENT }
-            : status === 200
-              ? { csrfToken: csrf.anonymousFormToken(req, res) }
-              : { errors },
-        );
+    if (sent && wantsJson(req)) {
+      noStore(res);
+      res.status(status).json({ message: FORGOT_SENT });
       return;
     }
-    views.render(
-      res,
-      "recovery/forgot",
-      {
+    renderAnonymousForm(views, csrf, req, res, {
+      view: "recovery/forgot",
+      status,
+      errors,
+      locals: {
         title: "Forgot your password?",
-        formToken: csrf.anonymousFormToken(req, res),
-        errors,
         sent: sent ? FORGOT_SENT : "",
         values: { email: sent ? "" : formValue(req.body, "email") },
       },
-      status,
-    );
+    });
   }
 
   function renderReset(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
-    noStore(res);
-    if (wantsJson(req)) {
-      res
-        .status(status)
-        .json(status === 200 ? { csrfToken: csrf.anonymousFormToken(req, res) } : { errors });
-      return;
-    }
-    views.render(
-      res,
-      "recovery/reset",
-      {
-        title: "Choose a new password",
-        formToken: csrf.anonymousFormToken(req, res),
-        errors,
-      },
+    renderAnonymousForm(views, csrf, req, res, {
+      view: "recovery/reset",
       status,
-    );
+      errors,
+      locals: { title: "Choose a new password" },
+    });
   }
 
   // The form: your address.
