@@ -48,6 +48,8 @@ test("forgot → mail → new password: every session ends, the user logs in wit
   const form = await visitor.get(pathOf(link));
   expect(form.status).toBe(200);
   expect(form.body).toContain('name="password"');
+  // The page's address holds the token: no Referer header carries it elsewhere.
+  expect(form.headers.get("referrer-policy")).toBe("no-referrer");
   const done = await visitor.post(pathOf(link), { password: NEW_PASSWORD });
   expect(done.status).toBe(303);
   expect(done.location).toBe("/login?reset=1");
