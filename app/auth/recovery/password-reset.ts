@@ -72,8 +72,12 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
     });
   }
 
-  // The form: your address.
-  router.get("/password/forgot", (req, res) => renderForgot(req, res, 200));
+  // The form: your address. Sending it needs the database: while it is down, the 503 page says
+  // so at once, rather than a form that fails.
+  router.get("/password/forgot", async (req, res) => {
+    await pool.query("select 1");
+    renderForgot(req, res, 200);
+  });
 
   // Ask for a link. The same page, status and work whether or not the address has an account:
   // one lookup, one point on each limit (the address, the account or the unknown address as its
