@@ -60,7 +60,9 @@ export const addressChangeRequestedMail = (newEmail: string, accountUrl: string)
 
 export const passwordChangedMail = (forgotUrl: string): MailContent => ({
   subject: "Your password was changed",
-  paragraphs: ["The password of your account was just changed, and every session was logged out."],
+  paragraphs: [
+    "The password of your account was just changed. Sessions logged in with the old password were logged out.",
+  ],
   action: { label: "If this wasn't you, reset it here", url: forgotUrl },
   footer: ["If this wasn't you, reset your password at once and check your account's address."],
 });
