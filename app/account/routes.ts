@@ -71,12 +71,9 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     }));
     const inspector = await inspect(req, deps);
     if (wantsJson(req)) {
-      res.status(status).json({
-        user: { id: user.id, email: user.email, emailVerified: Boolean(user.emailVerifiedAt) },
-        session: inspector,
-        sessions,
-        errors,
-      });
+      res
+        .status(status)
+        .json({ user: { id: user.id, email: user.email }, session: inspector, sessions, errors });
       return;
     }
     views.render(res, "account", { title: "Your account", inspector, sessions, errors }, status);

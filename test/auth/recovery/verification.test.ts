@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { startTestApp } from "../../helpers/app.js";
 import { logIn, makeUser, PASSWORD, sessionIdOf, sessionRow } from "../../helpers/auth.js";
-import { type HttpClient, jsonOf } from "../../helpers/http-client.js";
+import type { HttpClient } from "../../helpers/http-client.js";
 import { linkIn, pathOf, startTestSmtp } from "../../helpers/mail.js";
 
 async function appWithSmtp(env: Record<string, string> = {}) {
@@ -23,9 +23,6 @@ test("sign-up sends a link; opening it verifies the address and gives the sessio
   const client = app.client();
   await signUp(client, "ann@example.com");
   expect(status((await client.get("/account")).body)).toBe("not verified");
-  expect(
-    jsonOf<{ user: { emailVerified: boolean } }>(await client.getJson("/account")).user,
-  ).toMatchObject({ emailVerified: false });
 
   const mail = await smtp.nextMailTo("ann@example.com");
   expect(mail.subject).toBe("Confirm your email address");
@@ -43,9 +40,6 @@ test("sign-up sends a link; opening it verifies the address and gives the sessio
   const page = await client.get("/account");
   expect(page.body).toContain("Your email address is verified.");
   expect(status(page.body)).toBe("verified");
-  expect(
-    jsonOf<{ user: { emailVerified: boolean } }>(await client.getJson("/account")).user,
-  ).toMatchObject({ emailVerified: true });
 
   // Used up.
   expect((await client.get(pathOf(link))).status).toBe(400);
