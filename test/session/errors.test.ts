@@ -239,7 +239,7 @@ describe("ours [beyond]: nothing a store does at the end throws past the middlew
       const h = await startHarness({ impl, options: { store } });
       const browser = h.browser();
       if (method !== "set") await browser.get("/write");
-      store[method] = () => {
+      (store as unknown as Record<string, unknown>)[method] = () => {
         throw new Error(`${method} exploded`);
       };
       const res = await browser.get(method === "touch" ? "/read" : "/write");
