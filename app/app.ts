@@ -3,6 +3,9 @@ import type pg from "pg";
 import { pageLocals } from "./account/page-locals.js";
 import { accountRoutes } from "./account/routes.js";
 import { requireUser } from "./auth/guards.js";
+import { oidcClient } from "./auth/oidc/client.js";
+import { flowCookies } from "./auth/oidc/flow-cookie.js";
+import { oidcRoutes } from "./auth/oidc/routes.js";
 import { createAuthenticator } from "./auth/passport.js";
 import { authRoutes } from "./auth/routes.js";
 import "./auth/session-data.js";
@@ -55,7 +58,7 @@ export function createApp({
   const limiter = createPasswordLimiter(pool, loginLimits);
   const csrf = createCsrf({
     // The forms shown to visitors who are not logged in: their tokens need no session.
-    anonymousForms: ["/login", "/register"],
+    anonymousForms: ["/login", "/register", "/auth/oidc/start"],
     secrets: config.sessionSecrets,
     production: config.isProduction,
   });
@@ -115,6 +118,14 @@ export function createApp({
   });
   app.use(csrf.protection);
   app.use(pageLocals(csrf));
+  if (config.oidc) {
+    // "Continue with <name>" on the login and sign-up pages, "Link <name>" on the account page.
+    const { name } = config.oidc;
+    app.use((_req, res, next) => {
+      res.locals.oidcName = name;
+      next();
+    });
+  }
 
   app.use(homeRoutes(views));
   app.use(
@@ -130,6 +141,24 @@ export function createApp({
     }),
   );
   app.use("/account", requireUser(sessionCookie.name));
+  if (config.oidc) {
+    const { oidc } = config;
+    app.use(
+      oidcRoutes({
+        pool,
+        views,
+        client: oidcClient(oidc, `${config.appUrl}/auth/oidc/callback`),
+        flows: flowCookies({
+          name: config.isProduction ? "__Host-oidc_flow" : "oidc_flow",
+          secure: config.isProduction,
+          secrets: config.sessionSecrets,
+        }),
+        devices,
+        name: oidc.name,
+        requireRecentAuth: (_req, _res, next) => next(),
+      }),
+    );
+  }
   app.use(
     accountRoutes({
       pool,
