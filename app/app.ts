@@ -69,7 +69,12 @@ export function createApp({
     secrets: config.sessionSecrets,
   });
 
-  app.use(securityHeaders({ production: config.isProduction }));
+  app.use(
+    securityHeaders({
+      production: config.isProduction,
+      ...(config.oidc ? { formTargets: [config.oidc.issuer.origin] } : {}),
+    }),
+  );
   app.use(httpLogger(logger));
   // Probes and assets come before the session, so they never read or write the store.
   app.use(healthRoutes(pool));
