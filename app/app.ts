@@ -3,6 +3,9 @@ import type pg from "pg";
 import { pageLocals } from "./account/page-locals.js";
 import { accountRoutes } from "./account/routes.js";
 import { requireUser, requireVerifiedEmail } from "./auth/guards.js";
+import { oidcClient } from "./auth/oidc/client.js";
+import { flowCookies } from "./auth/oidc/flow-cookie.js";
+import { oidcRoutes } from "./auth/oidc/routes.js";
 import { createAuthenticator } from "./auth/passport.js";
 import {
   RECOVERY_ANONYMOUS_FORMS,
@@ -73,7 +76,7 @@ export function createApp({
   const limiter = createPasswordLimiter(pool, loginLimits);
   const csrf = createCsrf({
     // The forms shown to visitors who are not logged in: their tokens need no session.
-    anonymousForms: ["/login", "/register", ...RECOVERY_ANONYMOUS_FORMS],
+    anonymousForms: ["/login", "/register", "/auth/oidc/start", ...RECOVERY_ANONYMOUS_FORMS],
     secrets: config.sessionSecrets,
     production: config.isProduction,
   });
@@ -84,7 +87,12 @@ export function createApp({
     secrets: config.sessionSecrets,
   });
 
-  app.use(securityHeaders({ production: config.isProduction }));
+  app.use(
+    securityHeaders({
+      production: config.isProduction,
+      ...(config.oidc ? { formTargets: [config.oidc.issuer.origin] } : {}),
+    }),
+  );
   app.use(httpLogger(logger));
   // Probes and assets come before the session, so they never read or write the store.
   app.use(healthRoutes(pool));
@@ -133,6 +141,14 @@ export function createApp({
   });
   app.use(csrf.protection);
   app.use(pageLocals(csrf));
+  if (config.oidc) {
+    // "Continue with <name>" on the login and sign-up pages, "Link <name>" on the account page.
+    const { name } = config.oidc;
+    app.use((_req, res, next) => {
+      res.locals.oidcName = name;
+      next();
+    });
+  }
 
   app.use(homeRoutes(views));
   app.use(
@@ -153,6 +169,24 @@ export function createApp({
   app.use("/account", requireUser(sessionCookie.name));
   if (config.requireEmailVerification) {
     app.use("/account", requireVerifiedEmail(UNVERIFIED_ALLOWED));
+  }
+  if (config.oidc) {
+    const { oidc } = config;
+    app.use(
+      oidcRoutes({
+        pool,
+        views,
+        client: oidcClient(oidc, `${config.appUrl}/auth/oidc/callback`),
+        flows: flowCookies({
+          name: config.isProduction ? "__Host-oidc_flow" : "oidc_flow",
+          secure: config.isProduction,
+          secrets: config.sessionSecrets,
+        }),
+        devices,
+        name: oidc.name,
+        requireRecentAuth: (_req, _res, next) => next(),
+      }),
+    );
   }
   app.use(
     recoveryRoutes({ pool, views, csrf, limiter, recovery, sessionCookieName: sessionCookie.name }),

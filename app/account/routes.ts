@@ -6,6 +6,8 @@ import { clearSessionCookie, type SessionCookie } from "../auth/session-cookie.j
 import { endOtherSessions } from "../auth/session-generation.js";
 import { findPasswordHash, updatePasswordHash } from "../auth/users.js";
 import { changePasswordSchema, type FieldErrors, fieldErrors } from "../auth/validation.js";
+import { timeView } from "../http/time-format.js";
+import { deviceName } from "../http/user-agent.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
 import { tooManyAttempts } from "../security/too-many-attempts.js";
@@ -26,14 +28,18 @@ export interface AccountRouteDeps {
 const short = (id: string) => `${id.slice(0, 8)}…`;
 const seconds = (ms: number | null) => (ms === null ? "none" : `${Math.round(ms / 1000)} s`);
 
-/** Everything the session inspector shows, read from `req.session` and the store. */
+/**
+ * Everything the session inspector shows, read from `req.session` and the store: `inspector` as
+ * JSON clients get it, and its moments as Dates for the page.
+ */
 async function inspect(req: Request, deps: AccountRouteDeps) {
   const { cookie } = req.session;
   // From the stored cookie, so possibly out of a Date's range: then shown as unknown.
   const created = validDate(cookie.createdAt);
   const absoluteEnd = created && validDate(created.valueOf() + deps.maxLifetimeMs);
   const storeExpiry = await sessionExpiry(deps.pool, hashStoreKey(req.sessionID));
-  return {
+  const expires = cookie.expires ?? undefined;
+  const inspector = {
     id: short(req.sessionID),
     cookie: {
       name: deps.sessionCookie.name,
@@ -44,13 +50,14 @@ async function inspect(req: Request, deps: AccountRouteDeps) {
       sameSite: String(cookie.sameSite ?? "none set"),
       maxAge: cookie.maxAge,
       originalMaxAge: cookie.originalMaxAge,
-      expires: cookie.expires ? cookie.expires.toISOString() : null,
+      expires: expires ? expires.toISOString() : null,
     },
     storeExpiry: storeExpiry ? storeExpiry.toISOString() : null,
     createdAt: created ? created.toISOString() : null,
     absoluteEnd: absoluteEnd ? absoluteEnd.toISOString() : null,
     views: req.session.views ?? {},
   };
+  return { inspector, dates: { expires, storeExpiry, created, absoluteEnd } };
 }
 
 export function accountRoutes(deps: AccountRouteDeps): Router {
@@ -69,14 +76,34 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       ...s,
       current: s.key === currentKey,
     }));
-    const inspector = await inspect(req, deps);
+    const { inspector, dates } = await inspect(req, deps);
     if (wantsJson(req)) {
       res
         .status(status)
         .json({ user: { id: user.id, email: user.email }, session: inspector, sessions, errors });
       return;
     }
-    views.render(res, "account", { title: "Your account", inspector, sessions, errors }, status);
+    // The page says times as "3 minutes ago" and browsers as "Chrome on Linux"; JSON keeps both raw.
+    const now = new Date();
+    const when = (date: Date | undefined) => date && timeView(date, now);
+    const times = {
+      expires: when(dates.expires),
+      storeExpiry: when(dates.storeExpiry),
+      created: when(dates.created),
+      absoluteEnd: when(dates.absoluteEnd),
+    };
+    const rows = sessions.map((s) => ({
+      ...s,
+      device: deviceName(s.userAgent),
+      loggedInAt: when(s.loggedInAt),
+      lastSeen: when(s.lastSeen),
+    }));
+    views.render(
+      res,
+      "account",
+      { title: "Your account", inspector, times, sessions: rows, errors },
+      status,
+    );
   }
 
   // The account page: the session inspector, the session API buttons, your sessions, password.

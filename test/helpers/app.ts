@@ -48,9 +48,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   await runSql(testDatabaseUrl(), "deallocate all");
   const schema = await createTestSchema();
   const logs = captureLogs();
-  // Listening first, so the links in mails (APP_URL) name this server unless the test says.
-  let handler: RequestListener = (_req, res) => res.end();
-  const server = await listen((req, res) => handler(req, res));
+  // Listening first, so the app's public URL (APP_URL: links, the OIDC redirect URI) is this
+  // server's own, unless the test sets one.
+  let app: RequestListener = (_req, res) => res.end();
+  const server = await listen((req, res) => app(req, res));
   const config: Config = {
     ...testConfig({ DATABASE_URL: testDatabaseUrl(), APP_URL: server.url, ...options.env }),
     ...options.config,
@@ -61,7 +62,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     from: config.mailFrom,
     logger: logs.logger,
   });
-  handler = createApp({
+  app = createApp({
     config,
     pool: schema.pool,
     logger: logs.logger,
@@ -71,7 +72,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
 
   let closed = false;
-  const app: TestApp = {
+  const testApp: TestApp = {
     url: server.url,
     pool: schema.pool,
     config,
@@ -87,6 +88,6 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await schema.drop();
     },
   };
-  if (options.autoClose !== false) onTestFinished(() => app.close());
-  return app;
+  if (options.autoClose !== false) onTestFinished(() => testApp.close());
+  return testApp;
 }

@@ -39,6 +39,7 @@ export async function startAppInstance(
     TRUST_PROXY: "1",
     DATABASE_URL: databaseUrl,
     SESSION_SECRET: PRODUCTION_SECRET,
+    APP_URL: "https://localhost",
     LOG_LEVEL: "info",
     ...env,
   };
