@@ -2,10 +2,16 @@ import express, { type Express } from "express";
 import type pg from "pg";
 import { pageLocals } from "./account/page-locals.js";
 import { accountRoutes } from "./account/routes.js";
+import { securityRoutes } from "./account/security.js";
 import { requireUser } from "./auth/guards.js";
 import { createAuthenticator } from "./auth/passport.js";
 import { authRoutes } from "./auth/routes.js";
 import "./auth/session-data.js";
+import { confirmRoutes, recentAuthGuard } from "./auth/sudo.js";
+import { twoFactorLoginRoutes } from "./auth/two-factor/login-routes.js";
+import { twoFactorSetupRoutes } from "./auth/two-factor/setup-routes.js";
+import { twoFactorStore } from "./auth/two-factor/store.js";
+import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { errorHandler, logLateErrors, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health.js";
@@ -17,6 +23,7 @@ import { createCsrf } from "./security/csrf.js";
 import { deviceCookies } from "./security/device-cookie.js";
 import { securityHeaders } from "./security/headers.js";
 import { createPasswordLimiter, type PasswordLimitOptions } from "./security/password-limits.js";
+import { createSecretBox } from "./security/secrets-at-rest.js";
 import session, { type Store } from "./session/index.js";
 
 export interface AppDeps {
@@ -26,6 +33,8 @@ export interface AppDeps {
   sessionStore: Store;
   /** Limits on password checks (log in, sign up, current password); tests change them. */
   loginLimits?: Partial<PasswordLimitOptions>;
+  /** What time it is for TOTP codes, the pending second factor and sudo mode; tests set it. */
+  clock?: Clock;
 }
 
 // A rolling cookie restarts the idle timeout on every response; writing the new expiry to the
@@ -39,6 +48,7 @@ export function createApp({
   logger,
   sessionStore,
   loginLimits = {},
+  clock = systemClock,
 }: AppDeps): Express {
   const app = express();
   app.set("trust proxy", config.trustProxy);
@@ -53,6 +63,8 @@ export function createApp({
   };
   const passport = createAuthenticator(pool);
   const limiter = createPasswordLimiter(pool, loginLimits);
+  const twoFactor = twoFactorStore(pool, createSecretBox(config.dataEncryptionKey));
+  const requireRecentAuth = recentAuthGuard(clock);
   const csrf = createCsrf({
     // The forms shown to visitors who are not logged in: their tokens need no session.
     anonymousForms: ["/login", "/register"],
@@ -127,9 +139,27 @@ export function createApp({
       devices,
       rememberMs: config.sessionRememberMs,
       sessionCookie,
+      twoFactor,
+      clock,
+    }),
+  );
+  app.use(
+    twoFactorLoginRoutes({
+      pool,
+      views,
+      csrf,
+      limiter,
+      devices,
+      twoFactor,
+      clock,
+      rememberMs: config.sessionRememberMs,
+      sessionCookie,
     }),
   );
   app.use("/account", requireUser(sessionCookie.name));
+  app.use(confirmRoutes({ pool, views, limiter, twoFactor, clock }));
+  app.use(securityRoutes({ pool, limiter, views, sessionCookie, twoFactor, requireRecentAuth }));
+  app.use(twoFactorSetupRoutes({ views, twoFactor, requireRecentAuth, clock }));
   app.use(
     accountRoutes({
       pool,

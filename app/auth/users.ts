@@ -97,3 +97,8 @@ export async function loginAccount(
     key: `email:${createHash("sha256").update(row.folded).digest("hex")}`,
   };
 }
+
+/** Deletes the account; its two-factor secret and recovery codes go with it (ON DELETE CASCADE). */
+export async function deleteUser(pool: pg.Pool, id: string): Promise<void> {
+  await pool.query("delete from users where id = $1", [id]);
+}

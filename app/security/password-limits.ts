@@ -18,6 +18,8 @@ export interface PasswordLimitOptions {
   registerPerIp: number;
   /** Checks of a logged-in user's current password per window. */
   currentPasswordPerUser: number;
+  /** Second-factor codes (TOTP or recovery) checked for one account per window. */
+  secondFactorPerUser: number;
   windowSeconds: number;
 }
 
@@ -27,6 +29,7 @@ export const defaultPasswordLimits: PasswordLimitOptions = {
   perDevice: 10,
   registerPerIp: 10,
   currentPasswordPerUser: 5,
+  secondFactorPerUser: 5,
   windowSeconds: 15 * 60,
 };
 
@@ -50,6 +53,7 @@ export interface PasswordLimiter {
   loginByDevice: Counter;
   registerByIp: Counter;
   currentPasswordByUser: Counter;
+  secondFactorByUser: Counter;
 }
 
 /**
@@ -111,6 +115,7 @@ export function createPasswordLimiter(
     loginByDevice: counter(pool, "login_device", limits.perDevice, window),
     registerByIp: counter(pool, "register_ip", limits.registerPerIp, window),
     currentPasswordByUser: counter(pool, "current_password", limits.currentPasswordPerUser, window),
+    secondFactorByUser: counter(pool, "second_factor", limits.secondFactorPerUser, window),
   };
 }
 

@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { onTestFinished } from "vitest";
 import { createApp } from "../../app/app.js";
+import type { Clock } from "../../app/clock.js";
 import type { Config } from "../../app/config.js";
 import { createSessionStore } from "../../app/db/session-store.js";
 import type { PasswordLimitOptions } from "../../app/security/password-limits.js";
@@ -18,6 +19,8 @@ export interface TestAppOptions {
   config?: Partial<Config>;
   /** Other limits on password checks (the app's defaults otherwise). */
   loginLimits?: Partial<PasswordLimitOptions>;
+  /** The app's clock (TOTP codes, the pending second factor, sudo mode): see test/helpers/totp.ts. */
+  clock?: Clock;
   /** Close when the current test finishes (default true; false when started in beforeAll). */
   autoClose?: boolean;
 }
@@ -56,6 +59,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       logger: logs.logger,
       sessionStore,
       ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
     }),
   );
 
