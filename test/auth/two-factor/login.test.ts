@@ -39,13 +39,17 @@ test("with two-factor on, the right password leads to a pending session that ope
   const app = await startTestApp({ clock: clock.clock });
   const { secret, user } = await twoFactorUser(app, clock, "ann@example.com");
 
+  // A session ID planted before the password step (here: an earlier, abandoned password step)
+  // does not survive it: the pending state gets a new ID and the old one is destroyed.
   const browser = app.client();
-  await browser.get("/login");
-  const before = sessionIdOf(browser);
+  await passwordStep(browser, "ann@example.com");
+  const planted = sessionIdOf(browser) as string;
+  expect(planted).toBeDefined();
   await passwordStep(browser, "ann@example.com", { remember: true });
   const pendingId = sessionIdOf(browser) as string;
   expect(pendingId).toBeDefined();
-  expect(pendingId).not.toBe(before);
+  expect(pendingId).not.toBe(planted);
+  expect(await sessionRow(app.pool, planted)).toBeUndefined();
   const pendingRow = await sessionRow(app.pool, pendingId);
   expect(pendingRow?.sess.passport?.user).toBeUndefined();
   expect(pendingRow?.sess.twoFactor).toMatchObject({ userId: user.id, remember: true });
