@@ -12,6 +12,8 @@ import type { HttpClient } from "../helpers/http-client.js";
  */
 const RUNS = 50;
 const LOOPS = 8;
+// 50 logins (and for the password change, 100 more argon2 hashes): a bound for slow machines.
+const TIMEOUT_MS = 180_000;
 
 /** Keeps LOOPS request loops busy on `client` until `end` has finished; returns after both. */
 async function whileLoopsRun(client: HttpClient, end: () => Promise<void>): Promise<void> {
@@ -77,7 +79,7 @@ describe("a destroyed session stays destroyed, with requests in flight on it", (
       });
       await expectLoggedOut(app, b, bId, run);
     }
-  });
+  }, TIMEOUT_MS);
 
   test(`"log out everywhere else": ${RUNS} runs`, async () => {
     const app = await startTestApp();
@@ -96,7 +98,7 @@ describe("a destroyed session stays destroyed, with requests in flight on it", (
       await expectLoggedOut(app, b, bId, run);
       expect((await a.get("/account")).status, `run ${run}: A was logged out`).toBe(200);
     }
-  });
+  }, TIMEOUT_MS);
 
   test(`a password change: ${RUNS} runs`, async () => {
     const app = await startTestApp();
@@ -120,7 +122,7 @@ describe("a destroyed session stays destroyed, with requests in flight on it", (
       });
       await expectLoggedOut(app, b, bId, run);
     }
-  });
+  }, TIMEOUT_MS);
 });
 
 describe("a stale session dies even if it was saved", () => {
