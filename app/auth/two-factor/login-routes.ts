@@ -43,13 +43,14 @@ export function twoFactorLoginRoutes(deps: TwoFactorLoginDeps): Router {
   // No pending login (none, or older than 5 minutes): back to the password, saying why.
   async function startOver(req: Request, res: Response) {
     const session = (req as { session?: Request["session"] }).session;
-    if (session?.twoFactor) {
-      await session.destroy();
+    const expired = Boolean(session?.twoFactor);
+    if (expired) {
+      await session?.destroy();
       clearSessionCookie(res, deps.sessionCookie);
     }
     noStore(res);
     if (wantsJson(req)) return res.status(401).json({ error: "no_pending_login" });
-    res.redirect(303, "/login?twofactor=1");
+    res.redirect(303, expired ? "/login?twofactor=1" : "/login");
   }
 
   // The code form, while a login waits for its second factor.

@@ -165,6 +165,7 @@ test("the pending state ends after 5 minutes: the code is refused and the passwo
   expect((await browser.get("/account")).status).toBe(303);
   const form = await browser.get("/login/two-factor");
   expect(form.status).toBe(303);
+  expect(form.location).toBe("/login");
   expect((await browser.get("/login?twofactor=1")).body).toContain("more than 5 minutes");
 });
 
