@@ -60,69 +60,81 @@ async function accountToken(client: HttpClient): Promise<string> {
 }
 
 describe("a destroyed session stays destroyed, with requests in flight on it", () => {
-  test(`revoked from the account page: ${RUNS} runs, ${LOOPS} request loops on B each`, async () => {
-    const app = await startTestApp();
-    await makeUser(app.pool, "ann@example.com");
-    const a = app.client();
-    await logIn(a, "ann@example.com");
-    for (let run = 0; run < RUNS; run++) {
-      const b = app.client();
-      await logIn(b, "ann@example.com");
-      const bId = sessionIdOf(b) as string;
-      const token = await accountToken(a);
-      await whileLoopsRun(b, async () => {
-        const reply = await a.post("/account/sessions/revoke", {
-          _csrf: token,
-          key: hashStoreKey(bId),
+  test(
+    `revoked from the account page: ${RUNS} runs, ${LOOPS} request loops on B each`,
+    async () => {
+      const app = await startTestApp();
+      await makeUser(app.pool, "ann@example.com");
+      const a = app.client();
+      await logIn(a, "ann@example.com");
+      for (let run = 0; run < RUNS; run++) {
+        const b = app.client();
+        await logIn(b, "ann@example.com");
+        const bId = sessionIdOf(b) as string;
+        const token = await accountToken(a);
+        await whileLoopsRun(b, async () => {
+          const reply = await a.post("/account/sessions/revoke", {
+            _csrf: token,
+            key: hashStoreKey(bId),
+          });
+          expect(reply.status).toBe(303);
         });
-        expect(reply.status).toBe(303);
-      });
-      await expectLoggedOut(app, b, bId, run);
-    }
-  }, TIMEOUT_MS);
+        await expectLoggedOut(app, b, bId, run);
+      }
+    },
+    TIMEOUT_MS,
+  );
 
-  test(`"log out everywhere else": ${RUNS} runs`, async () => {
-    const app = await startTestApp();
-    await makeUser(app.pool, "ann@example.com");
-    const a = app.client();
-    await logIn(a, "ann@example.com");
-    for (let run = 0; run < RUNS; run++) {
-      const b = app.client();
-      await logIn(b, "ann@example.com");
-      const bId = sessionIdOf(b) as string;
-      const token = await accountToken(a);
-      await whileLoopsRun(b, async () => {
-        const reply = await a.post("/account/sessions/revoke-others", { _csrf: token });
-        expect(reply.location).toBe("/account");
-      });
-      await expectLoggedOut(app, b, bId, run);
-      expect((await a.get("/account")).status, `run ${run}: A was logged out`).toBe(200);
-    }
-  }, TIMEOUT_MS);
-
-  test(`a password change: ${RUNS} runs`, async () => {
-    const app = await startTestApp();
-    await makeUser(app.pool, "ann@example.com");
-    const a = app.client();
-    await logIn(a, "ann@example.com");
-    const other = "a different passphrase for Ann";
-    for (let run = 0; run < RUNS; run++) {
-      const [from, to] = run % 2 === 0 ? [PASSWORD, other] : [other, PASSWORD];
-      const b = app.client();
-      await logIn(b, "ann@example.com", { password: from });
-      const bId = sessionIdOf(b) as string;
-      const token = await accountToken(a);
-      await whileLoopsRun(b, async () => {
-        const reply = await a.post("/account/password", {
-          _csrf: token,
-          current_password: from,
-          new_password: to,
+  test(
+    `"log out everywhere else": ${RUNS} runs`,
+    async () => {
+      const app = await startTestApp();
+      await makeUser(app.pool, "ann@example.com");
+      const a = app.client();
+      await logIn(a, "ann@example.com");
+      for (let run = 0; run < RUNS; run++) {
+        const b = app.client();
+        await logIn(b, "ann@example.com");
+        const bId = sessionIdOf(b) as string;
+        const token = await accountToken(a);
+        await whileLoopsRun(b, async () => {
+          const reply = await a.post("/account/sessions/revoke-others", { _csrf: token });
+          expect(reply.location).toBe("/account");
         });
-        expect(reply.location, reply.body.slice(0, 300)).toBe("/account/security");
-      });
-      await expectLoggedOut(app, b, bId, run);
-    }
-  }, TIMEOUT_MS);
+        await expectLoggedOut(app, b, bId, run);
+        expect((await a.get("/account")).status, `run ${run}: A was logged out`).toBe(200);
+      }
+    },
+    TIMEOUT_MS,
+  );
+
+  test(
+    `a password change: ${RUNS} runs`,
+    async () => {
+      const app = await startTestApp();
+      await makeUser(app.pool, "ann@example.com");
+      const a = app.client();
+      await logIn(a, "ann@example.com");
+      const other = "a different passphrase for Ann";
+      for (let run = 0; run < RUNS; run++) {
+        const [from, to] = run % 2 === 0 ? [PASSWORD, other] : [other, PASSWORD];
+        const b = app.client();
+        await logIn(b, "ann@example.com", { password: from });
+        const bId = sessionIdOf(b) as string;
+        const token = await accountToken(a);
+        await whileLoopsRun(b, async () => {
+          const reply = await a.post("/account/password", {
+            _csrf: token,
+            current_password: from,
+            new_password: to,
+          });
+          expect(reply.location, reply.body.slice(0, 300)).toBe("/account/security");
+        });
+        await expectLoggedOut(app, b, bId, run);
+      }
+    },
+    TIMEOUT_MS,
+  );
 });
 
 describe("a stale session dies even if it was saved", () => {
