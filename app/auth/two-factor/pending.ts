@@ -65,7 +65,9 @@ export interface CompleteDeps {
 /**
  * The second factor was proven: logs the pending user in on a regenerated session (the pending
  * one is destroyed), as a password-only login would (remember me, device cookie, sudo mode).
- * False when the account is gone or its sessions were ended meanwhile: then nobody is logged in.
+ * False when the account is gone or its sessions were ended meanwhile (a password change or
+ * reset): nobody is logged in, and the caller ends the pending session (the login step's
+ * "start over").
  */
 export async function completeSecondFactor(
   req: Request,
@@ -75,10 +77,7 @@ export async function completeSecondFactor(
   nowMs: number,
 ): Promise<boolean> {
   const user = await findUserById(deps.pool, pending.userId);
-  if (!user || user.sessionGeneration !== pending.generation) {
-    await req.session.destroy();
-    return false;
-  }
+  if (!user || user.sessionGeneration !== pending.generation) return false;
   await startUserSession(req, user, pending.remember ? deps.rememberMs : null, {
     authenticatedAt: nowMs,
   });

@@ -244,3 +244,30 @@ test("a login without two-factor is unchanged: straight to the account page", as
   const reply = await logIn(app.client(), "ivy@example.com");
   expect(reply.location).toBe("/account");
 });
+
+test("a password change while a login waits for its code ends that login attempt", async () => {
+  const clock = testClock();
+  const app = await startTestApp({ clock: clock.clock });
+  const { client: owner, user } = await loggedInClient(app, "jo@example.com");
+  const { secret } = await enableTwoFactor(owner, clock);
+  const attacker = app.client();
+  await passwordStep(attacker, "jo@example.com");
+
+  await owner.get("/account/security");
+  const changed = await owner.post("/account/password", {
+    current_password: "correct horse battery staple",
+    new_password: "a completely new passphrase",
+  });
+  expect(changed.status).toBe(303);
+
+  const late = await attacker.post("/login/two-factor", { code: totpCode(secret, clock.now()) });
+  expect(late.status).toBe(303);
+  expect(late.location).toBe("/login?twofactor=1");
+  expect(sessionIdOf(attacker)).toBeUndefined();
+  expect((await attacker.get("/account")).status).toBe(303);
+  const { rowCount } = await app.pool.query(
+    "select 1 from session where sess -> 'passport' ->> 'user' = $1",
+    [user.id],
+  );
+  expect(rowCount).toBe(1);
+});
