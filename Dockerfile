@@ -1,6 +1,6 @@
 # The app's production image: `docker build -t passport-session-starter .` (or docker compose).
 # Runs `node dist/app/server.js` as the unprivileged `node` user; needs NODE_ENV=production,
-# DATABASE_URL and SESSION_SECRET at run time (README, "Deploying" and "Docker").
+# DATABASE_URL and SESSION_SECRET at run time (README, "Deploying"; docs/docker.md).
 
 # Build: every dependency (TypeScript is a dev dependency), then tsc -> dist/.
 FROM node:24-slim AS build

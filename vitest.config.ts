@@ -8,6 +8,7 @@ export default defineConfig({
     // One Postgres (embedded or DATABASE_URL) is shared by every file, so files run one at a time.
     fileParallelism: false,
     globalSetup: ["test/global-setup.ts"],
+    setupFiles: ["test/setup/pg-deprecations.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -7,6 +7,7 @@ export default defineConfig({
     include: ["test/e2e/**/*.test.ts"],
     fileParallelism: false,
     globalSetup: ["test/global-setup.ts"],
+    setupFiles: ["test/setup/pg-deprecations.ts"],
     testTimeout: 60_000,
     hookTimeout: 90_000,
   },

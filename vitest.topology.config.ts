@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ["test/topology/**/*.test.ts"],
     fileParallelism: false,
+    setupFiles: ["test/setup/pg-deprecations.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

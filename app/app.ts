@@ -4,6 +4,9 @@ import { pageLocals } from "./account/page-locals.js";
 import { accountRoutes } from "./account/routes.js";
 import { securityRoutes } from "./account/security.js";
 import { requireUser } from "./auth/guards.js";
+import { oidcClient } from "./auth/oidc/client.js";
+import { flowCookies } from "./auth/oidc/flow-cookie.js";
+import { oidcRoutes } from "./auth/oidc/routes.js";
 import { createAuthenticator } from "./auth/passport.js";
 import { authRoutes } from "./auth/routes.js";
 import "./auth/session-data.js";
@@ -67,7 +70,7 @@ export function createApp({
   const requireRecentAuth = recentAuthGuard(clock);
   const csrf = createCsrf({
     // The forms shown to visitors who are not logged in: their tokens need no session.
-    anonymousForms: ["/login", "/register"],
+    anonymousForms: ["/login", "/register", "/auth/oidc/start"],
     secrets: config.sessionSecrets,
     production: config.isProduction,
   });
@@ -78,7 +81,12 @@ export function createApp({
     secrets: config.sessionSecrets,
   });
 
-  app.use(securityHeaders({ production: config.isProduction }));
+  app.use(
+    securityHeaders({
+      production: config.isProduction,
+      ...(config.oidc ? { formTargets: [config.oidc.issuer.origin] } : {}),
+    }),
+  );
   app.use(httpLogger(logger));
   // Probes and assets come before the session, so they never read or write the store.
   app.use(healthRoutes(pool));
@@ -127,6 +135,14 @@ export function createApp({
   });
   app.use(csrf.protection);
   app.use(pageLocals(csrf));
+  if (config.oidc) {
+    // "Continue with <name>" on the login and sign-up pages, "Link <name>" on the account page.
+    const { name } = config.oidc;
+    app.use((_req, res, next) => {
+      res.locals.oidcName = name;
+      next();
+    });
+  }
 
   app.use(homeRoutes(views));
   app.use(
@@ -157,6 +173,24 @@ export function createApp({
     }),
   );
   app.use("/account", requireUser(sessionCookie.name));
+  if (config.oidc) {
+    const { oidc } = config;
+    app.use(
+      oidcRoutes({
+        pool,
+        views,
+        client: oidcClient(oidc, `${config.appUrl}/auth/oidc/callback`),
+        flows: flowCookies({
+          name: config.isProduction ? "__Host-oidc_flow" : "oidc_flow",
+          secure: config.isProduction,
+          secrets: config.sessionSecrets,
+        }),
+        devices,
+        name: oidc.name,
+        requireRecentAuth: requireRecentAuth("/account"),
+      }),
+    );
+  }
   app.use(confirmRoutes({ pool, views, limiter, twoFactor, clock }));
   app.use(securityRoutes({ pool, limiter, views, sessionCookie, twoFactor, requireRecentAuth }));
   app.use(twoFactorSetupRoutes({ views, twoFactor, requireRecentAuth, clock }));

@@ -30,6 +30,18 @@ export interface Config {
   /** 0: the store never prunes expired sessions by itself. */
   sessionPruneIntervalMs: number;
   logLevel: LogLevel;
+  /** The public base URL (links in mails, the OpenID Connect redirect URI), without a trailing slash. */
+  appUrl: string;
+  /** "Continue with <name>": an OpenID Connect provider, when OIDC_* are all set. */
+  oidc: OidcConfig | undefined;
+}
+
+export interface OidcConfig {
+  issuer: URL;
+  clientId: string;
+  clientSecret: string;
+  /** The button's label: "Continue with <name>". */
+  name: string;
 }
 
 export interface ConfigProblem {
@@ -155,6 +167,13 @@ const envSchema = z.object({
   SESSION_MAX_LIFETIME_HOURS: wholeNumber(1, 24 * 30),
   SESSION_PRUNE_INTERVAL_MINUTES: wholeNumber(0, 15),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
+  APP_URL: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
+  OIDC_ISSUER: z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .optional(),
+  OIDC_CLIENT_ID: z.string().optional(),
+  OIDC_CLIENT_SECRET: z.string().optional(),
+  OIDC_NAME: z.string().max(40, { error: "must be at most 40 characters" }).optional(),
   ALLOW_DEMO_SESSION_SECRET: z
     .enum(["true", "false"], { error: 'must be "true" or "false"' })
     .default("false"),
@@ -171,8 +190,45 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Env {
   return result;
 }
 
+const OIDC_VARIABLES = [
+  "OIDC_ISSUER",
+  "OIDC_CLIENT_ID",
+  "OIDC_CLIENT_SECRET",
+  "OIDC_NAME",
+] as const;
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** OIDC_* are all set or none; the issuer is https, or http on this machine outside production. */
+function oidcProblems(env: Env): ConfigProblem[] {
+  const set = OIDC_VARIABLES.filter((name) => env[name] !== undefined);
+  if (set.length === 0) return [];
+  if (set.length < OIDC_VARIABLES.length) {
+    return OIDC_VARIABLES.filter((name) => env[name] === undefined).map((variable) => ({
+      variable,
+      message: `required with ${set.join(", ")}: set all of ${OIDC_VARIABLES.join(", ")} or none`,
+    }));
+  }
+  const issuer = URL.canParse(env.OIDC_ISSUER as string)
+    ? new URL(env.OIDC_ISSUER as string)
+    : undefined;
+  if (issuer?.protocol === "http:") {
+    if (env.NODE_ENV === "production") {
+      return [{ variable: "OIDC_ISSUER", message: "must be https:// in production" }];
+    }
+    if (!LOCAL_HOSTS.has(issuer.hostname)) {
+      return [
+        {
+          variable: "OIDC_ISSUER",
+          message: "must be https://, or http:// on localhost or 127.0.0.1 outside production",
+        },
+      ];
+    }
+  }
+  return [];
+}
+
 const PRODUCTION_RULES: Record<
-  "SESSION_SECRET" | "DATABASE_URL" | "DATA_ENCRYPTION_KEY",
+  "SESSION_SECRET" | "DATABASE_URL" | "APP_URL" | "DATA_ENCRYPTION_KEY",
   (value: string | undefined, env: Env) => string | undefined
 > = {
   SESSION_SECRET: (value, env) => {
@@ -190,6 +246,10 @@ const PRODUCTION_RULES: Record<
   DATABASE_URL: (value) =>
     value === undefined
       ? "required in production (postgres://user:password@host:5432/database)"
+      : undefined,
+  APP_URL: (value) =>
+    value === undefined
+      ? "required in production: the public base URL, e.g. https://app.example.com"
       : undefined,
   DATA_ENCRYPTION_KEY: (value, env) => {
     if (value === undefined)
@@ -210,6 +270,7 @@ function parseEnv<S extends z.ZodObject>(schema: S, env: Env): z.output<S> {
         variable: String(issue.path[0]),
         message: issue.message,
       }));
+  if ("OIDC_ISSUER" in schema.shape) problems.push(...oidcProblems(env));
   if (env.NODE_ENV === "production") {
     for (const [variable, rule] of Object.entries(PRODUCTION_RULES)) {
       const message = variable in schema.shape ? rule(env[variable], env) : undefined;
@@ -292,6 +353,16 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       sessionMaxLifetimeMs: vars.SESSION_MAX_LIFETIME_HOURS * MS_PER_HOUR,
       sessionPruneIntervalMs: vars.SESSION_PRUNE_INTERVAL_MINUTES * MS_PER_MINUTE,
       logLevel: vars.LOG_LEVEL,
+      appUrl: (vars.APP_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, ""),
+      oidc:
+        vars.OIDC_ISSUER && vars.OIDC_CLIENT_ID && vars.OIDC_CLIENT_SECRET && vars.OIDC_NAME
+          ? {
+              issuer: new URL(vars.OIDC_ISSUER),
+              clientId: vars.OIDC_CLIENT_ID,
+              clientSecret: vars.OIDC_CLIENT_SECRET,
+              name: vars.OIDC_NAME,
+            }
+          : undefined,
     },
     warnings,
   };

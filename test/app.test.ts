@@ -15,6 +15,7 @@ const PRODUCTION = {
   NODE_ENV: "production",
   DATABASE_URL: "postgres://unused@127.0.0.1/unused",
   SESSION_SECRET: TEST_SECRET,
+  APP_URL: "https://app.example.com",
 };
 
 let schema: TestSchema;

@@ -4,6 +4,8 @@ import { renewUserSession } from "../auth/login-session.js";
 import { clearSessionCookie, type SessionCookie } from "../auth/session-cookie.js";
 import { endOtherSessions } from "../auth/session-generation.js";
 import type { FieldErrors } from "../auth/validation.js";
+import { timeView } from "../http/time-format.js";
+import { deviceName } from "../http/user-agent.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
 import { hashStoreKey } from "../session/index.js";
@@ -21,14 +23,18 @@ export interface AccountRouteDeps {
 const short = (id: string) => `${id.slice(0, 8)}…`;
 const seconds = (ms: number | null) => (ms === null ? "none" : `${Math.round(ms / 1000)} s`);
 
-/** Everything the session inspector shows, read from `req.session` and the store. */
+/**
+ * Everything the session inspector shows, read from `req.session` and the store: `inspector` as
+ * JSON clients get it, and its moments as Dates for the page.
+ */
 async function inspect(req: Request, deps: AccountRouteDeps) {
   const { cookie } = req.session;
   // From the stored cookie, so possibly out of a Date's range: then shown as unknown.
   const created = validDate(cookie.createdAt);
   const absoluteEnd = created && validDate(created.valueOf() + deps.maxLifetimeMs);
   const storeExpiry = await sessionExpiry(deps.pool, hashStoreKey(req.sessionID));
-  return {
+  const expires = cookie.expires ?? undefined;
+  const inspector = {
     id: short(req.sessionID),
     cookie: {
       name: deps.sessionCookie.name,
@@ -39,13 +45,14 @@ async function inspect(req: Request, deps: AccountRouteDeps) {
       sameSite: String(cookie.sameSite ?? "none set"),
       maxAge: cookie.maxAge,
       originalMaxAge: cookie.originalMaxAge,
-      expires: cookie.expires ? cookie.expires.toISOString() : null,
+      expires: expires ? expires.toISOString() : null,
     },
     storeExpiry: storeExpiry ? storeExpiry.toISOString() : null,
     createdAt: created ? created.toISOString() : null,
     absoluteEnd: absoluteEnd ? absoluteEnd.toISOString() : null,
     views: req.session.views ?? {},
   };
+  return { inspector, dates: { expires, storeExpiry, created, absoluteEnd } };
 }
 
 export function accountRoutes(deps: AccountRouteDeps): Router {
@@ -64,14 +71,34 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       ...s,
       current: s.key === currentKey,
     }));
-    const inspector = await inspect(req, deps);
+    const { inspector, dates } = await inspect(req, deps);
     if (wantsJson(req)) {
       res
         .status(status)
         .json({ user: { id: user.id, email: user.email }, session: inspector, sessions, errors });
       return;
     }
-    views.render(res, "account", { title: "Your account", inspector, sessions, errors }, status);
+    // The page says times as "3 minutes ago" and browsers as "Chrome on Linux"; JSON keeps both raw.
+    const now = new Date();
+    const when = (date: Date | undefined) => date && timeView(date, now);
+    const times = {
+      expires: when(dates.expires),
+      storeExpiry: when(dates.storeExpiry),
+      created: when(dates.created),
+      absoluteEnd: when(dates.absoluteEnd),
+    };
+    const rows = sessions.map((s) => ({
+      ...s,
+      device: deviceName(s.userAgent),
+      loggedInAt: when(s.loggedInAt),
+      lastSeen: when(s.lastSeen),
+    }));
+    views.render(
+      res,
+      "account",
+      { title: "Your account", inspector, times, sessions: rows, errors },
+      status,
+    );
   }
 
   // The account page: the session inspector, the session API buttons, your sessions.

@@ -18,8 +18,9 @@ export function createAuthenticator(pool: pg.Pool) {
       (email, password, done) => {
         (async () => {
           const found = await findCredentials(pool, email);
-          // Unknown email and wrong password answer alike, and take about as long.
-          if (!found) {
+          // Unknown email, an account with no password (it signs in with its provider) and a
+          // wrong password answer alike, and take about as long.
+          if (!found?.passwordHash) {
             await verifyAgainstNothing(password);
             return done(null, false);
           }

@@ -12,7 +12,8 @@ export interface User {
 interface UserRow {
   id: string;
   email: string;
-  password_hash: string;
+  /** null for an account made by an OpenID Connect sign-in, which has no password. */
+  password_hash: string | null;
   created_at: Date;
   session_generation: number;
 }
@@ -26,11 +27,14 @@ const toUser = (row: UserRow): User => ({
 
 const UNIQUE_VIOLATION = "23505";
 
-/** Creates the account, or returns "taken" when the email (case-insensitively) already has one. */
+/**
+ * Creates the account, or returns "taken" when the email (case-insensitively) already has one.
+ * `passwordHash` null: an account that signs in through its OpenID Connect identity only.
+ */
 export async function createUser(
   pool: pg.Pool,
   email: string,
-  passwordHash: string,
+  passwordHash: string | null,
 ): Promise<User | "taken"> {
   try {
     const { rows } = await pool.query<UserRow>(
@@ -54,15 +58,16 @@ export async function findUserById(pool: pg.Pool, id: string): Promise<User | un
 export async function findCredentials(
   pool: pg.Pool,
   email: string,
-): Promise<{ user: User; passwordHash: string } | undefined> {
+): Promise<{ user: User; passwordHash: string | null } | undefined> {
   const { rows } = await pool.query<UserRow>("select * from users where email = $1", [email]);
   const row = rows[0];
   return row && { user: toUser(row), passwordHash: row.password_hash };
 }
 
+/** The user's password hash; undefined when there is none (no such user, or no password). */
 export async function findPasswordHash(pool: pg.Pool, id: string): Promise<string | undefined> {
   const { rows } = await pool.query<UserRow>("select password_hash from users where id = $1", [id]);
-  return rows[0]?.password_hash;
+  return rows[0]?.password_hash ?? undefined;
 }
 
 export async function updatePasswordHash(

@@ -4,7 +4,14 @@ import helmet from "helmet";
  * helmet with a strict Content-Security-Policy: scripts, styles, images and fonts only from this
  * app, no inline code at all, forms may only post here, and no one may frame the pages.
  */
-export function securityHeaders(options: { production: boolean }) {
+export function securityHeaders(options: {
+  production: boolean;
+  /**
+   * Other origins a form may lead to. The "Continue with …" form posts here and is redirected to
+   * the OpenID Connect provider, and browsers check every hop of a form's redirects against it.
+   */
+  formTargets?: string[];
+}) {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -13,7 +20,7 @@ export function securityHeaders(options: { production: boolean }) {
         "base-uri": ["'none'"],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
-        "form-action": ["'self'"],
+        "form-action": ["'self'", ...(options.formTargets ?? [])],
         "frame-ancestors": ["'none'"],
         "img-src": ["'self'", "data:"],
         "object-src": ["'none'"],

@@ -17,17 +17,25 @@ async function revoke(browser: HttpClient, key: string) {
   return flashOf((await browser.get("/account")).body);
 }
 
+const FIREFOX_WINDOWS =
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
+const SAFARI_IPHONE =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1";
+
 test("your sessions lists each device; revoking one logs that device out on its next request", async () => {
   const app = await startTestApp();
   const { client: laptop } = await loggedInClient(app, "ann@example.com", {
-    headers: { "user-agent": "Laptop Firefox" },
+    headers: { "user-agent": FIREFOX_WINDOWS },
   });
-  const phone = app.client({ "user-agent": "Phone Safari" });
+  const phone = app.client({ "user-agent": SAFARI_IPHONE });
   await logIn(phone, "ann@example.com");
 
   const page = await laptop.get("/account");
-  expect(page.body).toContain('<td>Laptop Firefox <span class="badge">this session</span></td>');
-  expect(page.body).toContain("<td>Phone Safari</td>");
+  expect(page.body).toContain(
+    '<td class="device">Firefox on Windows <span class="badge">this session</span></td>',
+  );
+  expect(page.body).toContain('<td class="device">Safari on iOS</td>');
+  expect(page.body).not.toContain("Mozilla/5.0");
   // Only the other session has a revoke button, naming it by its store key.
   expect(page.body).toContain(`<input type="hidden" name="key" value="${keyOf(phone)}">`);
   expect(page.body).not.toContain(`name="key" value="${keyOf(laptop)}"`);
@@ -43,7 +51,7 @@ test("your sessions lists each device; revoking one logs that device out on its 
 
   const after = await laptop.get("/account");
   expect(after.status).toBe(200);
-  expect(after.body).not.toContain("Phone Safari");
+  expect(after.body).not.toContain("Safari on iOS");
   expect(after.body).not.toContain("Log out everywhere else");
   expect(await revoke(laptop, keyOf(phone))).toBe("That session had already ended.");
 });
@@ -95,4 +103,35 @@ test("a browser's self-reported name is shown as text, never as markup", async (
   const page = await browser.get("/account");
   expect(page.body).not.toContain("<script>alert(1)</script>");
   expect(page.body).toContain("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;");
+});
+
+test("when each session logged in and was last seen: relative, with the exact time and ISO in a <time>", async () => {
+  const app = await startTestApp();
+  const { client: browser } = await loggedInClient(app, "eve@example.com");
+  // Eve's session as the store would hold it had she logged in 3 hours ago and left 10 minutes ago.
+  const key = keyOf(browser);
+  const loggedInAt = Date.now() - 3 * 3600_000;
+  const idleMs = app.config.sessionIdleTimeoutMs;
+  await app.pool.query(
+    `update session set sess = jsonb_set(sess::jsonb, '{client,loggedInAt}', to_jsonb($2::bigint))::json,
+       expire = to_timestamp($3) where sid = $1`,
+    [key, loggedInAt, (Date.now() - 10 * 60_000 + idleMs) / 1000],
+  );
+  const other = app.client();
+  await logIn(other, "eve@example.com");
+
+  const page = (await other.get("/account")).body;
+  const times = [
+    ...page.matchAll(
+      /<td data-label="([^"]+)"><time datetime="([^"]+)" title="([^"]+)" data-local="title">([^<]+)<\/time><\/td>/g,
+    ),
+  ].map(([, column, iso, title, text = ""]) => ({ column, iso, title, text }));
+  const eves = times.filter((t) => t.text !== "now" && !/seconds? ago$/.test(t.text));
+  expect(eves.map((t) => [t.column, t.text])).toEqual([
+    ["Logged in", "3 hours ago"],
+    ["Last seen", "10 minutes ago"],
+  ]);
+  const loggedIn = eves[0];
+  expect(loggedIn?.iso).toBe(new Date(loggedInAt).toISOString());
+  expect(loggedIn?.title).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}:\d{2} [AP]M UTC$/);
 });

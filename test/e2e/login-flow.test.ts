@@ -1,8 +1,11 @@
+import type pg from "pg";
 import { expect, test } from "vitest";
 import { makeUser, PASSWORD, sessionIdFromCookie } from "../helpers/auth.js";
 import {
   accountViews,
   flashSaying,
+  focused,
+  focusReaches,
   logInWithBrowser,
   pathOf,
   shortId,
@@ -15,6 +18,15 @@ import {
 // The back/forward cache stays on, as in a real browser: the back button after logging out must
 // not bring the account page back from memory either.
 const e2e = useBrowser({ backForwardCache: true });
+
+/** Sessions the store would still hand out now (connect-pg-simple's own test of expiry). */
+async function liveSessions(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    "select count(*)::int as n from session where expire >= to_timestamp($1)",
+    [Math.ceil(Date.now() / 1000)],
+  );
+  return rows[0]?.n ?? 0;
+}
 
 test("register: the account page shows the session; a reload keeps you logged in and counts the view", async () => {
   const app = await e2e.startApp();
@@ -93,8 +105,8 @@ test("idle expiry: after the idle timeout the next click lands on login with a m
   await page.waitForURL("**/account");
   await page.getByTestId("session-id").waitFor();
 
-  // Longer than the idle timeout (the store keeps its expiry to the second).
-  await new Promise((resolve) => setTimeout(resolve, 4_500));
+  // Wait, without clicking, until the store holds no live session: the idle timeout has passed.
+  await expect.poll(() => liveSessions(app.pool), { timeout: 30_000, interval: 250 }).toBe(0);
   await page.getByRole("link", { name: "Account" }).click();
   await page.waitForURL("**/login?*");
   expect(pathOf(page)).toBe("/login?next=%2Faccount&expired=1");
@@ -111,33 +123,28 @@ test("keyboard only: Tab to the login link and the fields, type, Enter to submit
   const app = await e2e.startApp();
   await makeUser(app.pool, "dee@example.com");
   const { page } = await e2e.newPage(app);
-  // The element with keyboard focus, as "tag#id|text".
-  const focused = () =>
-    page.evaluate<string>(`(() => {
-      const el = document.activeElement;
-      return el ? el.tagName.toLowerCase() + "#" + el.id + "|" + el.textContent.trim() : "";
-    })()`);
 
   await page.goto("/");
   // Tab through the page until the header's "Log in" link has focus (a few stops at most).
-  for (let i = 0; i < 10 && !(await focused()).endsWith("|Log in"); i++) {
+  for (let i = 0; i < 10 && !(await focused(page)).endsWith("|Log in"); i++) {
     await page.keyboard.press("Tab");
   }
-  expect(await focused()).toBe("a#|Log in");
+  await focusReaches(page, "a#|Log in");
   await page.keyboard.press("Enter");
   await page.waitForURL("**/login");
 
-  // The email field has focus on arrival (autofocus).
-  expect(await focused()).toBe("input#email|");
+  // The email field gets focus on arrival (autofocus, which the browser applies after load).
+  await focusReaches(page, "input#email|");
   await page.keyboard.type("dee@example.com");
   await page.keyboard.press("Tab");
-  expect(await focused()).toBe("input#password|");
+  await focusReaches(page, "input#password|");
   await page.keyboard.type(PASSWORD);
   await page.keyboard.press("Tab");
-  expect(await focused()).toBe("input#remember|");
+  await focusReaches(page, "input#remember|");
   await page.keyboard.press("Space");
-  expect(await page.getByLabel("Remember me on this device").isChecked()).toBe(true);
+  await expect.poll(() => page.getByLabel("Remember me on this device").isChecked()).toBe(true);
   await page.keyboard.press("Shift+Tab");
+  await focusReaches(page, "input#password|");
   await page.keyboard.press("Enter");
 
   await page.waitForURL("**/account");

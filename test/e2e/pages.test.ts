@@ -1,17 +1,19 @@
 import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import type { BrowserContextOptions, Page } from "playwright-core";
 import { expect, test } from "vitest";
 import { projectRoot } from "../../app/paths.js";
+import type { TestApp } from "../helpers/app.js";
 import { makeUser, PASSWORD } from "../helpers/auth.js";
 import {
+  expectNoSidewaysScroll,
   logInWithBrowser,
-  pathOf,
   SCREENSHOTS_DIR,
   saveScreenshot,
   submitLoginForm,
   textOf,
   useBrowser,
+  VIEWPORTS,
   type WatchedContext,
 } from "../helpers/e2e.js";
 
@@ -127,70 +129,148 @@ test("the checks can fail: an inline script, an uncaught error and an unexpected
   watched.clearProblems();
 });
 
+const IPHONE =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1";
+
+/**
+ * Every page a visitor can reach, in the states that change it: home, sign-up (and its errors),
+ * login, the account page with a second session to revoke, and the 403, 404 and 429 pages.
+ * `atEach` runs on each once it has loaded. Needs ada@ and eve@ (limits: perAccount 2).
+ */
+async function tourEveryPage(
+  app: TestApp,
+  options: Omit<BrowserContextOptions, "baseURL">,
+  atEach: (page: Page, name: string) => Promise<void>,
+): Promise<void> {
+  const { watched, page } = await e2e.newPage(app, options);
+  await visit(page, "/");
+  await atEach(page, "home");
+  await visit(page, "/register");
+  await atEach(page, "register");
+  await registerWithErrors(watched, page);
+  await atEach(page, "register-errors");
+
+  await visit(page, "/login");
+  await page.getByLabel("Email").fill("ada@example.com");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await atEach(page, "login");
+
+  // A phone logs in first, so "your sessions" has someone to revoke.
+  const phone = await e2e.newPage(app, { ...options, userAgent: IPHONE });
+  await logInWithBrowser(phone.page, "ada@example.com");
+  await submitLoginForm(page, "ada@example.com", { remember: true });
+  await page.waitForURL("**/account");
+  const sessions = page.getByTestId("sessions").locator("tbody tr");
+  await sessions.filter({ hasText: "Safari on iOS" }).waitFor();
+  expect(await sessions.count()).toBe(2);
+  await atEach(page, "account");
+  await visit(page, "/");
+  await atEach(page, "home-logged-in");
+
+  await visit(page, "/account");
+  await forgedLogout(watched, page);
+  await atEach(page, "403");
+  watched.expectStatus(404, "/no-such-page");
+  await visit(page, "/no-such-page", 404);
+  await atEach(page, "404");
+
+  const other = await e2e.newPage(app, options);
+  await tooManyAttempts(other.watched, other.page, "eve@example.com");
+  await atEach(other.page, "429");
+}
+
+/** An app with the two users the tour logs in as. */
+async function tourApp(): Promise<TestApp> {
+  const app = await e2e.startApp({ loginLimits: limits });
+  await makeUser(app.pool, "ada@example.com");
+  await makeUser(app.pool, "eve@example.com");
+  return app;
+}
+
+test.each(Object.entries(VIEWPORTS))(
+  "every page fits the width of a %s: nothing scrolls sideways",
+  async (_name, viewport) => {
+    const app = await tourApp();
+    const seen: string[] = [];
+    await tourEveryPage(app, { viewport }, async (page, name) => {
+      await expectNoSidewaysScroll(page, name);
+      seen.push(name);
+    });
+    expect(seen).toHaveLength(9);
+  },
+);
+
+/** The header's height, and how many rows its items (the brand and each link) sit in. */
+function headerLayout(page: Page): Promise<{ height: number; rows: number; items: number }> {
+  return page.evaluate(`(() => {
+    const nav = document.querySelector("header.site nav");
+    const items = [nav.querySelector(".brand"), ...nav.querySelectorAll("li")];
+    const middles = items.map((el) => { const r = el.getBoundingClientRect(); return r.top + r.height / 2; });
+    middles.sort((a, b) => a - b);
+    const rows = middles.filter((m, i) => i === 0 || m - middles[i - 1] > 4).length;
+    return { height: nav.getBoundingClientRect().height, rows, items: items.length };
+  })()`);
+}
+
+test.each(Object.entries(VIEWPORTS))(
+  "the header is one row on a %s, as tall logged in as logged out, a long email cut short",
+  async (_name, viewport) => {
+    const app = await e2e.startApp();
+    const email = "maximilian.longname-for-testing@example.com";
+    await makeUser(app.pool, email);
+    const { page } = await e2e.newPage(app, { viewport });
+
+    await visit(page, "/");
+    const loggedOut = await headerLayout(page);
+    expect(loggedOut).toMatchObject({ rows: 1, items: 3 });
+
+    await logInWithBrowser(page, email);
+    await visit(page, "/");
+    const loggedIn = await headerLayout(page);
+    expect(loggedIn).toMatchObject({ rows: 1, items: 4 });
+    expect(loggedIn.height).toBe(loggedOut.height);
+    await expectNoSidewaysScroll(page, "home, logged in");
+    // All of it is there, for screen readers and as the tooltip, however little is shown.
+    const who = page.locator("header .who");
+    expect(await who.textContent()).toBe(email);
+    expect(await who.getAttribute("title")).toBe(email);
+  },
+);
+
 // UPDATE_DOCS_SCREENSHOTS=1 writes the small README screenshots into docs/screenshots/.
 const DOCS_DIR = process.env.UPDATE_DOCS_SCREENSHOTS
   ? join(projectRoot, "docs", "screenshots")
   : join(SCREENSHOTS_DIR, "docs");
 const DOCS_MAX_BYTES = 200 * 1024;
 
-/** A small PNG for the README: the top of the page (or one element), 900 px wide. */
+/** A small PNG for the README: the top of the page (or one element), at the page's width. */
 async function docShot(page: Page, name: string, selector?: string): Promise<void> {
   mkdirSync(DOCS_DIR, { recursive: true });
   const path = join(DOCS_DIR, `${name}.png`);
+  const width = page.viewportSize()?.width ?? 900;
   if (selector) await page.locator(selector).screenshot({ path });
-  else await page.screenshot({ path, clip: { x: 0, y: 0, width: 900, height: 640 } });
+  else await page.screenshot({ path, clip: { x: 0, y: 0, width, height: 640 } });
   expect(statSync(path).size, path).toBeLessThan(DOCS_MAX_BYTES);
 }
 
-test("screenshots of every page, under screenshots/", async () => {
-  const app = await e2e.startApp({ loginLimits: limits });
-  await makeUser(app.pool, "ada@example.com");
-  await makeUser(app.pool, "eve@example.com");
-  const { watched, page } = await e2e.newPage(app);
+const SESSIONS = "section[aria-labelledby=sessions-title]";
+
+test.each([
+  ["at 900 px", "", { width: 900, height: 700 }],
+  ["on a phone", "-phone", VIEWPORTS["phone (390 px)"]],
+] as const)("screenshots of every page %s, under screenshots/", async (_name, suffix, viewport) => {
+  const app = await tourApp();
   const saved: string[] = [];
-
-  await visit(page, "/");
-  saved.push(await saveScreenshot(page, "home"));
-  await docShot(page, "home");
-
-  await registerWithErrors(watched, page);
-  saved.push(await saveScreenshot(page, "register-errors"));
-
-  await visit(page, "/login");
-  await page.getByLabel("Email").fill("ada@example.com");
-  await page.getByLabel("Password").fill(PASSWORD);
-  saved.push(await saveScreenshot(page, "login"));
-  await docShot(page, "login");
-
-  // A second browser, so "your sessions" has someone to revoke.
-  const phone = await e2e.newPage(app, {
-    userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile Safari",
+  await tourEveryPage(app, { viewport }, async (page, name) => {
+    saved.push(await saveScreenshot(page, `${name}${suffix}`));
+    if (["home", "login", "account"].includes(name) && !suffix) await docShot(page, name);
+    if (name === "account") {
+      const path = join(SCREENSHOTS_DIR, `sessions${suffix}.png`);
+      await page.locator(SESSIONS).screenshot({ path });
+      saved.push(path);
+      await docShot(page, `sessions${suffix}`, SESSIONS);
+    }
   });
-  await logInWithBrowser(phone.page, "ada@example.com");
-  await submitLoginForm(page, "ada@example.com", { remember: true });
-  await page.waitForURL("**/account");
-  await page.getByRole("link", { name: "Account" }).click();
-  await page.waitForURL("**/account");
-  expect(await page.getByTestId("sessions").locator("tbody tr").count()).toBe(2);
-  saved.push(await saveScreenshot(page, "account"));
-  await docShot(page, "account");
-  await page.locator("section[aria-labelledby=sessions-title]").screenshot({
-    path: join(SCREENSHOTS_DIR, "sessions.png"),
-  });
-  saved.push(join(SCREENSHOTS_DIR, "sessions.png"));
-  await docShot(page, "sessions", "section[aria-labelledby=sessions-title]");
-
-  await forgedLogout(watched, page);
-  saved.push(await saveScreenshot(page, "403"));
-
-  watched.expectStatus(404, "/no-such-page");
-  await visit(page, "/no-such-page", 404);
-  saved.push(await saveScreenshot(page, "404"));
-
-  const other = await e2e.newPage(app);
-  await tooManyAttempts(other.watched, other.page, "eve@example.com");
-  saved.push(await saveScreenshot(other.page, "429"));
-
-  expect(pathOf(page)).toBe("/no-such-page");
+  expect(saved).toHaveLength(10);
   for (const path of saved) expect(statSync(path).size, path).toBeGreaterThan(5_000);
 });

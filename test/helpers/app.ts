@@ -1,3 +1,4 @@
+import type { RequestListener } from "node:http";
 import type pg from "pg";
 import { onTestFinished } from "vitest";
 import { createApp } from "../../app/app.js";
@@ -47,24 +48,26 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   await runSql(testDatabaseUrl(), "deallocate all");
   const schema = await createTestSchema();
   const logs = captureLogs();
+  // Listening first, so the app's public URL (APP_URL: links, the OIDC redirect URI) is this
+  // server's own, unless the test sets one.
+  let app: RequestListener = (_req, res) => res.end();
+  const server = await listen((req, res) => app(req, res));
   const config: Config = {
-    ...testConfig({ DATABASE_URL: testDatabaseUrl(), ...options.env }),
+    ...testConfig({ DATABASE_URL: testDatabaseUrl(), APP_URL: server.url, ...options.env }),
     ...options.config,
   };
   const sessionStore = createSessionStore(schema.pool, config, logs.logger);
-  const server = await listen(
-    createApp({
-      config,
-      pool: schema.pool,
-      logger: logs.logger,
-      sessionStore,
-      ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
-      ...(options.clock ? { clock: options.clock } : {}),
-    }),
-  );
+  app = createApp({
+    config,
+    pool: schema.pool,
+    logger: logs.logger,
+    sessionStore,
+    ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
 
   let closed = false;
-  const app: TestApp = {
+  const testApp: TestApp = {
     url: server.url,
     pool: schema.pool,
     config,
@@ -78,6 +81,6 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await schema.drop();
     },
   };
-  if (options.autoClose !== false) onTestFinished(() => app.close());
-  return app;
+  if (options.autoClose !== false) onTestFinished(() => testApp.close());
+  return testApp;
 }

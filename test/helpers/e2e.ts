@@ -315,3 +315,53 @@ export function serveOtherSite(html: string): Promise<Listening> {
     }
   });
 }
+
+/** The widths every page is checked at: a phone (an iPhone 12 to 15) and a desktop. */
+export const VIEWPORTS = {
+  "phone (390 px)": { width: 390, height: 844 },
+  "desktop (1280 px)": { width: 1280, height: 800 },
+} as const;
+
+/** How wide the page is against the window: wider means it scrolls sideways. */
+export function pageWidth(page: Page): Promise<{ scrollWidth: number; innerWidth: number }> {
+  return page.evaluate(
+    "({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })",
+  );
+}
+
+/** Fails unless the page fits the window's width (`name` says which page, for the message). */
+export async function expectNoSidewaysScroll(page: Page, name: string): Promise<void> {
+  const { scrollWidth, innerWidth } = await pageWidth(page);
+  expect(
+    scrollWidth,
+    `${name}: ${scrollWidth} px wide in a ${innerWidth} px window`,
+  ).toBeLessThanOrEqual(innerWidth);
+}
+
+/** The element with keyboard focus, as "tag#id|text" ("input#email|"). */
+export function focused(page: Page): Promise<string> {
+  return page.evaluate<string>(`(() => {
+    const el = document.activeElement;
+    return el ? el.tagName.toLowerCase() + "#" + el.id + "|" + el.textContent.trim() : "";
+  })()`);
+}
+
+/** Waits until the element with keyboard focus is `expected` (focus moves after events settle). */
+export async function focusReaches(page: Page, expected: string): Promise<void> {
+  await expect.poll(() => focused(page), { timeout: 10_000 }).toBe(expected);
+}
+
+// The few browser globals the helpers call, typed here: the project's TypeScript has no DOM lib.
+interface BrowserWindow {
+  getComputedStyle(element: unknown, pseudo: string): { content: string };
+}
+
+/** The CSS `::before` content of each element (`'"IP"'`, or "none"): labels drawn by CSS. */
+export function beforeContents(locator: Locator): Promise<string[]> {
+  return locator.evaluateAll((elements) =>
+    elements.map(
+      (element) =>
+        (globalThis as unknown as BrowserWindow).getComputedStyle(element, "::before").content,
+    ),
+  );
+}

@@ -42,6 +42,7 @@ export async function startAppInstance(
     DATABASE_URL: databaseUrl,
     SESSION_SECRET: PRODUCTION_SECRET,
     DATA_ENCRYPTION_KEY: PRODUCTION_DATA_ENCRYPTION_KEY,
+    APP_URL: "https://localhost",
     LOG_LEVEL: "info",
     ...env,
   };

@@ -18,10 +18,15 @@ export async function createTestSchema(): Promise<TestSchema> {
   const name = `test_${randomBytes(6).toString("hex")}`;
   const url = testDatabaseUrl();
   await migrate({ databaseUrl: url, direction: "up", schema: name, log: silentMigrationLog });
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
   // PGlite ignores the `options` startup parameter, so set the path on each new connection.
-  pool.on("connect", (client) => {
-    client.query(`set search_path to ${name}, public`).catch(() => {});
+  // In onConnect, which the Pool awaits before it hands the client out: a "connect" listener
+  // would send it while the Pool sends the caller's query on the same client.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    onConnect: async (client) => {
+      await client.query(`set search_path to ${name}, public`);
+    },
   });
   return {
     name,

@@ -9,7 +9,7 @@ import { listen } from "../helpers/listen.js";
 /**
  * Many requests at once on one session. The store holds one JSON document per session and each
  * request writes back its own whole copy, so the guarantee is per request, not per key: see
- * README.md, "Concurrency".
+ * docs/concurrency.md.
  */
 
 test("50 requests at once on one logged-in session, reads and writes mixed: all answered, same cookie, still logged in", async () => {

@@ -1,0 +1,193 @@
+import { type Request, type RequestHandler, type Response, Router } from "express";
+import * as oidc from "openid-client";
+import type pg from "pg";
+import { noStore, type Views, wantsJson } from "../../http/views.js";
+import type { DeviceCookies } from "../../security/device-cookie.js";
+import { startUserSession } from "../login-session.js";
+import { createUser, findUserById } from "../users.js";
+import { safeReturnPath } from "../validation.js";
+import { type OidcClient, SignInFailed } from "./client.js";
+import type { FlowCookies } from "./flow-cookie.js";
+import {
+  findUserIdByIdentity,
+  linkIdentity,
+  listIdentities,
+  unlinkIdentity,
+} from "./identities.js";
+
+export interface OidcRouteDeps {
+  pool: pg.Pool;
+  views: Views;
+  client: OidcClient;
+  flows: FlowCookies;
+  devices: DeviceCookies;
+  /** The provider's name, as on the button: "Continue with <name>". */
+  name: string;
+  /** Re-authentication before a sensitive change (sudo mode), for "Unlink". */
+  requireRecentAuth: RequestHandler;
+}
+
+/**
+ * "Continue with <provider>": sign in, or create an account, with an OpenID Connect provider
+ * (authorization code flow with PKCE, state and nonce, through openid-client), and link or
+ * unlink the provider on the account page.
+ *
+ * An identity whose email matches an existing account is never linked silently: the user logs in
+ * to that account first and links it there, so a provider that hands out unverified addresses
+ * cannot take over accounts.
+ */
+export function oidcRoutes(deps: OidcRouteDeps): Router {
+  const { pool, views, client, flows, devices, name } = deps;
+  const router = Router();
+
+  function failure(req: Request, res: Response, status: number, message: string) {
+    noStore(res);
+    if (wantsJson(req)) {
+      res.status(status).json({ error: "sign_in_failed", message });
+      return;
+    }
+    views.render(
+      res,
+      "error",
+      { title: `Signing in with ${name} did not work`, status, message },
+      status,
+    );
+  }
+
+  /** A new flow for this browser, and the provider's URL to send it to. */
+  async function begin(res: Response, extra: { next?: string; linkUserId?: string }) {
+    const checks = {
+      state: oidc.randomState(),
+      nonce: oidc.randomNonce(),
+      codeVerifier: oidc.randomPKCECodeVerifier(),
+    };
+    const url = await client.authorizationUrl(checks);
+    flows.set(res, { ...checks, ...extra });
+    res.redirect(303, url.href);
+  }
+
+  // The account page's "Sign-in methods" part: the linked identity with "Unlink", or "Link".
+  router.get("/account", async (req, res, next) => {
+    const user = req.user as Express.User;
+    res.locals.oidcIdentities = await listIdentities(pool, user.id);
+    next();
+  });
+
+  // The "Continue with <name>" button on /login and /register: off to the provider.
+  router.post("/auth/oidc/start", async (req, res) => {
+    const next = safeReturnPath(req.body?.next);
+    await begin(res, next ? { next } : {});
+  });
+
+  // "Link <name>" on the account page: the same trip, remembered as this user's.
+  router.post("/account/oidc/link", async (req, res) => {
+    await begin(res, { linkUserId: (req.user as Express.User).id, next: "/account" });
+  });
+
+  // "Unlink" (sudo mode): refused while it is the last way to sign in.
+  router.post("/account/oidc/unlink", deps.requireRecentAuth, async (req, res) => {
+    const user = req.user as Express.User;
+    const id = typeof req.body?.identity === "string" ? req.body.identity : "";
+    const result = await unlinkIdentity(pool, user.id, id);
+    req.session.flash =
+      result === "unlinked"
+        ? { kind: "info", text: `${name} was unlinked from your account.` }
+        : result === "last"
+          ? {
+              kind: "error",
+              text: `${name} is the only way you sign in: set a password first, then unlink it.`,
+            }
+          : { kind: "info", text: `${name} was already unlinked.` };
+    res.redirect(303, "/account");
+  });
+
+  // Where the provider sends the browser back: finish this browser's flow, whatever happens.
+  router.get("/auth/oidc/callback", async (req, res) => {
+    const flow = flows.read(req);
+    flows.clear(res);
+    if (!flow) {
+      return failure(
+        req,
+        res,
+        400,
+        `This sign-in was not started in this browser, or took longer than 10 minutes. Start again from the login page.`,
+      );
+    }
+    let identity: Awaited<ReturnType<OidcClient["finish"]>>;
+    try {
+      const query = req.originalUrl.slice(req.originalUrl.indexOf("?") + 1);
+      identity = await client.finish(req.originalUrl.includes("?") ? query : "", flow);
+    } catch (error) {
+      if (error instanceof SignInFailed) {
+        req.log?.info({ err: error.cause ?? error }, "oidc sign-in failed");
+        return failure(req, res, 400, error.message);
+      }
+      throw error;
+    }
+
+    if (flow.linkUserId !== undefined) return finishLink(req, res, flow.linkUserId, identity);
+
+    const known = await findUserIdByIdentity(pool, identity.issuer, identity.subject);
+    let user = known === undefined ? undefined : await findUserById(pool, known);
+    if (!user) {
+      if (!identity.email) {
+        return failure(
+          req,
+          res,
+          400,
+          `${name} did not share an email address, so no account was made.`,
+        );
+      }
+      const created = await createUser(pool, identity.email, null);
+      if (created === "taken") {
+        return failure(
+          req,
+          res,
+          409,
+          `An account with ${identity.email} already exists. Log in to it first (with your password), then choose "Link ${name}" on your account page.`,
+        );
+      }
+      if ((await linkIdentity(pool, created.id, identity)) === "taken") {
+        // The same identity's first sign-in in another tab won the race: use that account.
+        await pool.query("delete from users where id = $1", [created.id]);
+        return failure(req, res, 409, `That sign-in was already completed. Start again.`);
+      }
+      req.log?.info({ userId: created.id }, "user registered with oidc");
+      user = created;
+    }
+    await startUserSession(req, user, null);
+    devices.issue(res, user.id);
+    req.log?.info({ userId: user.id }, "user logged in with oidc");
+    res.redirect(303, safeReturnPath(flow.next) ?? "/account");
+  });
+
+  async function finishLink(
+    req: Request,
+    res: Response,
+    userId: string,
+    identity: Awaited<ReturnType<OidcClient["finish"]>>,
+  ) {
+    // The flow was started by this account's session; a different session cannot finish it.
+    if (req.user?.id !== userId) {
+      return failure(
+        req,
+        res,
+        403,
+        `Log in to the account you want to link ${name} to, then try again.`,
+      );
+    }
+    const linked = await linkIdentity(pool, userId, identity);
+    if (linked === "taken") {
+      return failure(
+        req,
+        res,
+        409,
+        `That ${name} account already signs in to another account here, so it was not linked.`,
+      );
+    }
+    req.session.flash = { kind: "info", text: `${name} is linked: you can sign in with it now.` };
+    res.redirect(303, "/account");
+  }
+
+  return router;
+}

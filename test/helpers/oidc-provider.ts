@@ -1,0 +1,103 @@
+import Provider from "oidc-provider";
+import { expect, onTestFinished } from "vitest";
+import { HttpClient, type Reply } from "./http-client.js";
+import { type Listening, listen } from "./listen.js";
+
+/**
+ * A real OpenID Connect provider (the `oidc-provider` package) on 127.0.0.1, with its built-in
+ * development login and consent pages, for the app's "Continue with …" to talk to. Accounts are
+ * whatever the test says: `accounts.set(sub, { email, email_verified })`.
+ */
+export interface TestProvider {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  accounts: Map<string, { email?: string; email_verified?: boolean }>;
+  /** Registers the app's redirect URI (known once the app listens) and starts answering. */
+  start(redirectUri: string): void;
+  close(): Promise<void>;
+}
+
+export const OIDC_CLIENT = { id: "starter-app", secret: "a-test-client-secret-0123456789" };
+
+type Handler = (
+  req: import("node:http").IncomingMessage,
+  res: import("node:http").ServerResponse,
+) => void;
+
+/** Listening at once (its issuer URL is needed to configure the app); answers after start(). */
+export async function startTestProvider(): Promise<TestProvider> {
+  let handler: Handler = (_req, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
+  const server: Listening = await listen((req, res) => handler(req, res));
+  const accounts: TestProvider["accounts"] = new Map();
+  const provider: TestProvider = {
+    issuer: server.url,
+    clientId: OIDC_CLIENT.id,
+    clientSecret: OIDC_CLIENT.secret,
+    accounts,
+    start(redirectUri) {
+      const oidc = new Provider(server.url, {
+        clients: [
+          {
+            client_id: OIDC_CLIENT.id,
+            client_secret: OIDC_CLIENT.secret,
+            redirect_uris: [redirectUri],
+            grant_types: ["authorization_code"],
+            response_types: ["code"],
+          },
+        ],
+        claims: { openid: ["sub"], email: ["email", "email_verified"] },
+        cookies: { keys: ["a-test-cookie-key-for-the-provider"] },
+        findAccount: async (_ctx, sub) => {
+          const account = accounts.get(sub);
+          if (!account) return undefined;
+          return { accountId: sub, claims: async () => ({ sub, ...account }) };
+        },
+      });
+      handler = oidc.callback();
+    },
+    close: () => server.close(),
+  };
+  onTestFinished(() => provider.close());
+  return provider;
+}
+
+const formAction = (html: string) => {
+  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+  if (!action) throw new Error(`no form in the provider's page: ${html.slice(0, 300)}`);
+  return action.replaceAll("&amp;", "&");
+};
+
+/**
+ * What a person does at the provider: follow the app's redirect, log in as `sub` on the
+ * development login page, give consent, and come back. Returns the callback URL the provider
+ * sends the browser to (not yet followed), so a test can replay or tamper with it.
+ */
+export async function signInAtProvider(
+  authorizationUrl: string,
+  sub: string,
+  tamper: (url: URL) => void = () => {},
+): Promise<URL> {
+  const browser = new HttpClient(new URL(authorizationUrl).origin);
+  const url = new URL(authorizationUrl);
+  tamper(url);
+  let reply: Reply = await browser.get(url.href);
+  for (let step = 0; step < 10; step++) {
+    if (reply.status === 303 || reply.status === 302) {
+      const location = new URL(reply.location as string, browser.baseUrl);
+      if (location.origin !== browser.baseUrl) return location;
+      reply = await browser.get(location.href);
+      continue;
+    }
+    expect(reply.status, reply.body.slice(0, 500)).toBe(200);
+    const action = formAction(reply.body);
+    const form: Record<string, string> = reply.body.includes('name="login"')
+      ? { prompt: "login", login: sub, password: "anything" }
+      : { prompt: "consent" };
+    reply = await browser.request("POST", action, { form });
+  }
+  throw new Error("the provider never sent the browser back");
+}

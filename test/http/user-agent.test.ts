@@ -1,0 +1,39 @@
+import { expect, test } from "vitest";
+import { deviceName } from "../../app/http/user-agent.js";
+
+test("a browser's user-agent string is named as 'browser on system'", () => {
+  expect(
+    deviceName(
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36",
+    ),
+  ).toBe("Chrome on Linux");
+  expect(
+    deviceName("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"),
+  ).toBe("Firefox on Windows");
+  expect(
+    deviceName(
+      "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1",
+    ),
+  ).toBe("Safari on iOS");
+  expect(
+    deviceName(
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+    ),
+  ).toBe("Safari on macOS");
+  expect(
+    deviceName(
+      "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36",
+    ),
+  ).toBe("Chrome on Android");
+});
+
+test("a browser without a system is named alone", () => {
+  expect(deviceName("Laptop Firefox")).toBe("Firefox");
+});
+
+test("a string no parser recognises is shown as sent, shortened; none at all is 'Unknown browser'", () => {
+  expect(deviceName("curl/8.5.0")).toBe("curl/8.5.0");
+  expect(deviceName(`Laptop browser ${"x".repeat(100)}`)).toBe(`Laptop browser ${"x".repeat(44)}…`);
+  expect(deviceName("")).toBe("Unknown browser");
+  expect(deviceName(undefined)).toBe("Unknown browser");
+});
