@@ -2,6 +2,7 @@ import express, { type Express } from "express";
 import type pg from "pg";
 import { pageLocals } from "./account/page-locals.js";
 import { accountRoutes } from "./account/routes.js";
+import { securityRoutes } from "./account/security.js";
 import { requireUser, requireVerifiedEmail } from "./auth/guards.js";
 import { oidcClient } from "./auth/oidc/client.js";
 import { flowCookies } from "./auth/oidc/flow-cookie.js";
@@ -15,6 +16,11 @@ import {
 import { createRecovery } from "./auth/recovery/service.js";
 import { authRoutes } from "./auth/routes.js";
 import "./auth/session-data.js";
+import { confirmRoutes, recentAuthGuard } from "./auth/sudo.js";
+import { twoFactorLoginRoutes } from "./auth/two-factor/login-routes.js";
+import { twoFactorSetupRoutes } from "./auth/two-factor/setup-routes.js";
+import { twoFactorStore } from "./auth/two-factor/store.js";
+import { type Clock, systemClock } from "./clock.js";
 import type { Config } from "./config.js";
 import { errorHandler, logLateErrors, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health.js";
@@ -28,6 +34,7 @@ import { createCsrf } from "./security/csrf.js";
 import { deviceCookies } from "./security/device-cookie.js";
 import { securityHeaders } from "./security/headers.js";
 import { createPasswordLimiter, type PasswordLimitOptions } from "./security/password-limits.js";
+import { createSecretBox } from "./security/secrets-at-rest.js";
 import session, { type Store } from "./session/index.js";
 
 export interface AppDeps {
@@ -39,6 +46,8 @@ export interface AppDeps {
   loginLimits?: Partial<PasswordLimitOptions>;
   /** Sends the app's mails; by default built from the config (SMTP_URL or the dev outbox). */
   mailer?: Mailer;
+  /** What time it is for TOTP codes, the pending second factor and sudo mode; tests set it. */
+  clock?: Clock;
 }
 
 // A rolling cookie restarts the idle timeout on every response; writing the new expiry to the
@@ -53,6 +62,7 @@ export function createApp({
   sessionStore,
   loginLimits = {},
   mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger }),
+  clock = systemClock,
 }: AppDeps): Express {
   const app = express();
   app.set("trust proxy", config.trustProxy);
@@ -74,6 +84,8 @@ export function createApp({
     emailTokenMs: config.emailTokenMs,
   });
   const limiter = createPasswordLimiter(pool, loginLimits);
+  const twoFactor = twoFactorStore(pool, createSecretBox(config.dataEncryptionKey));
+  const requireRecentAuth = recentAuthGuard(clock);
   const csrf = createCsrf({
     // The forms shown to visitors who are not logged in: their tokens need no session.
     anonymousForms: ["/login", "/register", "/auth/oidc/start", ...RECOVERY_ANONYMOUS_FORMS],
@@ -162,6 +174,21 @@ export function createApp({
       rememberMs: config.sessionRememberMs,
       sessionCookie,
       onRegistered: (user) => recovery.sendVerification(user.id),
+      twoFactor,
+      clock,
+    }),
+  );
+  app.use(
+    twoFactorLoginRoutes({
+      pool,
+      views,
+      csrf,
+      limiter,
+      devices,
+      twoFactor,
+      clock,
+      rememberMs: config.sessionRememberMs,
+      sessionCookie,
     }),
   );
   // Development only (no SMTP server): the outbox. Production requires SMTP_URL, so a 404 there.
@@ -184,10 +211,23 @@ export function createApp({
         }),
         devices,
         name: oidc.name,
-        requireRecentAuth: (_req, _res, next) => next(),
+        requireRecentAuth: requireRecentAuth("/account"),
       }),
     );
   }
+  app.use(confirmRoutes({ pool, views, limiter, twoFactor, clock }));
+  app.use(
+    securityRoutes({
+      pool,
+      limiter,
+      views,
+      sessionCookie,
+      twoFactor,
+      requireRecentAuth,
+      afterPasswordChange: (userId) => recovery.afterPasswordChange(userId),
+    }),
+  );
+  app.use(twoFactorSetupRoutes({ views, twoFactor, requireRecentAuth, clock }));
   app.use(
     recoveryRoutes({ pool, views, csrf, limiter, recovery, sessionCookieName: sessionCookie.name }),
   );
@@ -199,7 +239,6 @@ export function createApp({
       sessionCookie,
       idleTimeoutMs: config.sessionIdleTimeoutMs,
       maxLifetimeMs: config.sessionMaxLifetimeMs,
-      afterPasswordChange: (userId) => recovery.afterPasswordChange(userId),
     }),
   );
 

@@ -25,6 +25,8 @@ export interface Config {
   sessionIdleTimeoutMs: number;
   sessionRememberMs: number;
   sessionMaxLifetimeMs: number;
+  /** AES-256-GCM key for secrets at rest (TOTP): 32 bytes (app/security/secrets-at-rest.ts). */
+  dataEncryptionKey: Buffer;
   /** 0: the store never prunes expired sessions by itself. */
   sessionPruneIntervalMs: number;
   logLevel: LogLevel;
@@ -86,6 +88,11 @@ const MIN_PRODUCTION_SECRET_LENGTH = 32;
 export const DEMO_SESSION_SECRET = "demo-only-session-secret-set-SESSION_SECRET-in-.env";
 const usesDemoSecret = (value: string | undefined) =>
   value?.split(",").some((secret) => secret.trim() === DEMO_SESSION_SECRET) ?? false;
+/**
+ * The DATA_ENCRYPTION_KEY docker-compose.yml falls back to: public, so accepted in production
+ * only with ALLOW_DEMO_SESSION_SECRET=true (the compose file's demo mark), with a warning.
+ */
+export const DEMO_DATA_ENCRYPTION_KEY = "ZGVtby1vbmx5LWtleS1zZXQtREFUQV9FTkNSWVBUSU8=";
 const MS_PER_MINUTE = 60_000;
 const MS_PER_HOUR = 60 * MS_PER_MINUTE;
 const MS_PER_DAY = 24 * MS_PER_HOUR;
@@ -111,6 +118,18 @@ function parseTrustProxy(value: string): TrustProxy {
   // Express hands this list to proxy-addr on its first request; compiling it now fails at start-up instead.
   proxyaddr.compile(list);
   return list;
+}
+
+const ENCRYPTION_KEY_HELP =
+  "must be 32 random bytes as 64 hex characters or as base64 (openssl rand -base64 32)";
+
+/** 32 bytes written as 64 hex characters, or as base64 / base64url (44 or 43 characters). */
+function parseEncryptionKey(value: string): Buffer | undefined {
+  const trimmed = value.trim();
+  if (/^[0-9a-f]{64}$/i.test(trimmed)) return Buffer.from(trimmed, "hex");
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(trimmed)) return undefined;
+  const key = Buffer.from(trimmed, "base64");
+  return key.length === 32 ? key : undefined;
 }
 
 const envSchema = z.object({
@@ -141,6 +160,15 @@ const envSchema = z.object({
     .string()
     .transform((value) => value.split(",").map((secret) => secret.trim()))
     .pipe(z.array(z.string().min(1, { error: "has an empty secret between commas" })))
+    .optional(),
+  DATA_ENCRYPTION_KEY: z
+    .string()
+    .transform((value, ctx) => {
+      const key = parseEncryptionKey(value);
+      if (key) return key;
+      ctx.addIssue({ code: "custom", message: ENCRYPTION_KEY_HELP });
+      return z.NEVER;
+    })
     .optional(),
   SESSION_IDLE_TIMEOUT_MINUTES: wholeNumber(1, 30),
   SESSION_REMEMBER_DAYS: wholeNumber(1, 30),
@@ -223,7 +251,7 @@ function oidcProblems(env: Env): ConfigProblem[] {
 }
 
 const PRODUCTION_RULES: Record<
-  "SESSION_SECRET" | "DATABASE_URL" | "SMTP_URL" | "APP_URL",
+  "SESSION_SECRET" | "DATABASE_URL" | "SMTP_URL" | "APP_URL" | "DATA_ENCRYPTION_KEY",
   (value: string | undefined, env: Env) => string | undefined
 > = {
   SESSION_SECRET: (value, env) => {
@@ -250,6 +278,14 @@ const PRODUCTION_RULES: Record<
     value === undefined
       ? "required in production: the public base URL, e.g. https://app.example.com"
       : undefined,
+  DATA_ENCRYPTION_KEY: (value, env) => {
+    if (value === undefined)
+      return `required in production: it encrypts TOTP secrets; ${ENCRYPTION_KEY_HELP}`;
+    if (value.trim() === DEMO_DATA_ENCRYPTION_KEY && env.ALLOW_DEMO_SESSION_SECRET !== "true") {
+      return "is the public demo key from docker-compose.yml: set your own in .env (openssl rand -base64 32)";
+    }
+    return undefined;
+  },
 };
 
 /** Validates `env` against `schema` (and, in production, the rules for the variables it has). */
@@ -317,6 +353,17 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     );
   }
 
+  let dataEncryptionKey = vars.DATA_ENCRYPTION_KEY;
+  if (dataEncryptionKey === undefined) {
+    // Not in production (required there): made once, kept in a git-ignored file.
+    const dev = developmentSecret(cwd, ".data-encryption-key");
+    dataEncryptionKey = Buffer.from(dev.secret, "base64url");
+  } else if (isProduction && env.DATA_ENCRYPTION_KEY?.trim() === DEMO_DATA_ENCRYPTION_KEY) {
+    warnings.push(
+      "DATA_ENCRYPTION_KEY is the public demo key from docker-compose.yml (ALLOW_DEMO_SESSION_SECRET=true): anyone can decrypt the TOTP secrets in a copy of the database. For a demo only: set your own DATA_ENCRYPTION_KEY in .env.",
+    );
+  }
+
   return {
     config: {
       nodeEnv: vars.NODE_ENV,
@@ -327,6 +374,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       databaseUrl: vars.DATABASE_URL,
       dataDir: resolve(cwd, vars.DATA_DIR),
       sessionSecrets,
+      dataEncryptionKey,
       sessionIdleTimeoutMs: vars.SESSION_IDLE_TIMEOUT_MINUTES * MS_PER_MINUTE,
       sessionRememberMs: vars.SESSION_REMEMBER_DAYS * MS_PER_DAY,
       sessionMaxLifetimeMs: vars.SESSION_MAX_LIFETIME_HOURS * MS_PER_HOUR,

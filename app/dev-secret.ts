@@ -9,11 +9,12 @@ export interface DevelopmentSecret {
 }
 
 /**
- * Development only: a random session secret made once and kept in `.session-secret`
- * (git-ignored), so sessions survive restarts without anyone choosing a secret.
+ * Development only: a random secret made once and kept in `dir/fileName` (git-ignored:
+ * `.session-secret` for sessions, `.data-encryption-key` for secrets at rest), so what it
+ * protects survives restarts without anyone choosing a secret. 32 random bytes, base64url.
  */
-export function developmentSecret(dir: string): DevelopmentSecret {
-  const file = join(dir, ".session-secret");
+export function developmentSecret(dir: string, fileName = ".session-secret"): DevelopmentSecret {
+  const file = join(dir, fileName);
   const existing = existsSync(file) ? readFileSync(file, "utf8").trim() : "";
   if (existing !== "") return { secret: existing, file, generated: false };
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
   ConfigError,
+  DEMO_DATA_ENCRYPTION_KEY,
   DEMO_SESSION_SECRET,
   loadConfig,
   loadDatabaseConfig,
@@ -11,9 +12,11 @@ import {
 import { makeTempDir } from "./helpers/temp-dir.js";
 
 const SECRET = "a-test-secret-that-is-32-chars-long!";
+const KEY_HEX = "00112233445566778899aabbccddeeff".repeat(2);
 const PRODUCTION = {
   NODE_ENV: "production",
   SESSION_SECRET: SECRET,
+  DATA_ENCRYPTION_KEY: KEY_HEX,
   DATABASE_URL: "postgres://app:pw@db.internal:5432/app",
   SMTP_URL: "smtp://mailer:pw@smtp.internal:587",
   APP_URL: "https://app.example.com",
@@ -186,7 +189,15 @@ describe("each bad variable is reported by name", () => {
   test("all problems at once, not just the first", () => {
     expect(
       Object.keys(problemsOf({ PORT: "x", LOG_LEVEL: "loud", NODE_ENV: "production" })).sort(),
-    ).toEqual(["APP_URL", "DATABASE_URL", "LOG_LEVEL", "PORT", "SESSION_SECRET", "SMTP_URL"]);
+    ).toEqual([
+      "APP_URL",
+      "DATABASE_URL",
+      "DATA_ENCRYPTION_KEY",
+      "LOG_LEVEL",
+      "PORT",
+      "SESSION_SECRET",
+      "SMTP_URL",
+    ]);
   });
 });
 
@@ -239,6 +250,50 @@ describe("mail: SMTP_URL, MAIL_FROM, APP_URL, REQUIRE_EMAIL_VERIFICATION, token 
     expect(Object.keys(problems).sort()).toEqual(["APP_URL", "SMTP_URL"]);
     expect(problems.SMTP_URL).toMatch(/required in production/);
     expect(problems.APP_URL).toMatch(/required in production/);
+  });
+});
+
+describe("DATA_ENCRYPTION_KEY", () => {
+  test("32 bytes as 64 hex characters or as base64", () => {
+    expect(load({ DATA_ENCRYPTION_KEY: KEY_HEX }).config.dataEncryptionKey.toString("hex")).toBe(
+      KEY_HEX,
+    );
+    const base64 = Buffer.from(KEY_HEX, "hex").toString("base64");
+    expect(load({ DATA_ENCRYPTION_KEY: base64 }).config.dataEncryptionKey.toString("hex")).toBe(
+      KEY_HEX,
+    );
+  });
+
+  test.each([
+    ["too short", "abcd"],
+    ["31 bytes", "aa".repeat(31)],
+    ["a passphrase", "correct horse battery staple correct horse"],
+  ])("%s is refused, by name", (_what, value) => {
+    expect(problemsOf({ DATA_ENCRYPTION_KEY: value })).toEqual({
+      DATA_ENCRYPTION_KEY: expect.stringMatching(/32 random bytes/),
+    });
+  });
+
+  test("required in production; the ConfigError names it", () => {
+    const { DATA_ENCRYPTION_KEY: _key, ...withoutKey } = PRODUCTION;
+    expect(problemsOf(withoutKey).DATA_ENCRYPTION_KEY).toMatch(/required in production/);
+    expect(() => load(withoutKey)).toThrow(/DATA_ENCRYPTION_KEY/);
+    expect(() => statSync(join(dir.path, ".data-encryption-key"))).toThrow();
+  });
+
+  test("in development: generated once into .data-encryption-key (mode 600) and reused", () => {
+    const first = load({ SESSION_SECRET: SECRET }).config.dataEncryptionKey;
+    expect(first).toHaveLength(32);
+    const file = join(dir.path, ".data-encryption-key");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(load({ SESSION_SECRET: SECRET }).config.dataEncryptionKey.equals(first)).toBe(true);
+  });
+
+  test("the public demo key from docker-compose.yml: refused in production unless marked a demo, then a warning", () => {
+    const demo = { ...PRODUCTION, DATA_ENCRYPTION_KEY: DEMO_DATA_ENCRYPTION_KEY };
+    expect(problemsOf(demo).DATA_ENCRYPTION_KEY).toMatch(/public demo key/);
+    const marked = load({ ...demo, ALLOW_DEMO_SESSION_SECRET: "true" });
+    expect(marked.warnings.join("\n")).toMatch(/DATA_ENCRYPTION_KEY is the public demo key/);
   });
 });
 

@@ -1,16 +1,13 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
 import { renewUserSession } from "../auth/login-session.js";
-import { hashPassword, verifyPassword } from "../auth/passwords.js";
 import { clearSessionCookie, type SessionCookie } from "../auth/session-cookie.js";
 import { endOtherSessions } from "../auth/session-generation.js";
-import { findPasswordHash, updatePasswordHash } from "../auth/users.js";
-import { changePasswordSchema, type FieldErrors, fieldErrors } from "../auth/validation.js";
+import type { FieldErrors } from "../auth/validation.js";
 import { timeView } from "../http/time-format.js";
 import { deviceName } from "../http/user-agent.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
-import { tooManyAttempts } from "../security/too-many-attempts.js";
 import { hashStoreKey } from "../session/index.js";
 import { listUserSessions, revokeUserSession, sessionExpiry, validDate } from "./sessions.js";
 
@@ -21,8 +18,6 @@ export interface AccountRouteDeps {
   sessionCookie: SessionCookie;
   idleTimeoutMs: number;
   maxLifetimeMs: number;
-  /** Every password change: older mailed links stop working, a notice goes to the address. */
-  afterPasswordChange(userId: string): Promise<void>;
 }
 
 const short = (id: string) => `${id.slice(0, 8)}…`;
@@ -106,7 +101,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     );
   }
 
-  // The account page: the session inspector, the session API buttons, your sessions, password.
+  // The account page: the session inspector, the session API buttons, your sessions.
   router.get("/account", async (req, res) => {
     noStore(res);
     await renderAccount(req, res);
@@ -198,31 +193,6 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     const count = await endOtherSessions(pool, req);
     if (count === false) return sessionEnded(res);
     flash(req, `Logged out of ${count} other session(s).`);
-    res.redirect(303, "/account");
-  });
-
-  // Change password: needs the current one; this session is renewed, every other one ends.
-  router.post("/account/password", async (req, res) => {
-    const user = req.user as Express.User;
-    const parsed = changePasswordSchema.safeParse(req.body ?? {});
-    if (!parsed.success) return renderAccount(req, res, 400, fieldErrors(parsed.error));
-    // A stolen session must not become a free password-guessing oracle: counted per user.
-    const attempt = await deps.limiter.currentPasswordByUser.take(user.id);
-    if (!attempt.allowed) {
-      return tooManyAttempts(req, res, views, attempt.retryAfterSeconds, "password attempts");
-    }
-    const hash = await findPasswordHash(pool, user.id);
-    if (!hash || !(await verifyPassword(hash, parsed.data.current_password))) {
-      return renderAccount(req, res, 400, {
-        current_password: "That is not your current password.",
-      });
-    }
-    await attempt.giveBack();
-    await updatePasswordHash(pool, user.id, await hashPassword(parsed.data.new_password));
-    await deps.afterPasswordChange(user.id);
-    if ((await endOtherSessions(pool, req)) === false) return sessionEnded(res);
-    req.log?.info({ userId: user.id }, "password changed");
-    flash(req, "Password changed. Every other session was logged out.");
     res.redirect(303, "/account");
   });
 

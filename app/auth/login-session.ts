@@ -9,7 +9,9 @@ export interface SessionPolicy {
   rememberMs: number;
 }
 
-type Carry = Partial<Pick<Request["session"], "views" | "client">> & { createdAt?: number };
+type Carry = Partial<Pick<Request["session"], "views" | "client" | "authenticatedAt">> & {
+  createdAt?: number;
+};
 
 /**
  * Logs the user in on a fresh session (Passport regenerates it: the pre-login ID is destroyed in
@@ -31,6 +33,8 @@ export async function startUserSession(
     ip: req.ip ?? "unknown",
     loggedInAt: Date.now(),
   };
+  // A login proves who the user is now (sudo mode); a renewal keeps the time it had.
+  session.authenticatedAt = carry.authenticatedAt ?? Date.now();
   if (carry.views) session.views = carry.views;
   // Renewing the ID of a logged-in session must not restart its absolute lifetime.
   if (carry.createdAt !== undefined) session.cookie.createdAt = carry.createdAt;
@@ -54,10 +58,12 @@ export async function renewUserSession(
     await req.session.destroy();
     return false;
   }
-  const { views, client, cookie } = req.session;
+  const { views, client, cookie, authenticatedAt } = req.session;
   await startUserSession(req, user, cookie.originalMaxAge, {
     ...(views ? { views } : {}),
     ...(client ? { client } : {}),
+    // 0 (long ago) rather than now: renewing the ID must not open sudo mode.
+    authenticatedAt: authenticatedAt ?? 0,
     ...(cookie.createdAt === undefined ? {} : { createdAt: cookie.createdAt }),
   });
   return true;

@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
+import type { Clock } from "../clock.js";
 import { renderAnonymousForm } from "../http/anonymous-form.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
 import type { Csrf } from "../security/csrf.js";
@@ -10,6 +11,8 @@ import { startUserSession } from "./login-session.js";
 import type { Authenticator } from "./passport.js";
 import { hashPassword } from "./passwords.js";
 import { clearSessionCookie, type SessionCookie } from "./session-cookie.js";
+import { beginSecondFactor } from "./two-factor/pending.js";
+import type { TwoFactorStore } from "./two-factor/store.js";
 import { createUser, loginAccount } from "./users.js";
 import {
   type FieldErrors,
@@ -32,6 +35,8 @@ export interface AuthRouteDeps {
   sessionCookie: SessionCookie;
   /** After a sign-up (the verification mail). */
   onRegistered(user: Express.User): void;
+  twoFactor: TwoFactorStore;
+  clock: Clock;
 }
 
 const INCORRECT = "Email or password is incorrect.";
@@ -44,10 +49,11 @@ const loginNotices: Record<string, string> = {
   destroyed: "Your session was destroyed. Log in again to continue.",
   revoked: "That session was ended.",
   reset: "Your password was changed. Log in with the new one.",
+  twofactor: "That login took more than 5 minutes. Enter your password again.",
 };
 
 export function authRoutes(deps: AuthRouteDeps): Router {
-  const { pool, passport, views, csrf, limiter, devices, rememberMs, sessionCookie } = deps;
+  const { pool, passport, views, csrf, limiter, devices, rememberMs, sessionCookie, clock } = deps;
   const router = Router();
 
   function renderRegister(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
@@ -108,7 +114,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     if (created === "taken") return renderRegister(req, res, 409, { email: TAKEN });
     req.log?.info({ userId: created.id }, "user registered");
     deps.onRegistered(created);
-    await startUserSession(req, created, null);
+    await startUserSession(req, created, null, { authenticatedAt: clock() });
     devices.issue(res, created.id);
     req.session.flash = { kind: "info", text: "Welcome! Your account is ready." };
     if (wantsJson(req))
@@ -159,11 +165,21 @@ export function authRoutes(deps: AuthRouteDeps): Router {
             return renderLogin(req, res, 401, { form: INCORRECT });
           }
           await attempt.giveBack();
-          await startUserSession(req, user, remember ? rememberMs : null);
+          const next = safeReturnPath(req.body?.next);
+          if (await deps.twoFactor.isEnabled(user.id)) {
+            // The password was right; the second factor decides (two-factor/login-routes.ts).
+            await beginSecondFactor(req, user, { since: clock(), remember, next });
+            req.log?.info({ userId: user.id }, "password accepted, second factor pending");
+            if (wantsJson(req)) return res.json({ twoFactor: "/login/two-factor" });
+            return res.redirect(303, "/login/two-factor");
+          }
+          await startUserSession(req, user, remember ? rememberMs : null, {
+            authenticatedAt: clock(),
+          });
           devices.issue(res, user.id);
           req.log?.info({ userId: user.id }, "user logged in");
           if (wantsJson(req)) return res.json({ user: { id: user.id, email: user.email } });
-          res.redirect(303, safeReturnPath(req.body?.next) ?? "/account");
+          res.redirect(303, next ?? "/account");
         })().catch(next);
       },
     )(req, res, next);

@@ -9,6 +9,8 @@ declare module "../session/types.js" {
     flash: Flash;
     /** The user's session generation when this session logged in (see session-generation.ts). */
     generation: number;
+    /** When the user last proved who they are (login, /account/confirm): sudo mode, sudo.ts. */
+    authenticatedAt: number;
     /** Shown in "your sessions". */
     client: { userAgent: string; ip: string; loggedInAt: number };
   }

@@ -105,3 +105,8 @@ export async function loginAccount(
   if (row.id !== null) return { userId: row.id, key: `user:${row.id}`, addressKey };
   return { userId: undefined, key: addressKey, addressKey };
 }
+
+/** Deletes the account; its two-factor secret and recovery codes go with it (ON DELETE CASCADE). */
+export async function deleteUser(pool: pg.Pool, id: string): Promise<void> {
+  await pool.query("delete from users where id = $1", [id]);
+}

@@ -5,8 +5,13 @@ export function homeRoutes(views: Views): Router {
   const router = Router();
 
   // The landing page: public, so a visitor who only looks gets no cookie and no session row.
-  router.get("/", (_req, res) => {
-    views.render(res, "home", { title: "Home" });
+  // ?deleted=1 after deleting an account (nothing is stored for the message: no session).
+  router.get("/", (req, res) => {
+    const deleted = req.query.deleted === "1" && !req.user;
+    views.render(res, "home", {
+      title: "Home",
+      notice: deleted ? "Your account was deleted." : undefined,
+    });
   });
 
   return router;

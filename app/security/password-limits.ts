@@ -22,6 +22,8 @@ export interface PasswordLimitOptions {
   mailsPerAddress: number;
   /** Mails about one account per window (an unknown address counts as its own account). */
   mailsPerAccount: number;
+  /** Second-factor codes (TOTP or recovery) checked for one account per window. */
+  secondFactorPerUser: number;
   windowSeconds: number;
 }
 
@@ -33,6 +35,7 @@ export const defaultPasswordLimits: PasswordLimitOptions = {
   currentPasswordPerUser: 5,
   mailsPerAddress: 3,
   mailsPerAccount: 3,
+  secondFactorPerUser: 5,
   windowSeconds: 15 * 60,
 };
 
@@ -58,6 +61,7 @@ export interface PasswordLimiter {
   currentPasswordByUser: Counter;
   mailByAddress: Counter;
   mailByAccount: Counter;
+  secondFactorByUser: Counter;
 }
 
 /**
@@ -121,6 +125,7 @@ export function createPasswordLimiter(
     currentPasswordByUser: counter(pool, "current_password", limits.currentPasswordPerUser, window),
     mailByAddress: counter(pool, "mail_address", limits.mailsPerAddress, window),
     mailByAccount: counter(pool, "mail_account", limits.mailsPerAccount, window),
+    secondFactorByUser: counter(pool, "second_factor", limits.secondFactorPerUser, window),
   };
 }
 

@@ -26,13 +26,13 @@ test("changing the password: this session gets a new ID and stays in, every othe
     new_password: NEW_PASSWORD,
   });
   expect(reply.status).toBe(303);
-  expect(reply.location).toBe("/account");
+  expect(reply.location).toBe("/account/security");
 
   const after = sessionIdOf(here) as string;
   expect(after).not.toBe(before);
   expect(await sessionRow(app.pool, before)).toBeUndefined();
   expect((await sessionRow(app.pool, after))?.sess.passport).toEqual({ user: user.id });
-  const page = await here.get("/account");
+  const page = await here.get("/account/security");
   expect(page.status).toBe(200);
   expect(page.body).toContain("Password changed. Every other session was logged out.");
 

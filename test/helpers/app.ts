@@ -2,6 +2,7 @@ import type { RequestListener } from "node:http";
 import type pg from "pg";
 import { onTestFinished } from "vitest";
 import { createApp } from "../../app/app.js";
+import type { Clock } from "../../app/clock.js";
 import type { Config } from "../../app/config.js";
 import { createSessionStore } from "../../app/db/session-store.js";
 import { createMailer, type Mailer } from "../../app/mail/mailer.js";
@@ -20,6 +21,8 @@ export interface TestAppOptions {
   config?: Partial<Config>;
   /** Other limits on password checks (the app's defaults otherwise). */
   loginLimits?: Partial<PasswordLimitOptions>;
+  /** The app's clock (TOTP codes, the pending second factor, sudo mode): see test/helpers/totp.ts. */
+  clock?: Clock;
   /** Close when the current test finishes (default true; false when started in beforeAll). */
   autoClose?: boolean;
 }
@@ -69,6 +72,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     sessionStore,
     mailer,
     ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
 
   let closed = false;

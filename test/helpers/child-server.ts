@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { projectRoot } from "../../app/paths.js";
-import { TEST_SECRET } from "./test-config.js";
+import { TEST_DATA_ENCRYPTION_KEY, TEST_SECRET } from "./test-config.js";
 
 export interface ChildServer {
   process: ChildProcess;
@@ -37,6 +37,7 @@ export function spawnServer(cwd: string, env: Record<string, string>): ChildServ
       PORT: "0",
       LOG_LEVEL: "info",
       SESSION_SECRET: TEST_SECRET,
+      DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY,
       SESSION_PRUNE_INTERVAL_MINUTES: "0",
       ...env,
     },

@@ -8,6 +8,8 @@ import {
 } from "./processes.js";
 
 export const PRODUCTION_SECRET = "topology-test-secret-of-at-least-32-characters";
+/** 32 bytes, base64: production requires a DATA_ENCRYPTION_KEY. */
+export const PRODUCTION_DATA_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
 
 /** What docker-compose.yml's `migrate` service runs in the image (compose-config.test.ts). */
 export const MIGRATE_COMMAND = ["node", "dist/app/db/migrate-cli.js"];
@@ -39,6 +41,7 @@ export async function startAppInstance(
     TRUST_PROXY: "1",
     DATABASE_URL: databaseUrl,
     SESSION_SECRET: PRODUCTION_SECRET,
+    DATA_ENCRYPTION_KEY: PRODUCTION_DATA_ENCRYPTION_KEY,
     APP_URL: "https://localhost",
     LOG_LEVEL: "info",
     ...env,

@@ -1,6 +1,8 @@
 import { type Config, loadConfig } from "../../app/config.js";
 
 export const TEST_SECRET = "test-secret-test-secret-test-secret";
+/** A DATA_ENCRYPTION_KEY for tests (32 bytes, hex), so no key file is written. */
+export const TEST_DATA_ENCRYPTION_KEY = "7e57".repeat(16);
 
 /**
  * A Config as the app would load it, with test-friendly settings: quiet logs, any free port,
@@ -21,6 +23,7 @@ export function testConfig(env: Record<string, string> = {}, cwd = process.cwd()
       PORT: "0",
       LOG_LEVEL: "silent",
       SESSION_SECRET: TEST_SECRET,
+      DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY,
       SESSION_PRUNE_INTERVAL_MINUTES: "0",
       ...production,
       ...env,

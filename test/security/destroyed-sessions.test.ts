@@ -128,7 +128,7 @@ describe("a destroyed session stays destroyed, with requests in flight on it", (
             current_password: from,
             new_password: to,
           });
-          expect(reply.location, reply.body.slice(0, 300)).toBe("/account");
+          expect(reply.location, reply.body.slice(0, 300)).toBe("/account/security");
         });
         await expectLoggedOut(app, b, bId, run);
       }
@@ -159,7 +159,7 @@ describe("a stale session dies even if it was saved", () => {
       current_password: PASSWORD,
       new_password: "a brand new passphrase",
     });
-    expect(changed.location).toBe("/account");
+    expect(changed.location).toBe("/account/security");
     // As an in-flight request with a store that upserts would do: B's copy, written back.
     await app.pool.query("insert into session (sid, sess, expire) values ($1, $2, $3)", [
       key,

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { DEMO_SESSION_SECRET, loadConfig, loadDatabaseConfig } from "../../app/config.js";
+import {
+  DEMO_DATA_ENCRYPTION_KEY,
+  DEMO_SESSION_SECRET,
+  loadConfig,
+  loadDatabaseConfig,
+} from "../../app/config.js";
 import { type ComposeConfig, composeConfig, mounts, publishedPorts } from "../helpers/compose.js";
 import { MIGRATE_COMMAND } from "../helpers/production-app.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
@@ -120,6 +125,13 @@ test("SESSION_SECRET: a labelled demo default, replaced from the environment or 
   const fromFile = "a-secret-from-the-dot-env-file-0123456789";
   const viaFile = composeConfig(dir.path, {}, `SESSION_SECRET=${fromFile}\n`);
   expect(viaFile.services.app?.environment?.SESSION_SECRET).toBe(fromFile);
+});
+
+test("DATA_ENCRYPTION_KEY: the public demo key (accepted with the demo mark), replaced from .env", () => {
+  expect(env("app").DATA_ENCRYPTION_KEY).toBe(DEMO_DATA_ENCRYPTION_KEY);
+  const own = Buffer.alloc(32, 9).toString("base64");
+  const viaFile = composeConfig(dir.path, {}, `DATA_ENCRYPTION_KEY=${own}\n`);
+  expect(viaFile.services.app?.environment?.DATA_ENCRYPTION_KEY).toBe(own);
 });
 
 test("POSTGRES_PASSWORD from .env changes the database and both connection strings alike", () => {

@@ -25,6 +25,8 @@ import { makeTempDir } from "../helpers/temp-dir.js";
 // listens on 127.0.0.1 and is stopped by PID at the end.
 
 const COOKIE = "__Host-sid";
+// The login and sign-up forms' stateless CSRF cookie (no session row until login).
+const CSRF_COOKIE = "__Host-csrf";
 /** Exactly what the login answer must set: no Domain, no Expires (not "remember me"). */
 const SESSION_COOKIE = /^__Host-sid=s%3A[^;]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/;
 
@@ -142,9 +144,10 @@ test("register, log out and log in through the proxy over HTTPS; the cookie is _
   const email = `ann-${randomBytes(4).toString("hex")}@example.com`;
   const form = await client.get("/register");
   expect(form.status).toBe(200);
-  // The form's session (it holds the CSRF token) is already a __Host- cookie, over HTTPS only.
-  expect(setCookieFor(form, COOKIE)).toMatch(
-    /^__Host-sid=s%3A[^;]+; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax$/,
+  // The form writes no session: its CSRF token is a stateless __Host- cookie, over HTTPS only.
+  expect(setCookieFor(form, COOKIE)).toBeUndefined();
+  expect(setCookieFor(form, CSRF_COOKIE)).toMatch(
+    /^__Host-csrf=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Strict$/,
   );
 
   const registered = await client.post("/register", { email, password: PASSWORD });
@@ -272,7 +275,7 @@ test("a forged X-Forwarded-Proto is believed only from the trusted proxy address
 
   // The same request to an instance that trusts 127.0.0.1 (where the proxy is) gets one.
   const believed = await new HttpClient(one.url, forged).get("/login");
-  expect(setCookieFor(believed, COOKIE)).toMatch(/^__Host-sid=/);
+  expect(setCookieFor(believed, CSRF_COOKIE)).toMatch(/^__Host-csrf=/);
 });
 
 test("through the proxy, a client's own X-Forwarded-* headers are replaced by Caddy's", async () => {
@@ -282,7 +285,7 @@ test("through the proxy, a client's own X-Forwarded-* headers are replaced by Ca
     "x-forwarded-for": "203.0.113.9",
   });
   // Caddy said https (the client's "http" was dropped): the Secure cookie is set.
-  expect(setCookieFor(reply, COOKIE)).toMatch(/^__Host-sid=/);
+  expect(setCookieFor(reply, CSRF_COOKIE)).toMatch(/^__Host-csrf=/);
 
   const line = await waitUntil(
     "the instance's log line",

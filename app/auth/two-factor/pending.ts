@@ -1,0 +1,86 @@
+import type { Request, Response } from "express";
+import type pg from "pg";
+import type { DeviceCookies } from "../../security/device-cookie.js";
+import { startUserSession } from "../login-session.js";
+import { findUserById } from "../users.js";
+
+/**
+ * "Second factor pending": the password was right, the second factor is still to come. The
+ * session holds only this (no `passport.user`), so it opens no private page; it lasts
+ * PENDING_MS. Whatever proves the second factor (a TOTP or recovery code today, a passkey
+ * later) ends it with `completeSecondFactor`.
+ */
+declare module "../../session/types.js" {
+  interface SessionData {
+    twoFactor: PendingSecondFactor;
+    /** During setup: the new TOTP secret, sealed, until its first code confirms it. */
+    twoFactorSetup: string;
+  }
+}
+
+export interface PendingSecondFactor {
+  userId: string;
+  /** When the password was accepted (ms). */
+  since: number;
+  /** "Remember me" as ticked on the login form: carried to the logged-in session. */
+  remember: boolean;
+  /** The user's session generation then: a password change or reset since ends the attempt. */
+  generation: number;
+  /** Where to go once logged in. */
+  next?: string;
+}
+
+export const PENDING_MS = 5 * 60_000;
+
+/** After the right password: a fresh session (new ID, the old one destroyed) in the pending state. */
+export async function beginSecondFactor(
+  req: Request,
+  user: Express.User,
+  options: { since: number; remember: boolean; next: string | undefined },
+): Promise<void> {
+  await req.session.regenerate();
+  req.session.twoFactor = {
+    userId: user.id,
+    since: options.since,
+    remember: options.remember,
+    generation: user.sessionGeneration,
+    ...(options.next === undefined ? {} : { next: options.next }),
+  };
+}
+
+/** This session's pending login, unless there is none or it is older than PENDING_MS. */
+export function pendingSecondFactor(req: Request, nowMs: number): PendingSecondFactor | undefined {
+  const pending = (req as { session?: Request["session"] }).session?.twoFactor;
+  if (!pending || typeof pending.since !== "number") return undefined;
+  const age = nowMs - pending.since;
+  return age >= 0 && age <= PENDING_MS ? pending : undefined;
+}
+
+export interface CompleteDeps {
+  pool: pg.Pool;
+  devices: DeviceCookies;
+  rememberMs: number;
+}
+
+/**
+ * The second factor was proven: logs the pending user in on a regenerated session (the pending
+ * one is destroyed), as a password-only login would (remember me, device cookie, sudo mode).
+ * False when the account is gone or its sessions were ended meanwhile (a password change or
+ * reset): nobody is logged in, and the caller ends the pending session (the login step's
+ * "start over").
+ */
+export async function completeSecondFactor(
+  req: Request,
+  res: Response,
+  deps: CompleteDeps,
+  pending: PendingSecondFactor,
+  nowMs: number,
+): Promise<boolean> {
+  const user = await findUserById(deps.pool, pending.userId);
+  if (!user || user.sessionGeneration !== pending.generation) return false;
+  await startUserSession(req, user, pending.remember ? deps.rememberMs : null, {
+    authenticatedAt: nowMs,
+  });
+  deps.devices.issue(res, user.id);
+  return true;
+}
