@@ -212,6 +212,8 @@ export function createApp({
         devices,
         name: oidc.name,
         requireRecentAuth: requireRecentAuth("/account"),
+        twoFactor,
+        clock,
       }),
     );
   }

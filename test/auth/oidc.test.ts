@@ -8,6 +8,7 @@ import {
   startTestProvider,
   type TestProvider,
 } from "../helpers/oidc-provider.js";
+import { enableTwoFactor, type TestClock, testClock, totpCode } from "../helpers/totp.js";
 
 /**
  * "Continue with TestID": the app against a real OpenID Connect provider (oidc-provider) on
@@ -16,9 +17,12 @@ import {
 
 const NAME = "TestID";
 
-async function setup(): Promise<{ app: TestApp; provider: TestProvider }> {
+async function setup(
+  options: { clock?: TestClock } = {},
+): Promise<{ app: TestApp; provider: TestProvider }> {
   const provider = await startTestProvider();
   const app = await startTestApp({
+    ...(options.clock ? { clock: options.clock.clock } : {}),
     env: {
       OIDC_ISSUER: provider.issuer,
       OIDC_CLIENT_ID: OIDC_CLIENT.id,
@@ -283,4 +287,30 @@ describe("accounts are never linked silently", () => {
     expect(reply.status).toBe(403);
     expect(await identityCount(app)).toBe(0);
   });
+});
+
+test("an account with two-factor on still needs its code after the provider", async () => {
+  const clock = testClock();
+  const { app, provider } = await setup({ clock });
+  provider.accounts.set("sub-tia", { email: "tia@example.com", email_verified: true });
+  const tia = app.client();
+  await signIn(tia, "sub-tia");
+  // A fresh sign-in is a recent authentication: two-factor setup (sudo mode) needs no password,
+  // which this account does not have.
+  const { secret } = await enableTwoFactor(tia, clock);
+  await tia.get("/account");
+  await tia.post("/logout");
+
+  const again = app.client();
+  const { reply } = await signIn(again, "sub-tia");
+  expect(reply.status).toBe(303);
+  expect(reply.location).toBe("/login/two-factor");
+  // The provider alone opens no private page.
+  await expectNotLoggedIn(again);
+  await again.get("/login/two-factor");
+  const done = await again.post("/login/two-factor", { code: totpCode(secret, clock.now()) });
+  expect(done.status).toBe(303);
+  expect((await again.get("/account")).body).toContain(
+    "Logged in as <strong>tia@example.com</strong>",
+  );
 });

@@ -1,9 +1,12 @@
 import { type Request, type RequestHandler, type Response, Router } from "express";
 import * as oidc from "openid-client";
 import type pg from "pg";
+import type { Clock } from "../../clock.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import type { DeviceCookies } from "../../security/device-cookie.js";
 import { startUserSession } from "../login-session.js";
+import { beginSecondFactor } from "../two-factor/pending.js";
+import type { TwoFactorStore } from "../two-factor/store.js";
 import { createUser, findUserById } from "../users.js";
 import { safeReturnPath } from "../validation.js";
 import { type OidcClient, SignInFailed } from "./client.js";
@@ -25,6 +28,9 @@ export interface OidcRouteDeps {
   name: string;
   /** Re-authentication before a sensitive change (sudo mode), for "Unlink". */
   requireRecentAuth: RequestHandler;
+  /** An account with two-factor on still needs its second factor after the provider. */
+  twoFactor: TwoFactorStore;
+  clock: Clock;
 }
 
 /**
@@ -155,10 +161,18 @@ export function oidcRoutes(deps: OidcRouteDeps): Router {
       req.log?.info({ userId: created.id }, "user registered with oidc");
       user = created;
     }
-    await startUserSession(req, user, null);
+    const next = safeReturnPath(flow.next);
+    if (await deps.twoFactor.isEnabled(user.id)) {
+      // The provider vouched for the first factor; this account's second factor still decides.
+      await beginSecondFactor(req, user, { since: deps.clock(), remember: false, next });
+      req.log?.info({ userId: user.id }, "oidc sign-in accepted, second factor pending");
+      return res.redirect(303, "/login/two-factor");
+    }
+    // A sign-in just now: sudo mode starts, as after a password login.
+    await startUserSession(req, user, null, { authenticatedAt: deps.clock() });
     devices.issue(res, user.id);
     req.log?.info({ userId: user.id }, "user logged in with oidc");
-    res.redirect(303, safeReturnPath(flow.next) ?? "/account");
+    res.redirect(303, next ?? "/account");
   });
 
   async function finishLink(
