@@ -230,6 +230,9 @@ export function createApp({
     }),
   );
   app.use(twoFactorSetupRoutes({ views, twoFactor, requireRecentAuth, clock }));
+  // Changing the address is sudo mode (GET and POST /account/email; resending a link is not).
+  app.get("/account/email", requireRecentAuth("/account/email"));
+  app.post("/account/email", requireRecentAuth("/account/email"));
   app.use(
     recoveryRoutes({ pool, views, csrf, limiter, recovery, sessionCookieName: sessionCookie.name }),
   );

@@ -18,6 +18,8 @@ const actions: Array<{
   form: Record<string, string>;
   path: string;
   twoFactor: boolean;
+  /** The page the confirmation returns to (the form's own page). */
+  returnTo?: string;
 }> = [
   {
     name: "changing the password",
@@ -38,6 +40,13 @@ const actions: Array<{
     twoFactor: true,
   },
   { name: "deleting the account", path: "/account/delete", form: {}, twoFactor: false },
+  {
+    name: "changing the email address",
+    path: "/account/email",
+    form: { new_email: "somewhere.else@example.com", current_password: PASSWORD },
+    twoFactor: false,
+    returnTo: "/account/email",
+  },
 ];
 
 async function setUp(withTwoFactor: boolean, email: string) {
@@ -86,7 +95,8 @@ for (const action of actions) {
     await client.get("/account/security");
     const refused = await client.post(action.path, form);
     expect(refused.status).toBe(303);
-    expect(refused.location).toBe("/account/confirm?next=%2Faccount%2Fsecurity");
+    const returnTo = action.returnTo ?? "/account/security";
+    expect(refused.location).toBe(`/account/confirm?next=${encodeURIComponent(returnTo)}`);
     // Nothing changed.
     const { rows: after } = await app.pool.query<{ password_hash: string }>(
       "select password_hash from users where id = $1",
@@ -107,9 +117,9 @@ for (const action of actions) {
     expect((await client.get("/account")).status).toBe(200);
 
     const sessionBefore = sessionIdOf(client);
-    const confirmed = await confirm(client, clock, secret);
+    const confirmed = await confirm(client, clock, secret, returnTo);
     expect(confirmed.status).toBe(303);
-    expect(confirmed.location).toBe("/account/security");
+    expect(confirmed.location).toBe(returnTo);
     expect(sessionIdOf(client)).not.toBe(sessionBefore);
 
     await client.get("/account/security");
