@@ -314,3 +314,24 @@ test("an account with two-factor on still needs its code after the provider", as
     "Logged in as <strong>tia@example.com</strong>",
   );
 });
+
+test("unlinking needs sudo mode: ten minutes after signing in it asks to confirm first", async () => {
+  const clock = testClock();
+  const { app, provider } = await setup({ clock });
+  await makeUser(app.pool, "ann@example.com");
+  provider.accounts.set("sub-ann", { email: "ann@work.example", email_verified: true });
+  const ann = app.client();
+  await logIn(ann, "ann@example.com");
+  await ann.get("/account");
+  const start = await ann.post("/account/oidc/link", {});
+  const callback = await signInAtProvider(start.location as string, "sub-ann");
+  await ann.get(callback.pathname + callback.search);
+  const page = await ann.get("/account");
+  const identity = /name="identity" value="(\d+)"/.exec(page.body)?.[1] as string;
+
+  clock.advance(11 * 60_000);
+  const refused = await ann.post("/account/oidc/unlink", { identity });
+  expect(refused.status).toBe(303);
+  expect(refused.location).toBe("/account/confirm?next=%2Faccount");
+  expect(await identityCount(app)).toBe(1);
+});
