@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { parse } from "cookie";
-import signature from "cookie-signature";
 import type { Request, Response } from "express";
+import { readSignedCookie, signValue } from "./signed-value.js";
 
 /**
  * OWASP's device cookie ("Slow Down Online Guessing Attacks with Device Cookies"): a browser
@@ -29,20 +28,13 @@ export function deviceCookies(options: {
   return {
     deviceFor(req, userId) {
       if (userId === undefined) return undefined;
-      const header = req.headers.cookie;
-      const value = header ? parse(header)[name] : undefined;
-      if (!value) return undefined;
-      for (const secret of secrets) {
-        const unsigned = signature.unsign(value, secret);
-        if (unsigned === false) continue;
-        const [purpose, account, nonce] = unsigned.split(".");
-        return purpose === PURPOSE && account === userId && nonce ? nonce : undefined;
-      }
-      return undefined;
+      const payload = readSignedCookie(req, name, PURPOSE, secrets);
+      const [account, nonce] = payload?.split(".") ?? [];
+      return account === userId && nonce ? nonce : undefined;
     },
     issue(res, userId) {
       const nonce = randomBytes(16).toString("base64url");
-      const signed = signature.sign(`${PURPOSE}.${userId}.${nonce}`, secrets[0] as string);
+      const signed = signValue(PURPOSE, `${userId}.${nonce}`, secrets);
       res.cookie(name, signed, {
         httpOnly: true,
         secure,

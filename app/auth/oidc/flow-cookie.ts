@@ -1,6 +1,5 @@
-import { parse } from "cookie";
-import signature from "cookie-signature";
 import type { Request, Response } from "express";
+import { readSignedCookie, signValue } from "../../security/signed-value.js";
 
 /**
  * What one sign-in through the provider must remember between "Continue with …" and the
@@ -43,31 +42,20 @@ export function flowCookies(options: {
       const body = Buffer.from(
         JSON.stringify({ ...flow, expiresAt: Date.now() + LIFETIME_MS }),
       ).toString("base64url");
-      res.cookie(name, signature.sign(`${PURPOSE}.${body}`, secrets[0] as string), {
+      res.cookie(name, signValue(PURPOSE, body, secrets), {
         ...attributes,
         maxAge: LIFETIME_MS,
       });
     },
     read(req) {
-      const header = req.headers.cookie;
-      const value = header ? parse(header)[name] : undefined;
-      if (!value) return undefined;
-      for (const secret of secrets) {
-        const unsigned = signature.unsign(value, secret);
-        if (unsigned === false) continue;
-        if (!unsigned.startsWith(`${PURPOSE}.`)) return undefined;
-        try {
-          const flow = JSON.parse(
-            Buffer.from(unsigned.slice(PURPOSE.length + 1), "base64url").toString("utf8"),
-          ) as OidcFlow;
-          return typeof flow.expiresAt === "number" && flow.expiresAt > Date.now()
-            ? flow
-            : undefined;
-        } catch {
-          return undefined;
-        }
+      const body = readSignedCookie(req, name, PURPOSE, secrets);
+      if (body === undefined) return undefined;
+      try {
+        const flow = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as OidcFlow;
+        return typeof flow.expiresAt === "number" && flow.expiresAt > Date.now() ? flow : undefined;
+      } catch {
+        return undefined;
       }
-      return undefined;
     },
     clear(res) {
       res.clearCookie(name, attributes);
