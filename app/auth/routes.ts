@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
+import { recordEvent } from "../activity/record.js";
 import type { Clock } from "../clock.js";
 import { renderAnonymousForm } from "../http/anonymous-form.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
@@ -162,6 +163,10 @@ export function authRoutes(deps: AuthRouteDeps): Router {
           if (err) throw err;
           if (!user) {
             req.log?.info("login failed");
+            // Only for an existing account; guesses are already bounded by the limiter above.
+            if (account.userId !== undefined) {
+              await recordEvent(pool, { userId: account.userId, kind: "sign_in_failed", req });
+            }
             return renderLogin(req, res, 401, { form: INCORRECT });
           }
           await attempt.giveBack();
@@ -176,6 +181,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
           await startUserSession(req, user, remember ? rememberMs : null, {
             authenticatedAt: clock(),
           });
+          await recordEvent(pool, { userId: user.id, kind: "sign_in", method: "password", req });
           devices.issue(res, user.id);
           req.log?.info({ userId: user.id }, "user logged in");
           if (wantsJson(req)) return res.json({ user: { id: user.id, email: user.email } });
@@ -188,6 +194,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   // Log out: the session is deleted from the store and the cookie cleared.
   router.post("/logout", async (req, res) => {
     const hadSession = Boolean((req as { session?: unknown }).session);
+    if (req.user) await recordEvent(pool, { userId: req.user.id, kind: "sign_out", req });
     if (hadSession) await req.session.destroy();
     clearSessionCookie(res, sessionCookie);
     noStore(res);
