@@ -1,5 +1,7 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
+import { describeEvent } from "../activity/describe.js";
+import { listEvents } from "../activity/list.js";
 import { hashPassword, verifyPassword } from "../auth/passwords.js";
 import { clearSessionCookie, type SessionCookie } from "../auth/session-cookie.js";
 import { endAllSessions, endOtherSessions } from "../auth/session-generation.js";
@@ -45,14 +47,19 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
     const user = req.user as Express.User;
     const enabled = await twoFactor.isEnabled(user.id);
     const recoveryCodesLeft = enabled ? await twoFactor.remainingRecoveryCodes(user.id) : 0;
+    const events = await listEvents(pool, user.id);
     if (wantsJson(req)) {
-      res.status(status).json({ twoFactor: { enabled, recoveryCodesLeft }, errors });
+      res
+        .status(status)
+        .json({ twoFactor: { enabled, recoveryCodesLeft }, activity: events, errors });
       return;
     }
+    const now = new Date();
+    const activity = events.map((event) => describeEvent(event, now));
     views.render(
       res,
       "account/security",
-      { title: "Security", twoFactor: { enabled, recoveryCodesLeft }, errors },
+      { title: "Security", twoFactor: { enabled, recoveryCodesLeft }, activity, errors },
       status,
     );
   }
