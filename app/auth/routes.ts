@@ -1,6 +1,7 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
 import { recordEvent } from "../activity/record.js";
+import type { SignIns } from "../activity/sign-in.js";
 import type { Clock } from "../clock.js";
 import { renderAnonymousForm } from "../http/anonymous-form.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
@@ -38,6 +39,7 @@ export interface AuthRouteDeps {
   onRegistered(user: Express.User): void;
   twoFactor: TwoFactorStore;
   clock: Clock;
+  signIns: SignIns;
 }
 
 const INCORRECT = "Email or password is incorrect.";
@@ -181,8 +183,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
           await startUserSession(req, user, remember ? rememberMs : null, {
             authenticatedAt: clock(),
           });
-          await recordEvent(pool, { userId: user.id, kind: "sign_in", method: "password", req });
-          devices.issue(res, user.id);
+          await deps.signIns.signedIn(req, res, user, "password");
           req.log?.info({ userId: user.id }, "user logged in");
           if (wantsJson(req)) return res.json({ user: { id: user.id, email: user.email } });
           res.redirect(303, next ?? "/account");

@@ -1,8 +1,8 @@
 import { type Request, type RequestHandler, type Response, Router } from "express";
 import * as oidc from "openid-client";
 import type pg from "pg";
+import type { SignIns } from "../../activity/sign-in.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
-import type { DeviceCookies } from "../../security/device-cookie.js";
 import { startUserSession } from "../login-session.js";
 import { createUser, findUserById } from "../users.js";
 import { safeReturnPath } from "../validation.js";
@@ -20,7 +20,7 @@ export interface OidcRouteDeps {
   views: Views;
   client: OidcClient;
   flows: FlowCookies;
-  devices: DeviceCookies;
+  signIns: SignIns;
   /** The provider's name, as on the button: "Continue with <name>". */
   name: string;
   /** Re-authentication before a sensitive change (sudo mode), for "Unlink". */
@@ -37,7 +37,7 @@ export interface OidcRouteDeps {
  * cannot take over accounts.
  */
 export function oidcRoutes(deps: OidcRouteDeps): Router {
-  const { pool, views, client, flows, devices, name } = deps;
+  const { pool, views, client, flows, name } = deps;
   const router = Router();
 
   function failure(req: Request, res: Response, status: number, message: string) {
@@ -129,6 +129,7 @@ export function oidcRoutes(deps: OidcRouteDeps): Router {
 
     const known = await findUserIdByIdentity(pool, identity.issuer, identity.subject);
     let user = known === undefined ? undefined : await findUserById(pool, known);
+    const newAccount = !user;
     if (!user) {
       if (!identity.email) {
         return failure(
@@ -156,7 +157,7 @@ export function oidcRoutes(deps: OidcRouteDeps): Router {
       user = created;
     }
     await startUserSession(req, user, null);
-    devices.issue(res, user.id);
+    await deps.signIns.signedIn(req, res, user, "oidc", { newAccount });
     req.log?.info({ userId: user.id }, "user logged in with oidc");
     res.redirect(303, safeReturnPath(flow.next) ?? "/account");
   });

@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
 import type pg from "pg";
-import type { DeviceCookies } from "../../security/device-cookie.js";
+import type { SignIns } from "../../activity/sign-in.js";
 import { startUserSession } from "../login-session.js";
 import { findUserById } from "../users.js";
 
@@ -58,7 +58,7 @@ export function pendingSecondFactor(req: Request, nowMs: number): PendingSecondF
 
 export interface CompleteDeps {
   pool: pg.Pool;
-  devices: DeviceCookies;
+  signIns: SignIns;
   rememberMs: number;
 }
 
@@ -81,6 +81,6 @@ export async function completeSecondFactor(
   await startUserSession(req, user, pending.remember ? deps.rememberMs : null, {
     authenticatedAt: nowMs,
   });
-  deps.devices.issue(res, user.id);
+  await deps.signIns.signedIn(req, res, user, "password+2fa");
   return true;
 }
