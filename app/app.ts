@@ -231,7 +231,7 @@ export function createApp({
       afterPasswordChange: (userId) => recovery.afterPasswordChange(userId),
     }),
   );
-  app.use(twoFactorSetupRoutes({ views, twoFactor, requireRecentAuth, clock }));
+  app.use(twoFactorSetupRoutes({ pool, views, twoFactor, requireRecentAuth, clock }));
   app.use(
     recoveryRoutes({ pool, views, csrf, limiter, recovery, sessionCookieName: sessionCookie.name }),
   );

@@ -2,6 +2,7 @@ import { type Request, type Response, Router } from "express";
 import type pg from "pg";
 import { describeEvent } from "../activity/describe.js";
 import { listEvents } from "../activity/list.js";
+import { recordEvent } from "../activity/record.js";
 import { hashPassword, verifyPassword } from "../auth/passwords.js";
 import { clearSessionCookie, type SessionCookie } from "../auth/session-cookie.js";
 import { endAllSessions, endOtherSessions } from "../auth/session-generation.js";
@@ -93,6 +94,7 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
     }
     await attempt.giveBack();
     await updatePasswordHash(pool, user.id, await hashPassword(parsed.data.new_password));
+    await recordEvent(pool, { userId: user.id, kind: "password_changed", req });
     await deps.afterPasswordChange(user.id);
     if ((await endOtherSessions(pool, req)) === false) return sessionEnded(res);
     req.log?.info({ userId: user.id }, "password changed");

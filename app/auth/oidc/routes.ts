@@ -1,6 +1,7 @@
 import { type Request, type RequestHandler, type Response, Router } from "express";
 import * as oidc from "openid-client";
 import type pg from "pg";
+import { recordEvent } from "../../activity/record.js";
 import type { SignIns } from "../../activity/sign-in.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import { startUserSession } from "../login-session.js";
@@ -89,6 +90,9 @@ export function oidcRoutes(deps: OidcRouteDeps): Router {
     const user = req.user as Express.User;
     const id = typeof req.body?.identity === "string" ? req.body.identity : "";
     const result = await unlinkIdentity(pool, user.id, id);
+    if (result === "unlinked") {
+      await recordEvent(pool, { userId: user.id, kind: "identity_unlinked", req });
+    }
     req.session.flash =
       result === "unlinked"
         ? { kind: "info", text: `${name} was unlinked from your account.` }
@@ -186,6 +190,7 @@ export function oidcRoutes(deps: OidcRouteDeps): Router {
         `That ${name} account already signs in to another account here, so it was not linked.`,
       );
     }
+    await recordEvent(pool, { userId, kind: "identity_linked", req });
     req.session.flash = { kind: "info", text: `${name} is linked: you can sign in with it now.` };
     res.redirect(303, "/account");
   }
