@@ -113,5 +113,13 @@ describe("each security action leaves its event, on that user's trail only", () 
       "password_reset",
     ]);
     expect(await story(app, bystander.user.id)).toEqual(["sign_in:password"]);
+    // No secret, token or session ID is kept with the events.
+    const { rows } = await app.pool.query("select * from security_events");
+    const dump = JSON.stringify(rows);
+    const token = (link: string) => new URL(link).pathname.split("/").pop() as string;
+    for (const secret of [PASSWORD, NEW_PASSWORD, token(verify), token(confirm), reset]) {
+      expect(dump).not.toContain(secret.split("/").pop());
+    }
+    expect(dump).not.toContain(sessionIdOf(client) ?? "no session");
   });
 });
