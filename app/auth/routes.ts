@@ -165,11 +165,13 @@ export function authRoutes(deps: AuthRouteDeps): Router {
           if (err) throw err;
           if (!user) {
             req.log?.info("login failed");
-            // Only for an existing account; guesses are already bounded by the limiter above.
-            if (account.userId !== undefined) {
-              await recordEvent(pool, { userId: account.userId, kind: "sign_in_failed", req });
-            }
-            return renderLogin(req, res, 401, { form: INCORRECT });
+            renderLogin(req, res, 401, { form: INCORRECT });
+            // Only for an existing account (guesses are already bounded by the limiter above),
+            // and after the answer, so a known address does not answer later than an unknown one.
+            if (account.userId === undefined) return;
+            return recordEvent(pool, { userId: account.userId, kind: "sign_in_failed", req }).catch(
+              (err: unknown) => req.log?.error({ err }, "recording a failed sign-in failed"),
+            );
           }
           await attempt.giveBack();
           const next = safeReturnPath(req.body?.next);
