@@ -3,6 +3,7 @@ import type pg from "pg";
 import { pageLocals } from "./account/page-locals.js";
 import { accountRoutes } from "./account/routes.js";
 import { securityRoutes } from "./account/security.js";
+import { createSignIns } from "./activity/sign-in.js";
 import { requireUser, requireVerifiedEmail } from "./auth/guards.js";
 import { oidcClient } from "./auth/oidc/client.js";
 import { flowCookies } from "./auth/oidc/flow-cookie.js";
@@ -98,6 +99,8 @@ export function createApp({
     secure: config.isProduction,
     secrets: config.sessionSecrets,
   });
+  // Every sign-in: recorded, and a notice mail when the browser is new to the account.
+  const signIns = createSignIns({ pool, devices, mailer, appUrl: config.appUrl });
 
   app.use(
     securityHeaders({
@@ -176,6 +179,7 @@ export function createApp({
       onRegistered: (user) => recovery.sendVerification(user.id),
       twoFactor,
       clock,
+      signIns,
     }),
   );
   app.use(
@@ -184,7 +188,7 @@ export function createApp({
       views,
       csrf,
       limiter,
-      devices,
+      signIns,
       twoFactor,
       clock,
       rememberMs: config.sessionRememberMs,
@@ -209,7 +213,7 @@ export function createApp({
           secure: config.isProduction,
           secrets: config.sessionSecrets,
         }),
-        devices,
+        signIns,
         name: oidc.name,
         requireRecentAuth: requireRecentAuth("/account"),
         twoFactor,
@@ -229,7 +233,7 @@ export function createApp({
       afterPasswordChange: (userId) => recovery.afterPasswordChange(userId),
     }),
   );
-  app.use(twoFactorSetupRoutes({ views, twoFactor, requireRecentAuth, clock }));
+  app.use(twoFactorSetupRoutes({ pool, views, twoFactor, requireRecentAuth, clock }));
   // Changing the address is sudo mode (GET and POST /account/email; resending a link is not).
   app.get("/account/email", requireRecentAuth("/account/email"));
   app.post("/account/email", requireRecentAuth("/account/email"));

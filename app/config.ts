@@ -29,6 +29,8 @@ export interface Config {
   dataEncryptionKey: Buffer;
   /** 0: the store never prunes expired sessions by itself. */
   sessionPruneIntervalMs: number;
+  /** Security events older than this are deleted (app/activity/prune.ts). */
+  activityRetentionDays: number;
   logLevel: LogLevel;
   /** Unset (development only): mails go to the development outbox at GET /dev/mail. */
   smtpUrl: string | undefined;
@@ -174,6 +176,7 @@ const envSchema = z.object({
   SESSION_REMEMBER_DAYS: wholeNumber(1, 30),
   SESSION_MAX_LIFETIME_HOURS: wholeNumber(1, 24 * 30),
   SESSION_PRUNE_INTERVAL_MINUTES: wholeNumber(0, 15),
+  ACTIVITY_RETENTION_DAYS: wholeNumber(1, 90),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
   APP_URL: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
   OIDC_ISSUER: z
@@ -379,6 +382,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       sessionRememberMs: vars.SESSION_REMEMBER_DAYS * MS_PER_DAY,
       sessionMaxLifetimeMs: vars.SESSION_MAX_LIFETIME_HOURS * MS_PER_HOUR,
       sessionPruneIntervalMs: vars.SESSION_PRUNE_INTERVAL_MINUTES * MS_PER_MINUTE,
+      activityRetentionDays: vars.ACTIVITY_RETENTION_DAYS,
       logLevel: vars.LOG_LEVEL,
       smtpUrl: vars.SMTP_URL,
       mailFrom: vars.MAIL_FROM,

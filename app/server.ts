@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import type pg from "pg";
+import { startActivityPrune } from "./activity/prune.js";
 import { createApp } from "./app.js";
 import { type Config, ConfigError, loadConfig, loadEnvFile } from "./config.js";
 import { openDatabase } from "./db/database.js";
@@ -56,6 +57,11 @@ export async function startServer(
     throw error;
   }
 
+  const stopActivityPrune = startActivityPrune({
+    pool: database.pool,
+    retentionDays: config.activityRetentionDays,
+    logger,
+  });
   let closing: Promise<void> | undefined;
   return {
     url: urlOf(server.address() as AddressInfo),
@@ -66,6 +72,7 @@ export async function startServer(
         await closeHttpServer(server, SHUTDOWN_GRACE_MS);
         // Mails already queued are sent before the database goes.
         await mailer.close();
+        await stopActivityPrune();
         await sessionStore.close();
         await database.close();
       })();

@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
+import { recordEvent } from "../activity/record.js";
 import { renewUserSession } from "../auth/login-session.js";
 import { clearSessionCookie, type SessionCookie } from "../auth/session-cookie.js";
 import { endOtherSessions } from "../auth/session-generation.js";
@@ -178,6 +179,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       flash(req, "To end this session, log out.");
     } else {
       const ended = /^[0-9a-f]{64}$/.test(key) && (await revokeUserSession(pool, user.id, key));
+      if (ended) await recordEvent(pool, { userId: user.id, kind: "session_revoked", req });
       flash(
         req,
         ended
@@ -192,6 +194,8 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   router.post("/account/sessions/revoke-others", async (req, res) => {
     const count = await endOtherSessions(pool, req);
     if (count === false) return sessionEnded(res);
+    const userId = (req.user as Express.User).id;
+    await recordEvent(pool, { userId, kind: "other_sessions_revoked", req });
     flash(req, `Logged out of ${count} other session(s).`);
     res.redirect(303, "/account");
   });

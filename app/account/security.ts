@@ -1,5 +1,8 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
+import { describeEvent } from "../activity/describe.js";
+import { listEvents } from "../activity/list.js";
+import { recordEvent } from "../activity/record.js";
 import { hashPassword, verifyPassword } from "../auth/passwords.js";
 import { clearSessionCookie, type SessionCookie } from "../auth/session-cookie.js";
 import { endAllSessions, endOtherSessions } from "../auth/session-generation.js";
@@ -45,14 +48,19 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
     const user = req.user as Express.User;
     const enabled = await twoFactor.isEnabled(user.id);
     const recoveryCodesLeft = enabled ? await twoFactor.remainingRecoveryCodes(user.id) : 0;
+    const events = await listEvents(pool, user.id);
     if (wantsJson(req)) {
-      res.status(status).json({ twoFactor: { enabled, recoveryCodesLeft }, errors });
+      res
+        .status(status)
+        .json({ twoFactor: { enabled, recoveryCodesLeft }, activity: events, errors });
       return;
     }
+    const now = new Date();
+    const activity = events.map((event) => describeEvent(event, now));
     views.render(
       res,
       "account/security",
-      { title: "Security", twoFactor: { enabled, recoveryCodesLeft }, errors },
+      { title: "Security", twoFactor: { enabled, recoveryCodesLeft }, activity, errors },
       status,
     );
   }
@@ -86,6 +94,7 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
     }
     await attempt.giveBack();
     await updatePasswordHash(pool, user.id, await hashPassword(parsed.data.new_password));
+    await recordEvent(pool, { userId: user.id, kind: "password_changed", req });
     await deps.afterPasswordChange(user.id);
     if ((await endOtherSessions(pool, req)) === false) return sessionEnded(res);
     req.log?.info({ userId: user.id }, "password changed");

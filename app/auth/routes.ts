@@ -1,5 +1,7 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
+import { recordEvent } from "../activity/record.js";
+import type { SignIns } from "../activity/sign-in.js";
 import type { Clock } from "../clock.js";
 import { renderAnonymousForm } from "../http/anonymous-form.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
@@ -37,6 +39,7 @@ export interface AuthRouteDeps {
   onRegistered(user: Express.User): void;
   twoFactor: TwoFactorStore;
   clock: Clock;
+  signIns: SignIns;
 }
 
 const INCORRECT = "Email or password is incorrect.";
@@ -162,7 +165,13 @@ export function authRoutes(deps: AuthRouteDeps): Router {
           if (err) throw err;
           if (!user) {
             req.log?.info("login failed");
-            return renderLogin(req, res, 401, { form: INCORRECT });
+            renderLogin(req, res, 401, { form: INCORRECT });
+            // Only for an existing account (guesses are already bounded by the limiter above),
+            // and after the answer, so a known address does not answer later than an unknown one.
+            if (account.userId === undefined) return;
+            return recordEvent(pool, { userId: account.userId, kind: "sign_in_failed", req }).catch(
+              (err: unknown) => req.log?.error({ err }, "recording a failed sign-in failed"),
+            );
           }
           await attempt.giveBack();
           const next = safeReturnPath(req.body?.next);
@@ -176,7 +185,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
           await startUserSession(req, user, remember ? rememberMs : null, {
             authenticatedAt: clock(),
           });
-          devices.issue(res, user.id);
+          await deps.signIns.signedIn(req, res, user, "password");
           req.log?.info({ userId: user.id }, "user logged in");
           if (wantsJson(req)) return res.json({ user: { id: user.id, email: user.email } });
           res.redirect(303, next ?? "/account");
@@ -188,6 +197,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   // Log out: the session is deleted from the store and the cookie cleared.
   router.post("/logout", async (req, res) => {
     const hadSession = Boolean((req as { session?: unknown }).session);
+    if (req.user) await recordEvent(pool, { userId: req.user.id, kind: "sign_out", req });
     if (hadSession) await req.session.destroy();
     clearSessionCookie(res, sessionCookie);
     noStore(res);

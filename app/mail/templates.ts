@@ -66,3 +66,20 @@ export const passwordChangedMail = (forgotUrl: string): MailContent => ({
   action: { label: "If this wasn't you, reset it here", url: forgotUrl },
   footer: ["If this wasn't you, reset your password at once and check your account's address."],
 });
+
+/** A sign-in from a browser that never signed in to the account before (app/activity/sign-in.ts). */
+export const newDeviceMail = (signIn: {
+  device: string;
+  when: string;
+  ip: string;
+  sessionsUrl: string;
+}): MailContent => ({
+  subject: "New sign-in to your account",
+  paragraphs: [
+    `Your account was just signed in to from a device that had not been used with it before: ${signIn.device}, at ${signIn.when}, from the address ${signIn.ip}.`,
+  ],
+  action: { label: "Review your sessions", url: signIn.sessionsUrl },
+  footer: [
+    "If this was you, there is nothing to do. If not, end that session there and change your password.",
+  ],
+});

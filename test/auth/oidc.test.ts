@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { listEvents } from "../../app/activity/list.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { logIn, makeUser, sessionIdOf, submitLogin } from "../helpers/auth.js";
 import type { HttpClient } from "../helpers/http-client.js";
@@ -253,6 +254,16 @@ describe("accounts are never linked silently", () => {
     expect(unlinked.location).toBe("/account");
     expect((await ann.get("/account")).body).toContain(`${NAME} was unlinked from your account.`);
     expect(await identityCount(app)).toBe(0);
+
+    // Ann's security activity tells the whole story, in order.
+    const annId = (await userRow(app, "ann@example.com"))?.id as string;
+    const events = (await listEvents(app.pool, annId)).reverse();
+    expect(events.map((e) => (e.method ? `${e.kind}:${e.method}` : e.kind))).toEqual([
+      "sign_in:password",
+      "identity_linked",
+      "sign_in:oidc",
+      "identity_unlinked",
+    ]);
   });
 
   test("unlinking the only way to sign in is refused", async () => {

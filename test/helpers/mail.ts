@@ -33,7 +33,14 @@ const addresses = (field: AddressObject | AddressObject[] | undefined) =>
  * are parsed with mailparser before the server answers, so a mail the app has finished sending
  * is already in `mails`. Stopped when the current test ends (or by close()).
  */
-export async function startTestSmtp(options: { autoClose?: boolean } = {}): Promise<TestSmtp> {
+export async function startTestSmtp(
+  options: {
+    autoClose?: boolean;
+    /** Mails with these subjects are received and dropped (a story about other mails). */
+    ignoreSubjects?: string[];
+  } = {},
+): Promise<TestSmtp> {
+  const ignored = new Set(options.ignoreSubjects ?? []);
   const mails: ReceivedMail[] = [];
   const returned = new Set<ReceivedMail>();
   const waiters = new Set<() => void>();
@@ -44,6 +51,7 @@ export async function startTestSmtp(options: { autoClose?: boolean } = {}): Prom
     onData(stream, _session, callback) {
       simpleParser(stream).then(
         (parsed) => {
+          if (ignored.has(parsed.subject ?? "")) return callback();
           mails.push({
             to: addresses(parsed.to),
             from: addresses(parsed.from)[0] ?? "",
@@ -91,6 +99,9 @@ export async function startTestSmtp(options: { autoClose?: boolean } = {}): Prom
   if (options.autoClose !== false) onTestFinished(() => smtp.close());
   return smtp;
 }
+
+/** The notice of a sign-in from a browser new to the account (app/activity/sign-in.ts). */
+export const NEW_DEVICE_SUBJECT = "New sign-in to your account";
 
 /** The one link in a mail's text part whose path starts with `pathPrefix`. */
 export function linkIn(mail: { text: string }, pathPrefix: string): string {

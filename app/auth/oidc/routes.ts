@@ -1,9 +1,10 @@
 import { type Request, type RequestHandler, type Response, Router } from "express";
 import * as oidc from "openid-client";
 import type pg from "pg";
+import { recordEvent } from "../../activity/record.js";
+import type { SignIns } from "../../activity/sign-in.js";
 import type { Clock } from "../../clock.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
-import type { DeviceCookies } from "../../security/device-cookie.js";
 import { startUserSession } from "../login-session.js";
 import { beginSecondFactor } from "../two-factor/pending.js";
 import type { TwoFactorStore } from "../two-factor/store.js";
@@ -23,7 +24,7 @@ export interface OidcRouteDeps {
   views: Views;
   client: OidcClient;
   flows: FlowCookies;
-  devices: DeviceCookies;
+  signIns: SignIns;
   /** The provider's name, as on the button: "Continue with <name>". */
   name: string;
   /** Re-authentication before a sensitive change (sudo mode), for "Unlink". */
@@ -43,7 +44,7 @@ export interface OidcRouteDeps {
  * cannot take over accounts.
  */
 export function oidcRoutes(deps: OidcRouteDeps): Router {
-  const { pool, views, client, flows, devices, name } = deps;
+  const { pool, views, client, flows, name } = deps;
   const router = Router();
 
   function failure(req: Request, res: Response, status: number, message: string) {
@@ -95,6 +96,9 @@ export function oidcRoutes(deps: OidcRouteDeps): Router {
     const user = req.user as Express.User;
     const id = typeof req.body?.identity === "string" ? req.body.identity : "";
     const result = await unlinkIdentity(pool, user.id, id);
+    if (result === "unlinked") {
+      await recordEvent(pool, { userId: user.id, kind: "identity_unlinked", req });
+    }
     req.session.flash =
       result === "unlinked"
         ? { kind: "info", text: `${name} was unlinked from your account.` }
@@ -135,6 +139,7 @@ export function oidcRoutes(deps: OidcRouteDeps): Router {
 
     const known = await findUserIdByIdentity(pool, identity.issuer, identity.subject);
     let user = known === undefined ? undefined : await findUserById(pool, known);
+    const newAccount = !user;
     if (!user) {
       if (!identity.email) {
         return failure(
@@ -164,13 +169,18 @@ export function oidcRoutes(deps: OidcRouteDeps): Router {
     const next = safeReturnPath(flow.next);
     if (await deps.twoFactor.isEnabled(user.id)) {
       // The provider vouched for the first factor; this account's second factor still decides.
-      await beginSecondFactor(req, user, { since: deps.clock(), remember: false, next });
+      await beginSecondFactor(req, user, {
+        since: deps.clock(),
+        remember: false,
+        next,
+        firstFactor: "oidc",
+      });
       req.log?.info({ userId: user.id }, "oidc sign-in accepted, second factor pending");
       return res.redirect(303, "/login/two-factor");
     }
     // A sign-in just now: sudo mode starts, as after a password login.
     await startUserSession(req, user, null, { authenticatedAt: deps.clock() });
-    devices.issue(res, user.id);
+    await deps.signIns.signedIn(req, res, user, "oidc", { newAccount });
     req.log?.info({ userId: user.id }, "user logged in with oidc");
     res.redirect(303, next ?? "/account");
   });
@@ -199,6 +209,7 @@ export function oidcRoutes(deps: OidcRouteDeps): Router {
         `That ${name} account already signs in to another account here, so it was not linked.`,
       );
     }
+    await recordEvent(pool, { userId, kind: "identity_linked", req });
     req.session.flash = { kind: "info", text: `${name} is linked: you can sign in with it now.` };
     res.redirect(303, "/account");
   }

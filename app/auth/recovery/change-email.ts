@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
+import { recordEvent } from "../../activity/record.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import type { PasswordLimiter } from "../../security/password-limits.js";
 import { tooManyAttempts } from "../../security/too-many-attempts.js";
@@ -72,6 +73,7 @@ export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
     if (!mails.allowed) return tooManyAttempts(req, res, views, mails.retryAfterSeconds, "mails");
     recovery.requestAddressChange(user.id, newEmail);
     req.log?.info({ userId: user.id }, "change of address requested");
+    await recordEvent(pool, { userId: user.id, kind: "email_change_requested", req });
     const text = `We sent a link to ${newEmail}. Your address changes when you open it.`;
     if (wantsJson(req)) return res.json({ message: text });
     req.session.flash = { kind: "info", text };
@@ -89,6 +91,7 @@ export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
     // Links sent to the old address (reset, verification) stop working.
     await deleteUserTokens(pool, user.id);
     req.log?.info({ userId: user.id }, "email address changed");
+    await recordEvent(pool, { userId: user.id, kind: "email_changed", req });
     const changed = { ...user, email: owner.email, emailVerifiedAt: new Date() };
     if (!(await renewUserSession(pool, req, changed))) return res.redirect(303, "/login?expired=1");
     req.session.flash = { kind: "info", text: `Your email address is now ${owner.email}.` };

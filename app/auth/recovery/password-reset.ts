@@ -1,5 +1,6 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
+import { recordEvent } from "../../activity/record.js";
 import { renderAnonymousForm } from "../../http/anonymous-form.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import type { Csrf } from "../../security/csrf.js";
@@ -122,6 +123,7 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
     await endAllSessions(pool, owner.userId);
     await recovery.afterPasswordChange(owner.userId);
     req.log?.info({ userId: owner.userId }, "password reset");
+    await recordEvent(pool, { userId: owner.userId, kind: "password_reset", req });
     noStore(res);
     if (wantsJson(req)) return res.json({ reset: true });
     res.redirect(303, "/login?reset=1");

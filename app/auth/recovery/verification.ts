@@ -1,5 +1,6 @@
 import { type Request, Router } from "express";
 import type pg from "pg";
+import { recordEvent } from "../../activity/record.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import { type PasswordLimiter, takeAll } from "../../security/password-limits.js";
 import { tooManyAttempts } from "../../security/too-many-attempts.js";
@@ -49,6 +50,7 @@ export function verificationRoutes(deps: VerificationDeps): Router {
     if (!owner) return invalidLink(req, res, views);
     await markEmailVerified(pool, owner.userId);
     req.log?.info({ userId: owner.userId }, "email verified");
+    await recordEvent(pool, { userId: owner.userId, kind: "email_verified", req });
     noStore(res);
     const user = req.user;
     if (user?.id === owner.userId) {

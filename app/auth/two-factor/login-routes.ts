@@ -1,4 +1,5 @@
 import { type Request, type Response, Router } from "express";
+import { recordEvent } from "../../activity/record.js";
 import type { Clock } from "../../clock.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import type { Csrf } from "../../security/csrf.js";
@@ -82,6 +83,7 @@ export function twoFactorLoginRoutes(deps: TwoFactorLoginDeps): Router {
     if (!(await completeSecondFactor(req, res, deps, pending, now))) return startOver(req, res);
     req.log?.info({ userId: pending.userId, method: checked.method }, "user logged in");
     if (checked.method === "recovery code") {
+      await recordEvent(deps.pool, { userId: pending.userId, kind: "recovery_code_used", req });
       const left = await twoFactor.remainingRecoveryCodes(pending.userId);
       req.session.flash = {
         kind: "info",

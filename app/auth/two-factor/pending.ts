@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
 import type pg from "pg";
-import type { DeviceCookies } from "../../security/device-cookie.js";
+import type { SignIns } from "../../activity/sign-in.js";
 import { startUserSession } from "../login-session.js";
 import { findUserById } from "../users.js";
 
@@ -28,6 +28,8 @@ export interface PendingSecondFactor {
   generation: number;
   /** Where to go once logged in. */
   next?: string;
+  /** What proved the first factor (a password unless said otherwise), for the activity trail. */
+  firstFactor?: "password" | "oidc";
 }
 
 export const PENDING_MS = 5 * 60_000;
@@ -36,7 +38,12 @@ export const PENDING_MS = 5 * 60_000;
 export async function beginSecondFactor(
   req: Request,
   user: Express.User,
-  options: { since: number; remember: boolean; next: string | undefined },
+  options: {
+    since: number;
+    remember: boolean;
+    next: string | undefined;
+    firstFactor?: "password" | "oidc";
+  },
 ): Promise<void> {
   await req.session.regenerate();
   req.session.twoFactor = {
@@ -45,6 +52,7 @@ export async function beginSecondFactor(
     remember: options.remember,
     generation: user.sessionGeneration,
     ...(options.next === undefined ? {} : { next: options.next }),
+    ...(options.firstFactor === "oidc" ? { firstFactor: "oidc" as const } : {}),
   };
 }
 
@@ -58,7 +66,7 @@ export function pendingSecondFactor(req: Request, nowMs: number): PendingSecondF
 
 export interface CompleteDeps {
   pool: pg.Pool;
-  devices: DeviceCookies;
+  signIns: SignIns;
   rememberMs: number;
 }
 
@@ -81,6 +89,11 @@ export async function completeSecondFactor(
   await startUserSession(req, user, pending.remember ? deps.rememberMs : null, {
     authenticatedAt: nowMs,
   });
-  deps.devices.issue(res, user.id);
+  await deps.signIns.signedIn(
+    req,
+    res,
+    user,
+    pending.firstFactor === "oidc" ? "oidc+2fa" : "password+2fa",
+  );
   return true;
 }

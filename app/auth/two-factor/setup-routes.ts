@@ -1,4 +1,6 @@
 import { type Request, type Response, Router } from "express";
+import type pg from "pg";
+import { recordEvent } from "../../activity/record.js";
 import type { Clock } from "../../clock.js";
 import { type Views, wantsJson } from "../../http/views.js";
 import type { RequireRecentAuth } from "../sudo.js";
@@ -8,6 +10,7 @@ import type { TwoFactorStore } from "./store.js";
 import { newTotpSecret, qrSvg, totpStep, totpUri } from "./totp.js";
 
 export interface TwoFactorSetupDeps {
+  pool: pg.Pool;
   views: Views;
   twoFactor: TwoFactorStore;
   requireRecentAuth: RequireRecentAuth;
@@ -87,6 +90,7 @@ export function twoFactorSetupRoutes(deps: TwoFactorSetupDeps): Router {
     }
     delete req.session.twoFactorSetup;
     req.log?.info({ userId: user.id }, "two-factor turned on");
+    await recordEvent(deps.pool, { userId: user.id, kind: "two_factor_enabled", req });
     renderCodes(req, res, codes, true);
   });
 
@@ -106,6 +110,7 @@ export function twoFactorSetupRoutes(deps: TwoFactorSetupDeps): Router {
     const user = req.user as Express.User;
     await twoFactor.disable(user.id);
     req.log?.info({ userId: user.id }, "two-factor turned off");
+    await recordEvent(deps.pool, { userId: user.id, kind: "two_factor_disabled", req });
     req.session.flash = { kind: "info", text: "Two-factor authentication is off." };
     if (wantsJson(req)) return res.json({ twoFactor: false });
     res.redirect(303, "/account/security");
