@@ -59,79 +59,66 @@ async function accountToken(client: HttpClient): Promise<string> {
   return client.csrfToken() as string;
 }
 
+/**
+ * RUNS times: B logs in as Ann, loops run on B, and A (Ann's other session) ends B with `end`;
+ * then B must be logged out. `passwordFor(run)` is Ann's password at the start of that run.
+ */
+async function everyRunEndsB(
+  end: (a: HttpClient, token: string, bId: string, run: number) => Promise<void>,
+  passwordFor: (run: number) => string = () => PASSWORD,
+): Promise<void> {
+  const app = await startTestApp();
+  await makeUser(app.pool, "ann@example.com");
+  const a = app.client();
+  await logIn(a, "ann@example.com");
+  for (let run = 0; run < RUNS; run++) {
+    const b = app.client();
+    await logIn(b, "ann@example.com", { password: passwordFor(run) });
+    const bId = sessionIdOf(b) as string;
+    const token = await accountToken(a);
+    await whileLoopsRun(b, () => end(a, token, bId, run));
+    await expectLoggedOut(app, b, bId, run);
+    expect((await a.get("/account")).status, `run ${run}: A was logged out`).toBe(200);
+  }
+}
+
 describe("a destroyed session stays destroyed, with requests in flight on it", () => {
   test(
     `revoked from the account page: ${RUNS} runs, ${LOOPS} request loops on B each`,
-    async () => {
-      const app = await startTestApp();
-      await makeUser(app.pool, "ann@example.com");
-      const a = app.client();
-      await logIn(a, "ann@example.com");
-      for (let run = 0; run < RUNS; run++) {
-        const b = app.client();
-        await logIn(b, "ann@example.com");
-        const bId = sessionIdOf(b) as string;
-        const token = await accountToken(a);
-        await whileLoopsRun(b, async () => {
-          const reply = await a.post("/account/sessions/revoke", {
-            _csrf: token,
-            key: hashStoreKey(bId),
-          });
-          expect(reply.status).toBe(303);
+    () =>
+      everyRunEndsB(async (a, token, bId) => {
+        const reply = await a.post("/account/sessions/revoke", {
+          _csrf: token,
+          key: hashStoreKey(bId),
         });
-        await expectLoggedOut(app, b, bId, run);
-      }
-    },
+        expect(reply.status).toBe(303);
+      }),
     TIMEOUT_MS,
   );
 
   test(
     `"log out everywhere else": ${RUNS} runs`,
-    async () => {
-      const app = await startTestApp();
-      await makeUser(app.pool, "ann@example.com");
-      const a = app.client();
-      await logIn(a, "ann@example.com");
-      for (let run = 0; run < RUNS; run++) {
-        const b = app.client();
-        await logIn(b, "ann@example.com");
-        const bId = sessionIdOf(b) as string;
-        const token = await accountToken(a);
-        await whileLoopsRun(b, async () => {
-          const reply = await a.post("/account/sessions/revoke-others", { _csrf: token });
-          expect(reply.location).toBe("/account");
-        });
-        await expectLoggedOut(app, b, bId, run);
-        expect((await a.get("/account")).status, `run ${run}: A was logged out`).toBe(200);
-      }
-    },
+    () =>
+      everyRunEndsB(async (a, token) => {
+        const reply = await a.post("/account/sessions/revoke-others", { _csrf: token });
+        expect(reply.location).toBe("/account");
+      }),
     TIMEOUT_MS,
   );
 
   test(
     `a password change: ${RUNS} runs`,
-    async () => {
-      const app = await startTestApp();
-      await makeUser(app.pool, "ann@example.com");
-      const a = app.client();
-      await logIn(a, "ann@example.com");
+    () => {
       const other = "a different passphrase for Ann";
-      for (let run = 0; run < RUNS; run++) {
-        const [from, to] = run % 2 === 0 ? [PASSWORD, other] : [other, PASSWORD];
-        const b = app.client();
-        await logIn(b, "ann@example.com", { password: from });
-        const bId = sessionIdOf(b) as string;
-        const token = await accountToken(a);
-        await whileLoopsRun(b, async () => {
-          const reply = await a.post("/account/password", {
-            _csrf: token,
-            current_password: from,
-            new_password: to,
-          });
-          expect(reply.location, reply.body.slice(0, 300)).toBe("/account/security");
+      const passwordFor = (run: number) => (run % 2 === 0 ? PASSWORD : other);
+      return everyRunEndsB(async (a, token, _bId, run) => {
+        const reply = await a.post("/account/password", {
+          _csrf: token,
+          current_password: passwordFor(run),
+          new_password: passwordFor(run + 1),
         });
-        await expectLoggedOut(app, b, bId, run);
-      }
+        expect(reply.location, reply.body.slice(0, 300)).toBe("/account/security");
+      }, passwordFor);
     },
     TIMEOUT_MS,
   );
