@@ -8,6 +8,9 @@ import { requireUser, requireVerifiedEmail } from "./auth/guards.js";
 import { oidcClient } from "./auth/oidc/client.js";
 import { flowCookies } from "./auth/oidc/flow-cookie.js";
 import { oidcRoutes } from "./auth/oidc/routes.js";
+import { passkeyAccountRoutes } from "./auth/passkeys/account-routes.js";
+import { relyingParty } from "./auth/passkeys/relying-party.js";
+import { passkeySignInRoutes } from "./auth/passkeys/sign-in-routes.js";
 import { createAuthenticator } from "./auth/passport.js";
 import {
   RECOVERY_ANONYMOUS_FORMS,
@@ -30,7 +33,7 @@ import { createViews } from "./http/views.js";
 import { httpLogger, type Logger } from "./logger.js";
 import { devOutboxRoutes } from "./mail/dev-outbox.js";
 import { createMailer, type Mailer } from "./mail/mailer.js";
-import { publicDir, viewsDir } from "./paths.js";
+import { publicDir, viewsDir, webAuthnBrowserBundle } from "./paths.js";
 import { createCsrf } from "./security/csrf.js";
 import { deviceCookies } from "./security/device-cookie.js";
 import { securityHeaders } from "./security/headers.js";
@@ -89,7 +92,14 @@ export function createApp({
   const requireRecentAuth = recentAuthGuard(clock);
   const csrf = createCsrf({
     // The forms shown to visitors who are not logged in: their tokens need no session.
-    anonymousForms: ["/login", "/register", "/auth/oidc/start", ...RECOVERY_ANONYMOUS_FORMS],
+    anonymousForms: [
+      "/login",
+      "/login/passkey/options",
+      "/login/passkey",
+      "/register",
+      "/auth/oidc/start",
+      ...RECOVERY_ANONYMOUS_FORMS,
+    ],
     secrets: config.sessionSecrets,
     production: config.isProduction,
   });
@@ -111,10 +121,11 @@ export function createApp({
   app.use(httpLogger(logger));
   // Probes and assets come before the session, so they never read or write the store.
   app.use(healthRoutes(pool));
-  app.use(
-    "/static",
-    express.static(publicDir, { index: false, maxAge: config.isProduction ? "1h" : 0 }),
-  );
+  const staticMaxAge = config.isProduction ? "1h" : 0;
+  app.get("/static/vendor/simplewebauthn-browser.js", (_req, res, next) => {
+    res.sendFile(webAuthnBrowserBundle, { maxAge: staticMaxAge }, (err) => err && next(err));
+  });
+  app.use("/static", express.static(publicDir, { index: false, maxAge: staticMaxAge }));
 
   // Small forms only: anything bigger is refused with 413 before it costs anything.
   app.use(express.urlencoded({ extended: false, limit: "16kb", parameterLimit: 50 }));
@@ -221,6 +232,16 @@ export function createApp({
       }),
     );
   }
+  const ceremonies = { pool, rp: relyingParty(config.appUrl), clock };
+  app.use(
+    passkeySignInRoutes({
+      ...ceremonies,
+      limiter,
+      signIns,
+      rememberMs: config.sessionRememberMs,
+    }),
+  );
+  app.use(passkeyAccountRoutes({ ...ceremonies, requireRecentAuth }));
   app.use(confirmRoutes({ pool, views, limiter, twoFactor, clock }));
   app.use(
     securityRoutes({

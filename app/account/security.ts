@@ -3,6 +3,7 @@ import type pg from "pg";
 import { describeEvent } from "../activity/describe.js";
 import { listEvents } from "../activity/list.js";
 import { recordEvent } from "../activity/record.js";
+import { listPasskeys } from "../auth/passkeys/store.js";
 import { hashPassword, verifyPassword } from "../auth/passwords.js";
 import { clearSessionCookie, type SessionCookie } from "../auth/session-cookie.js";
 import { endAllSessions, endOtherSessions } from "../auth/session-generation.js";
@@ -15,6 +16,7 @@ import {
   fieldErrors,
   formValue,
 } from "../auth/validation.js";
+import { timeView } from "../http/time-format.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
 import { tooManyAttempts } from "../security/too-many-attempts.js";
@@ -31,7 +33,7 @@ export interface SecurityRouteDeps {
 }
 
 /**
- * The security page: password, two-factor, passkeys (a later issue) and deleting the account.
+ * The security page: password, two-factor, passkeys and deleting the account.
  * Every change made from it needs sudo mode (auth/sudo.ts).
  */
 export function securityRoutes(deps: SecurityRouteDeps): Router {
@@ -49,10 +51,11 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
     const enabled = await twoFactor.isEnabled(user.id);
     const recoveryCodesLeft = enabled ? await twoFactor.remainingRecoveryCodes(user.id) : 0;
     const events = await listEvents(pool, user.id);
+    const passkeys = await listPasskeys(pool, user.id);
     if (wantsJson(req)) {
       res
         .status(status)
-        .json({ twoFactor: { enabled, recoveryCodesLeft }, activity: events, errors });
+        .json({ twoFactor: { enabled, recoveryCodesLeft }, passkeys, activity: events, errors });
       return;
     }
     const now = new Date();
@@ -60,7 +63,17 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
     views.render(
       res,
       "account/security",
-      { title: "Security", twoFactor: { enabled, recoveryCodesLeft }, activity, errors },
+      {
+        title: "Security",
+        twoFactor: { enabled, recoveryCodesLeft },
+        passkeys: passkeys.map((passkey) => ({
+          ...passkey,
+          created: timeView(passkey.createdAt, now),
+          lastUsed: passkey.lastUsedAt && timeView(passkey.lastUsedAt, now),
+        })),
+        activity,
+        errors,
+      },
       status,
     );
   }

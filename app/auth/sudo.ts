@@ -5,6 +5,7 @@ import { noStore, type Views, wantsJson } from "../http/views.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
 import { tooManyAttempts } from "../security/too-many-attempts.js";
 import { renewUserSession } from "./login-session.js";
+import { hasPasskeys } from "./passkeys/store.js";
 import { verifyPassword } from "./passwords.js";
 import { checkSecondFactor } from "./two-factor/check.js";
 import type { TwoFactorStore } from "./two-factor/store.js";
@@ -71,7 +72,13 @@ export function confirmRoutes(deps: ConfirmRouteDeps): Router {
     views.render(
       res,
       "sudo/confirm",
-      { title: "Confirm it's you", errors, next, needsCode: await twoFactor.isEnabled(user.id) },
+      {
+        title: "Confirm it's you",
+        errors,
+        next,
+        needsCode: await twoFactor.isEnabled(user.id),
+        hasPasskeys: await hasPasskeys(pool, user.id),
+      },
       status,
     );
   }

@@ -24,6 +24,8 @@ export interface PasswordLimitOptions {
   mailsPerAccount: number;
   /** Second-factor codes (TOTP or recovery) checked for one account per window. */
   secondFactorPerUser: number;
+  /** Passkey sign-ins begun from one IP address per window (each keeps a challenge in a session). */
+  passkeySignInsPerIp: number;
   windowSeconds: number;
 }
 
@@ -36,6 +38,7 @@ export const defaultPasswordLimits: PasswordLimitOptions = {
   mailsPerAddress: 3,
   mailsPerAccount: 3,
   secondFactorPerUser: 5,
+  passkeySignInsPerIp: 100,
   windowSeconds: 15 * 60,
 };
 
@@ -62,6 +65,7 @@ export interface PasswordLimiter {
   mailByAddress: Counter;
   mailByAccount: Counter;
   secondFactorByUser: Counter;
+  passkeySignInByIp: Counter;
 }
 
 /**
@@ -126,6 +130,7 @@ export function createPasswordLimiter(
     mailByAddress: counter(pool, "mail_address", limits.mailsPerAddress, window),
     mailByAccount: counter(pool, "mail_account", limits.mailsPerAccount, window),
     secondFactorByUser: counter(pool, "second_factor", limits.secondFactorPerUser, window),
+    passkeySignInByIp: counter(pool, "passkey_ip", limits.passkeySignInsPerIp, window),
   };
 }
 

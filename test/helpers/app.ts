@@ -23,6 +23,11 @@ export interface TestAppOptions {
   loginLimits?: Partial<PasswordLimitOptions>;
   /** The app's clock (TOTP codes, the pending second factor, sudo mode): see test/helpers/totp.ts. */
   clock?: Clock;
+  /**
+   * The host name in the app's URL (APP_URL and `url`); the server still listens on 127.0.0.1.
+   * "localhost" for passkeys: a browser makes none for an IP address.
+   */
+  hostname?: "localhost";
   /** Close when the current test finishes (default true; false when started in beforeAll). */
   autoClose?: boolean;
 }
@@ -55,8 +60,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   // server's own, unless the test sets one.
   let app: RequestListener = (_req, res) => res.end();
   const server = await listen((req, res) => app(req, res));
+  const url = options.hostname ? server.url.replace("127.0.0.1", options.hostname) : server.url;
   const config: Config = {
-    ...testConfig({ DATABASE_URL: testDatabaseUrl(), APP_URL: server.url, ...options.env }),
+    ...testConfig({ DATABASE_URL: testDatabaseUrl(), APP_URL: url, ...options.env }),
     ...options.config,
   };
   const sessionStore = createSessionStore(schema.pool, config, logs.logger);
@@ -77,12 +83,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 
   let closed = false;
   const testApp: TestApp = {
-    url: server.url,
+    url,
     pool: schema.pool,
     config,
     logs,
     mailer,
-    client: (headers = {}) => new HttpClient(server.url, headers),
+    client: (headers = {}) => new HttpClient(url, headers),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { changeSignInMethods, countMethods } from "../sign-in-methods.js";
 
 /** One provider identity linked to an account, as the account page lists it. */
 export interface Identity {
@@ -69,9 +70,8 @@ export async function listIdentities(pool: pg.Pool, userId: string): Promise<Ide
 }
 
 /**
- * Unlinks one identity of the user, unless it is their last way to sign in (no password and no
- * other identity). The user's row is locked first, so two unlinks at once are decided one after
- * the other and cannot both pass the check.
+ * Unlinks one identity of the user, unless it is their last way to sign in (no password, no
+ * passkey and no other identity): decided with the user's row locked (sign-in-methods.ts).
  */
 export async function unlinkIdentity(
   pool: pg.Pool,
@@ -79,34 +79,18 @@ export async function unlinkIdentity(
   identityId: string,
 ): Promise<"unlinked" | "last" | "none"> {
   if (!/^\d{1,18}$/.test(identityId)) return "none";
-  const client = await pool.connect();
-  try {
-    await client.query("begin");
-    const { rows } = await client.query<{ has_password: boolean; identities: number }>(
-      `select u.password_hash is not null as has_password,
-              (select count(*)::int from user_identities where user_id = u.id) as identities,
-              exists (select 1 from user_identities where id = $2 and user_id = u.id) as mine
-         from users u where u.id = $1 for update`,
+  const result = await changeSignInMethods(pool, userId, async (client, methods) => {
+    const { rowCount } = await client.query(
+      "select 1 from user_identities where id = $2 and user_id = $1",
       [userId, identityId],
     );
-    const row = rows[0] as { has_password: boolean; identities: number; mine: boolean } | undefined;
-    let result: "unlinked" | "last" | "none" = "none";
-    if (row?.mine) {
-      if (!row.has_password && row.identities <= 1) result = "last";
-      else {
-        await client.query("delete from user_identities where id = $2 and user_id = $1", [
-          userId,
-          identityId,
-        ]);
-        result = "unlinked";
-      }
-    }
-    await client.query("commit");
-    return result;
-  } catch (error) {
-    await client.query("rollback").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+    if (!rowCount) return "none" as const;
+    if (countMethods(methods) <= 1) return "last" as const;
+    await client.query("delete from user_identities where id = $2 and user_id = $1", [
+      userId,
+      identityId,
+    ]);
+    return "unlinked" as const;
+  });
+  return result ?? "none";
 }

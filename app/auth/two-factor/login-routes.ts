@@ -5,6 +5,7 @@ import { noStore, type Views, wantsJson } from "../../http/views.js";
 import type { Csrf } from "../../security/csrf.js";
 import type { PasswordLimiter } from "../../security/password-limits.js";
 import { tooManyAttempts } from "../../security/too-many-attempts.js";
+import { hasPasskeys } from "../passkeys/store.js";
 import { clearSessionCookie, type SessionCookie } from "../session-cookie.js";
 import type { FieldErrors } from "../validation.js";
 import { checkSecondFactor } from "./check.js";
@@ -25,7 +26,7 @@ export function twoFactorLoginRoutes(deps: TwoFactorLoginDeps): Router {
   const { views, csrf, limiter, twoFactor, clock } = deps;
   const router = Router();
 
-  function render(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
+  async function render(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
     noStore(res);
     if (wantsJson(req)) {
       res.status(status).json(status === 200 ? { csrfToken: csrf.sessionToken(req) } : { errors });
@@ -33,10 +34,17 @@ export function twoFactorLoginRoutes(deps: TwoFactorLoginDeps): Router {
     }
     // Not logged in yet: the pending session's own token (the layout only has one for users).
     const token = csrf.sessionToken(req);
+    const pending = pendingSecondFactor(req, clock());
     views.render(
       res,
       "two-factor/login",
-      { title: "Two-factor authentication", errors, formToken: token, csrfToken: token },
+      {
+        title: "Two-factor authentication",
+        errors,
+        formToken: token,
+        csrfToken: token,
+        hasPasskeys: pending ? await hasPasskeys(deps.pool, pending.userId) : false,
+      },
       status,
     );
   }
@@ -58,7 +66,7 @@ export function twoFactorLoginRoutes(deps: TwoFactorLoginDeps): Router {
   router.get("/login/two-factor", async (req, res) => {
     if (req.user) return res.redirect(303, "/account");
     if (!pendingSecondFactor(req, clock())) return startOver(req, res);
-    render(req, res, 200);
+    await render(req, res, 200);
   });
 
   // A TOTP code or a recovery code: logged in on a new session, or the form again.

@@ -1,0 +1,220 @@
+import { randomBytes } from "node:crypto";
+import type pg from "pg";
+import { changeSignInMethods, countMethods } from "../sign-in-methods.js";
+
+/** A passkey as the security page lists it. */
+export interface Passkey {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  /** "multiDevice": a synced passkey (backup eligible), "singleDevice": bound to one device. */
+  deviceType: "singleDevice" | "multiDevice";
+  backedUp: boolean;
+}
+
+/** What a sign-in needs to check an assertion against. */
+export interface StoredCredential extends Passkey {
+  userId: string;
+  credentialId: string;
+  publicKey: Uint8Array<ArrayBuffer>;
+  counter: number;
+  transports: string[];
+}
+
+/** A passkey just verified at registration, to be stored. */
+export interface NewPasskey {
+  credentialId: string;
+  publicKey: Uint8Array;
+  counter: number;
+  transports: string[];
+  deviceType: "singleDevice" | "multiDevice";
+  backedUp: boolean;
+  name: string;
+}
+
+/** Passkeys one account may hold: enough for every device, and a bound on what it stores. */
+export const MAX_PASSKEYS = 20;
+
+interface PasskeyRow {
+  id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: Buffer;
+  counter: string;
+  transports: string[];
+  device_type: "singleDevice" | "multiDevice";
+  backed_up: boolean;
+  name: string;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+const toPasskey = (row: PasskeyRow): Passkey => ({
+  id: row.id,
+  name: row.name,
+  createdAt: row.created_at,
+  lastUsedAt: row.last_used_at,
+  deviceType: row.device_type,
+  backedUp: row.backed_up,
+});
+
+const toCredential = (row: PasskeyRow): StoredCredential => ({
+  ...toPasskey(row),
+  userId: row.user_id,
+  credentialId: row.credential_id,
+  publicKey: new Uint8Array(row.public_key),
+  counter: Number(row.counter),
+  transports: row.transports,
+});
+
+const COLUMNS = `id::text, user_id::text, credential_id, public_key, counter::text, transports,
+  device_type, backed_up, name, created_at, last_used_at`;
+
+const isId = (id: string) => /^\d{1,18}$/.test(id);
+const UNIQUE_VIOLATION = "23505";
+
+export async function listPasskeys(pool: pg.Pool, userId: string): Promise<Passkey[]> {
+  const { rows } = await pool.query<PasskeyRow>(
+    `select ${COLUMNS} from passkeys where user_id = $1 order by id`,
+    [userId],
+  );
+  return rows.map(toPasskey);
+}
+
+/** The user's credentials (to exclude at registration, to allow as a second factor). */
+export async function listCredentials(pool: pg.Pool, userId: string): Promise<StoredCredential[]> {
+  const { rows } = await pool.query<PasskeyRow>(
+    `select ${COLUMNS} from passkeys where user_id = $1 order by id`,
+    [userId],
+  );
+  return rows.map(toCredential);
+}
+
+export async function findCredential(
+  pool: pg.Pool,
+  credentialId: string,
+): Promise<StoredCredential | undefined> {
+  const { rows } = await pool.query<PasskeyRow>(
+    `select ${COLUMNS} from passkeys where credential_id = $1`,
+    [credentialId],
+  );
+  return rows[0] && toCredential(rows[0]);
+}
+
+/**
+ * The account's WebAuthn user handle (base64url of 32 random bytes, made on first use): what an
+ * authenticator stores with the passkey instead of anything that names the person.
+ */
+export async function userHandle(pool: pg.Pool, userId: string): Promise<string> {
+  const fresh = randomBytes(32).toString("base64url");
+  const { rows } = await pool.query<{ handle: string }>(
+    `update users set webauthn_user_id = coalesce(webauthn_user_id, $2)
+      where id = $1 returning webauthn_user_id as handle`,
+    [userId, fresh],
+  );
+  const handle = rows[0]?.handle;
+  if (handle === undefined) throw new Error("no such user");
+  return handle;
+}
+
+/** The account's user handle if it has one (it has, once it registered a passkey). */
+export async function findUserHandle(pool: pg.Pool, userId: string): Promise<string | undefined> {
+  const { rows } = await pool.query<{ handle: string | null }>(
+    "select webauthn_user_id as handle from users where id = $1",
+    [userId],
+  );
+  return rows[0]?.handle ?? undefined;
+}
+
+/** Stores a verified passkey; "taken": that credential is registered already (here or to anyone). */
+export async function addPasskey(
+  pool: pg.Pool,
+  userId: string,
+  passkey: NewPasskey,
+): Promise<Passkey | "taken" | "limit" | "gone"> {
+  try {
+    const result = await changeSignInMethods(pool, userId, async (client, methods) => {
+      if (methods.passkeys >= MAX_PASSKEYS) return "limit" as const;
+      const { rows } = await client.query<PasskeyRow>(
+        `insert into passkeys
+           (user_id, credential_id, public_key, counter, transports, device_type, backed_up, name)
+         values ($1, $2, $3, $4, $5, $6, $7, $8) returning ${COLUMNS}`,
+        [
+          userId,
+          passkey.credentialId,
+          Buffer.from(passkey.publicKey),
+          passkey.counter,
+          passkey.transports,
+          passkey.deviceType,
+          passkey.backedUp,
+          passkey.name,
+        ],
+      );
+      return toPasskey(rows[0] as PasskeyRow);
+    });
+    return result ?? "gone";
+  } catch (error) {
+    if ((error as { code?: string }).code === UNIQUE_VIOLATION) return "taken";
+    throw error;
+  }
+}
+
+/**
+ * Records a sign-in with the passkey: its new counter and backup state, and when. Only if the
+ * counter is still the one the assertion was checked against, so of two answers checked at once
+ * against the same counter, one wins.
+ */
+export async function recordUse(
+  pool: pg.Pool,
+  credential: StoredCredential,
+  use: { newCounter: number; backedUp: boolean },
+): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `update passkeys set counter = $3, backed_up = $4, last_used_at = now()
+      where id = $1 and counter = $2`,
+    [credential.id, credential.counter, use.newCounter, use.backedUp],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+export async function renamePasskey(
+  pool: pg.Pool,
+  userId: string,
+  passkeyId: string,
+  name: string,
+): Promise<boolean> {
+  if (!isId(passkeyId)) return false;
+  const { rowCount } = await pool.query(
+    "update passkeys set name = $3 where id = $2 and user_id = $1",
+    [userId, passkeyId, name],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Removes one of the user's passkeys, unless it is their last way to sign in. */
+export async function removePasskey(
+  pool: pg.Pool,
+  userId: string,
+  passkeyId: string,
+): Promise<"removed" | "last" | "none"> {
+  if (!isId(passkeyId)) return "none";
+  const result = await changeSignInMethods(pool, userId, async (client, methods) => {
+    const { rowCount } = await client.query(
+      "select 1 from passkeys where id = $2 and user_id = $1",
+      [userId, passkeyId],
+    );
+    if (!rowCount) return "none" as const;
+    if (countMethods(methods) <= 1) return "last" as const;
+    await client.query("delete from passkeys where id = $2 and user_id = $1", [userId, passkeyId]);
+    return "removed" as const;
+  });
+  return result ?? "none";
+}
+
+export async function hasPasskeys(pool: pg.Pool, userId: string): Promise<boolean> {
+  const { rowCount } = await pool.query("select 1 from passkeys where user_id = $1 limit 1", [
+    userId,
+  ]);
+  return (rowCount ?? 0) > 0;
+}
