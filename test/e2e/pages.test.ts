@@ -60,7 +60,10 @@ async function tooManyAttempts(watched: WatchedContext, page: Page, email: strin
   await visit(page, "/login");
   for (const status of [401, 401, 429]) {
     const [answered] = await Promise.all([
-      page.waitForResponse((res) => res.request().method() === "POST"),
+      // The form's POST, not the passkey autofill's request for a challenge.
+      page.waitForResponse(
+        (res) => res.request().method() === "POST" && new URL(res.url()).pathname === "/login",
+      ),
       submitLoginForm(page, email, { password: "not the password" }),
     ]);
     expect(answered.status()).toBe(status);
