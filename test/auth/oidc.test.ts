@@ -2,13 +2,15 @@ import { describe, expect, test } from "vitest";
 import { listEvents } from "../../app/activity/list.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { logIn, makeUser, sessionIdOf, submitLogin } from "../helpers/auth.js";
-import type { HttpClient } from "../helpers/http-client.js";
+import { type HttpClient, jsonOf } from "../helpers/http-client.js";
 import {
   OIDC_CLIENT,
   signInAtProvider,
   startTestProvider,
   type TestProvider,
 } from "../helpers/oidc-provider.js";
+import { registerPasskey, signInWithPasskey } from "../helpers/passkeys.js";
+import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
 import { enableTwoFactor, type TestClock, testClock, totpCode } from "../helpers/totp.js";
 
 /**
@@ -275,9 +277,21 @@ describe("accounts are never linked silently", () => {
     const identity = /name="identity" value="(\d+)"/.exec(page.body)?.[1] as string;
     await browser.post("/account/oidc/unlink", { identity });
     expect((await browser.get("/account")).body).toContain(
-      `${NAME} is the only way you sign in: set a password first, then unlink it.`,
+      `${NAME} is the only way you sign in: add a passkey on the security page first, then unlink it.`,
     );
     expect(await identityCount(app)).toBe(1);
+
+    // With a passkey added, the provider is no longer the only way in: it can go, and the
+    // passkey signs in to the account.
+    const authenticator = new SoftAuthenticator(app.url);
+    expect((await registerPasskey(browser, authenticator)).status).toBe(201);
+    await browser.get("/account");
+    await browser.post("/account/oidc/unlink", { identity });
+    expect(await identityCount(app)).toBe(0);
+    const later = app.client();
+    const reply = await signInWithPasskey(later, authenticator);
+    expect(reply.status, reply.body).toBe(200);
+    expect(jsonOf<{ user: { email: string } }>(reply).user.email).toBe("only@example.com");
   });
 
   test("a link started by one account cannot be finished by another session", async () => {

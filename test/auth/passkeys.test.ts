@@ -1,4 +1,7 @@
-import type { PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from "@simplewebauthn/server";
 import { expect, test } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { loggedInClient, sessionIdOf, setCookieFor, submitLogin } from "../helpers/auth.js";
@@ -166,6 +169,30 @@ test("an answer for another origin or another RP ID is refused, and its challeng
   expect((await client.get("/account")).status).toBe(303);
 });
 
+test("registration: another origin, another RP ID, or a replayed answer stores nothing", async () => {
+  const app = await startTestApp();
+  const { client, user } = await loggedInClient(app, "reg@example.com");
+  const authenticator = new SoftAuthenticator(app.url);
+  expect(
+    (await registerPasskey(client, authenticator, { origin: "https://evil.example" })).status,
+  ).toBe(401);
+  expect((await registerPasskey(client, authenticator, { rpId: "evil.example" })).status).toBe(401);
+
+  const page = await client.get("/account/security");
+  const token = passkeyToken(page.body);
+  const options = await optionsFrom<PublicKeyCredentialCreationOptionsJSON>(
+    client,
+    "/account/passkeys/options",
+    token,
+  );
+  const answer = { credential: authenticator.create(options) };
+  expect((await client.postJson("/account/passkeys", answer, token)).status).toBe(201);
+  const replay = await client.postJson("/account/passkeys", answer, token);
+  expect(replay.status).toBe(400);
+  const stored = await app.pool.query("select 1 from passkeys where user_id = $1", [user.id]);
+  expect(stored.rowCount).toBe(1);
+});
+
 test("a challenge older than 5 minutes is refused; a fresh one works", async () => {
   const clock = testClock();
   const app = await startTestApp({ clock: clock.clock });
@@ -218,6 +245,32 @@ test("the signature counter must grow; a passkey that changes its backup eligibi
     (await signInWithPasskey(app.client(), authenticator, { backupEligible: true })).status,
   ).toBe(401);
   expect((await signInWithPasskey(app.client(), authenticator)).status).toBe(200);
+});
+
+test("clones of one passkey answering at once with the same counter: one signs in", async () => {
+  const app = await startTestApp();
+  const { client } = await loggedInClient(app, "clone@example.com");
+  const authenticator = new SoftAuthenticator(app.url, { backupEligible: false, countUses: true });
+  expect((await registerPasskey(client, authenticator)).status).toBe(201);
+  const credential = authenticator.credentials[0];
+  if (!credential) throw new Error("no credential");
+
+  // Ten browsers, each with its own challenge, each answered by a copy of the key that says
+  // "use number 1": they are checked against the same stored counter at the same moment.
+  const browsers = await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      const browser = app.client();
+      const { token, options } = await signInOptions(browser);
+      credential.counter = 0;
+      return { browser, token, credential: authenticator.get(options) };
+    }),
+  );
+  const replies = await Promise.all(
+    browsers.map(({ browser, token, credential }) =>
+      browser.postJson("/login/passkey", { credential }, token),
+    ),
+  );
+  expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
 });
 
 test("as the second factor: only the pending user's own passkey completes the login", async () => {

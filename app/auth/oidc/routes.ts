@@ -105,7 +105,7 @@ export function oidcRoutes(deps: OidcRouteDeps): Router {
         : result === "last"
           ? {
               kind: "error",
-              text: `${name} is the only way you sign in: set a password first, then unlink it.`,
+              text: `${name} is the only way you sign in: add a passkey on the security page first, then unlink it.`,
             }
           : { kind: "info", text: `${name} was already unlinked.` };
     res.redirect(303, "/account");
