@@ -7,8 +7,8 @@ import { findUserById } from "../users.js";
 /**
  * "Second factor pending": the password was right, the second factor is still to come. The
  * session holds only this (no `passport.user`), so it opens no private page; it lasts
- * PENDING_MS. Whatever proves the second factor (a TOTP or recovery code today, a passkey
- * later) ends it with `completeSecondFactor`.
+ * PENDING_MS. Whatever proves the second factor (a TOTP or recovery code, or a passkey in
+ * passkeys/sign-in-routes.ts) ends it with `completeSecondFactor`.
  */
 declare module "../../session/types.js" {
   interface SessionData {
