@@ -104,6 +104,30 @@ test("'remember me' is honoured: a lasting cookie only when ticked", async () =>
   expect(setCookieFor(lasting, "sid")).toMatch(/Expires=/i);
 });
 
+test("after a passkey sign-in: back to ?next= when it is a path here, else the account page", async () => {
+  const app = await startTestApp();
+  const { authenticator } = await userWithPasskey(app, "next@example.com");
+  const back = await signInWithPasskey(app.client(), authenticator, { next: "/account/security" });
+  expect(jsonOf<{ next: string }>(back).next).toBe("/account/security");
+  const away = await signInWithPasskey(app.client(), authenticator, { next: "//evil.example/x" });
+  expect(jsonOf<{ next: string }>(away).next).toBe("/account");
+});
+
+test("challenges for visitors who are not logged in are limited per address (each makes a session)", async () => {
+  const app = await startTestApp({ loginLimits: { passkeySignInsPerIp: 2 } });
+  const client = app.client();
+  const page = await client.get("/login");
+  const token = passkeyToken(page.body);
+  expect((await client.postJson("/login/passkey/options", {}, token)).status).toBe(200);
+  expect((await app.client().postJson("/login/passkey/options", {}, token)).status).toBe(403);
+  expect((await client.postJson("/login/passkey/options", {}, token)).status).toBe(200);
+  const over = await client.postJson("/login/passkey/options", {}, token);
+  expect(over.status).toBe(429);
+  expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
+  const rows = await app.pool.query("select 1 from session");
+  expect(rows.rowCount).toBe(1);
+});
+
 test("a replayed answer is refused: the challenge is single-use, even for two requests at once", async () => {
   const app = await startTestApp();
   const { client, authenticator } = await userWithPasskey(app, "rep@example.com");
