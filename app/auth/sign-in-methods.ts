@@ -43,3 +43,31 @@ export async function changeSignInMethods<T>(
     client.release();
   }
 }
+
+// The tables that hold a way to sign in, by a name the callers use: never from input.
+const METHOD_TABLES = { passkey: "passkeys", identity: "user_identities" } as const;
+
+/**
+ * Removes one of the user's passkeys or provider identities, unless it is their last way to
+ * sign in; "none" when the user has no such row.
+ */
+export async function removeSignInMethod(
+  pool: pg.Pool,
+  userId: string,
+  kind: keyof typeof METHOD_TABLES,
+  id: string,
+): Promise<"removed" | "last" | "none"> {
+  if (!/^\d{1,18}$/.test(id)) return "none";
+  const table = METHOD_TABLES[kind];
+  const result = await changeSignInMethods(pool, userId, async (client, methods) => {
+    const { rowCount } = await client.query(
+      `select 1 from ${table} where id = $2 and user_id = $1`,
+      [userId, id],
+    );
+    if (!rowCount) return "none" as const;
+    if (countMethods(methods) <= 1) return "last" as const;
+    await client.query(`delete from ${table} where id = $2 and user_id = $1`, [userId, id]);
+    return "removed" as const;
+  });
+  return result ?? "none";
+}

@@ -25,19 +25,24 @@ export async function optionsFrom<T>(client: HttpClient, path: string, token: st
   return jsonOf<{ options: T }>(reply).options;
 }
 
+/** Opens `page` and asks for the options its passkey button would: the token and options. */
+async function optionsOnPage<T>(client: HttpClient, page: string, path: string) {
+  const reply = await client.get(page);
+  expect(reply.status).toBe(200);
+  const token = passkeyToken(reply.body);
+  return { token, options: await optionsFrom<T>(client, path, token) };
+}
+
 /** "Add a passkey" on the security page: the reply to the new passkey (201 when stored). */
 export async function registerPasskey(
   client: HttpClient,
   authenticator: SoftAuthenticator,
   ceremony: Ceremony = {},
 ): Promise<Reply> {
-  const page = await client.get("/account/security");
-  expect(page.status).toBe(200);
-  const token = passkeyToken(page.body);
-  const options = await optionsFrom<PublicKeyCredentialCreationOptionsJSON>(
+  const { token, options } = await optionsOnPage<PublicKeyCredentialCreationOptionsJSON>(
     client,
+    "/account/security",
     "/account/passkeys/options",
-    token,
   );
   return client.postJson(
     "/account/passkeys",
@@ -47,16 +52,12 @@ export async function registerPasskey(
 }
 
 /** The login page's challenge, and the token its script sends. */
-export async function signInOptions(client: HttpClient) {
-  const page = await client.get("/login");
-  expect(page.status).toBe(200);
-  const token = passkeyToken(page.body);
-  const options = await optionsFrom<PublicKeyCredentialRequestOptionsJSON>(
+export function signInOptions(client: HttpClient) {
+  return optionsOnPage<PublicKeyCredentialRequestOptionsJSON>(
     client,
+    "/login",
     "/login/passkey/options",
-    token,
   );
-  return { token, options };
 }
 
 /** "Sign in with a passkey" on the login page: the reply to the answer. */

@@ -66,6 +66,18 @@ function counterBytes(counter: number): Buffer {
   return bytes;
 }
 
+/** The PublicKeyCredential as the browser's toJSON() gives it, around `response`. */
+function publicKeyCredential<R>(id: string, response: R) {
+  return {
+    id,
+    rawId: id,
+    type: "public-key" as const,
+    clientExtensionResults: {},
+    authenticatorAttachment: "platform" as const,
+    response,
+  };
+}
+
 export class SoftAuthenticator {
   readonly credentials: SoftCredential[] = [];
 
@@ -117,24 +129,17 @@ export class SoftAuthenticator {
       ]),
     );
     this.credentials.push(credential);
-    return {
-      id: credential.id,
-      rawId: credential.id,
-      type: "public-key",
-      clientExtensionResults: {},
-      authenticatorAttachment: "platform",
-      response: {
-        clientDataJSON: b64url(
-          clientData(
-            "webauthn.create",
-            ceremony.challenge ?? options.challenge,
-            ceremony.origin ?? this.origin,
-          ),
+    return publicKeyCredential(credential.id, {
+      clientDataJSON: b64url(
+        clientData(
+          "webauthn.create",
+          ceremony.challenge ?? options.challenge,
+          ceremony.origin ?? this.origin,
         ),
-        attestationObject: b64url(attestationObject),
-        transports: ["internal"],
-      },
-    };
+      ),
+      attestationObject: b64url(attestationObject),
+      transports: ["internal"],
+    });
   }
 
   /** navigator.credentials.get(): an assertion by `credential` (default: the newest). */
@@ -159,18 +164,11 @@ export class SoftAuthenticator {
       key: credential.privateKey,
       dsaEncoding: "der",
     });
-    return {
-      id: credential.id,
-      rawId: credential.id,
-      type: "public-key",
-      clientExtensionResults: {},
-      authenticatorAttachment: "platform",
-      response: {
-        clientDataJSON: b64url(clientDataJSON),
-        authenticatorData: b64url(authData),
-        signature: b64url(signature),
-        userHandle: credential.userHandle,
-      },
-    };
+    return publicKeyCredential(credential.id, {
+      clientDataJSON: b64url(clientDataJSON),
+      authenticatorData: b64url(authData),
+      signature: b64url(signature),
+      userHandle: credential.userHandle,
+    });
   }
 }

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { changeSignInMethods, countMethods } from "../sign-in-methods.js";
+import { removeSignInMethod } from "../sign-in-methods.js";
 
 /** One provider identity linked to an account, as the account page lists it. */
 export interface Identity {
@@ -78,19 +78,6 @@ export async function unlinkIdentity(
   userId: string,
   identityId: string,
 ): Promise<"unlinked" | "last" | "none"> {
-  if (!/^\d{1,18}$/.test(identityId)) return "none";
-  const result = await changeSignInMethods(pool, userId, async (client, methods) => {
-    const { rowCount } = await client.query(
-      "select 1 from user_identities where id = $2 and user_id = $1",
-      [userId, identityId],
-    );
-    if (!rowCount) return "none" as const;
-    if (countMethods(methods) <= 1) return "last" as const;
-    await client.query("delete from user_identities where id = $2 and user_id = $1", [
-      userId,
-      identityId,
-    ]);
-    return "unlinked" as const;
-  });
-  return result ?? "none";
+  const result = await removeSignInMethod(pool, userId, "identity", identityId);
+  return result === "removed" ? "unlinked" : result;
 }

@@ -121,6 +121,22 @@ function signedChallenge(clientDataJSON: string): string | undefined {
   }
 }
 
+/**
+ * The challenge the browser signed, taken out of the session (see challenges.ts), or why not:
+ * unreadable, or not one this session has for `purpose` (and `userId`).
+ */
+function takeSignedChallenge(
+  req: Request,
+  purpose: ChallengePurpose,
+  clientDataJSON: string,
+  nowMs: number,
+  userId: string | undefined,
+): { challenge: string } | Refusal {
+  const challenge = signedChallenge(clientDataJSON);
+  if (challenge === undefined) return malformed;
+  return takeChallenge(req, purpose, challenge, nowMs, userId) ? { challenge } : staleChallenge;
+}
+
 const TIMEOUT_MS = CHALLENGE_MS;
 
 /** Options to make a passkey for the logged-in user (their passkeys are excluded). */
@@ -159,11 +175,15 @@ export async function verifyRegistration(
   const parsed = registrationSchema.safeParse(body);
   if (!parsed.success) return { ok: false, ...malformed };
   const response = parsed.data as RegistrationResponseJSON;
-  const challenge = signedChallenge(response.response.clientDataJSON);
-  if (challenge === undefined) return { ok: false, ...malformed };
-  if (!takeChallenge(req, "register", challenge, deps.clock(), user.id)) {
-    return { ok: false, ...staleChallenge };
-  }
+  const taken = takeSignedChallenge(
+    req,
+    "register",
+    response.response.clientDataJSON,
+    deps.clock(),
+    user.id,
+  );
+  if (!("challenge" in taken)) return { ok: false, ...taken };
+  const { challenge } = taken;
   try {
     const verified = await verifyRegistrationResponse({
       response,
@@ -231,11 +251,15 @@ export async function verifyAssertion(
   const parsed = authenticationSchema.safeParse(body);
   if (!parsed.success) return { ok: false, ...malformed };
   const response = parsed.data as AuthenticationResponseJSON;
-  const challenge = signedChallenge(response.response.clientDataJSON);
-  if (challenge === undefined) return { ok: false, ...malformed };
-  if (!takeChallenge(req, purpose, challenge, deps.clock(), options.userId)) {
-    return { ok: false, ...staleChallenge };
-  }
+  const taken = takeSignedChallenge(
+    req,
+    purpose,
+    response.response.clientDataJSON,
+    deps.clock(),
+    options.userId,
+  );
+  if (!("challenge" in taken)) return { ok: false, ...taken };
+  const { challenge } = taken;
   const credential = await findCredential(deps.pool, response.id);
   if (!credential) return { ok: false, ...unknownPasskey };
   if (options.userId !== undefined && credential.userId !== options.userId) {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
-import { changeSignInMethods, countMethods } from "../sign-in-methods.js";
+import { changeSignInMethods, removeSignInMethod } from "../sign-in-methods.js";
 
 /** A passkey as the security page lists it. */
 export interface Passkey {
@@ -193,24 +193,8 @@ export async function renamePasskey(
 }
 
 /** Removes one of the user's passkeys, unless it is their last way to sign in. */
-export async function removePasskey(
-  pool: pg.Pool,
-  userId: string,
-  passkeyId: string,
-): Promise<"removed" | "last" | "none"> {
-  if (!isId(passkeyId)) return "none";
-  const result = await changeSignInMethods(pool, userId, async (client, methods) => {
-    const { rowCount } = await client.query(
-      "select 1 from passkeys where id = $2 and user_id = $1",
-      [userId, passkeyId],
-    );
-    if (!rowCount) return "none" as const;
-    if (countMethods(methods) <= 1) return "last" as const;
-    await client.query("delete from passkeys where id = $2 and user_id = $1", [userId, passkeyId]);
-    return "removed" as const;
-  });
-  return result ?? "none";
-}
+export const removePasskey = (pool: pg.Pool, userId: string, passkeyId: string) =>
+  removeSignInMethod(pool, userId, "passkey", passkeyId);
 
 export async function hasPasskeys(pool: pg.Pool, userId: string): Promise<boolean> {
   const { rowCount } = await pool.query("select 1 from passkeys where user_id = $1 limit 1", [
