@@ -1,11 +1,11 @@
-import { mkdirSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { BrowserContextOptions, Page } from "playwright-core";
 import { expect, test } from "vitest";
-import { projectRoot } from "../../app/paths.js";
 import type { TestApp } from "../helpers/app.js";
 import { makeUser, PASSWORD } from "../helpers/auth.js";
 import {
+  docShot,
   expectNoSidewaysScroll,
   logInWithBrowser,
   SCREENSHOTS_DIR,
@@ -239,22 +239,6 @@ test.each(Object.entries(VIEWPORTS))(
     expect(await who.getAttribute("title")).toBe(email);
   },
 );
-
-// UPDATE_DOCS_SCREENSHOTS=1 writes the small README screenshots into docs/screenshots/.
-const DOCS_DIR = process.env.UPDATE_DOCS_SCREENSHOTS
-  ? join(projectRoot, "docs", "screenshots")
-  : join(SCREENSHOTS_DIR, "docs");
-const DOCS_MAX_BYTES = 200 * 1024;
-
-/** A small PNG for the README: the top of the page (or one element), at the page's width. */
-async function docShot(page: Page, name: string, selector?: string): Promise<void> {
-  mkdirSync(DOCS_DIR, { recursive: true });
-  const path = join(DOCS_DIR, `${name}.png`);
-  const width = page.viewportSize()?.width ?? 900;
-  if (selector) await page.locator(selector).screenshot({ path });
-  else await page.screenshot({ path, clip: { x: 0, y: 0, width, height: 640 } });
-  expect(statSync(path).size, path).toBeLessThan(DOCS_MAX_BYTES);
-}
 
 const SESSIONS = "section[aria-labelledby=sessions-title]";
 

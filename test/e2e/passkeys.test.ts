@@ -2,6 +2,7 @@ import type { CDPSession, Page } from "playwright-core";
 import { expect, test } from "vitest";
 import { makeUser } from "../helpers/auth.js";
 import {
+  docShot,
   flashSaying,
   logInWithBrowser,
   saveScreenshot,
@@ -84,6 +85,7 @@ test("add a passkey, rename it, sign in with it from autofill and from the butto
   await flashSaying(page, 'Passkey renamed to "Work laptop".');
   expect(await page.getByLabel("Passkey name").inputValue()).toBe("Work laptop");
   await saveScreenshot(page, "passkeys-security");
+  await docShot(page, "passkeys", "section[aria-labelledby=passkeys-title]");
 
   // Autofill (conditional UI): with presence on, the login page's pending request is answered
   // as soon as it loads, and the passkey signs in without a click.

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   type Browser,
@@ -364,4 +364,20 @@ export function beforeContents(locator: Locator): Promise<string[]> {
         (globalThis as unknown as BrowserWindow).getComputedStyle(element, "::before").content,
     ),
   );
+}
+
+// UPDATE_DOCS_SCREENSHOTS=1 writes the small README screenshots into docs/screenshots/.
+const DOCS_DIR = process.env.UPDATE_DOCS_SCREENSHOTS
+  ? join(projectRoot, "docs", "screenshots")
+  : join(SCREENSHOTS_DIR, "docs");
+const DOCS_MAX_BYTES = 200 * 1024;
+
+/** A small PNG for the README: the top of the page (or one element), at the page's width. */
+export async function docShot(page: Page, name: string, selector?: string): Promise<void> {
+  mkdirSync(DOCS_DIR, { recursive: true });
+  const path = join(DOCS_DIR, `${name}.png`);
+  const width = page.viewportSize()?.width ?? 900;
+  if (selector) await page.locator(selector).screenshot({ path });
+  else await page.screenshot({ path, clip: { x: 0, y: 0, width, height: 640 } });
+  expect(statSync(path).size, path).toBeLessThan(DOCS_MAX_BYTES);
 }
