@@ -89,8 +89,13 @@ test("add a passkey, rename it, sign in with it from autofill and from the butto
 
   // Autofill (conditional UI): with presence on, the login page's pending request is answered
   // as soon as it loads, and the passkey signs in without a click.
-  await logOut(page);
+  const visited: string[] = [];
+  page.on("framenavigated", (frame) => {
+    if (frame === page.mainFrame()) visited.push(new URL(frame.url()).pathname);
+  });
+  await page.getByRole("button", { name: "Log out", exact: true }).click();
   await page.waitForURL("**/account");
+  expect(visited).toEqual(["/login", "/account"]);
   expect(await textOf(page.locator("header.site"))).toContain("pia@example.com");
 
   // The button: presence off while the page loads, on for the click.
