@@ -217,6 +217,53 @@ test("registration: another origin, another RP ID, or a replayed answer stores n
   expect(stored.rowCount).toBe(1);
 });
 
+test("two tabs each asking for a challenge both work; a session keeps only the last three", async () => {
+  const app = await startTestApp();
+  const { client, authenticator } = await userWithPasskey(app, "tabs@example.com");
+  const first = await signInOptions(client);
+  const second = await optionsFrom<PublicKeyCredentialRequestOptionsJSON>(
+    client,
+    "/login/passkey/options",
+    first.token,
+  );
+  // The first tab answers after the second asked: still its own challenge.
+  const tab = app.client();
+  for (const [name, value] of client.cookies) tab.cookies.set(name, value);
+  const signedIn = await tab.postJson(
+    "/login/passkey",
+    { credential: authenticator.get(first.options) },
+    first.token,
+  );
+  expect(signedIn.status, signedIn.body).toBe(200);
+  expect(second.challenge).not.toBe(first.options.challenge);
+
+  // Four asked in one session: the oldest is dropped, the newest three remain.
+  const browser = app.client();
+  const oldest = await signInOptions(browser);
+  const newer = [];
+  for (let i = 0; i < 3; i++) {
+    newer.push(
+      await optionsFrom<PublicKeyCredentialRequestOptionsJSON>(
+        browser,
+        "/login/passkey/options",
+        oldest.token,
+      ),
+    );
+  }
+  const dropped = await browser.postJson(
+    "/login/passkey",
+    { credential: authenticator.get(oldest.options) },
+    oldest.token,
+  );
+  expect(dropped.status).toBe(400);
+  const kept = await browser.postJson(
+    "/login/passkey",
+    { credential: authenticator.get(newer[0] as PublicKeyCredentialRequestOptionsJSON) },
+    oldest.token,
+  );
+  expect(kept.status, kept.body).toBe(200);
+});
+
 test("a challenge older than 5 minutes is refused; a fresh one works", async () => {
   const clock = testClock();
   const app = await startTestApp({ clock: clock.clock });
