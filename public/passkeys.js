@@ -75,9 +75,14 @@ function refused(button, reply, rpId, credentialId) {
   say(button, data.message || "That did not work. Try again.");
 }
 
+// While a button's request runs, the autofill one waits: started late, it would cancel the
+// button's (a page allows one WebAuthn request at a time).
+let pressed = false;
+
 async function ceremony(button, autofill) {
   const csrf = button.dataset.csrf;
   const options = await post(button.dataset.options, csrf);
+  if (autofill && pressed) return "replaced";
   if (!options.ok) return autofill ? undefined : refused(button, options);
   const optionsJSON = options.data.options;
   let credential;
@@ -105,6 +110,7 @@ async function ceremony(button, autofill) {
 let autofillOffers = 0;
 async function offerInAutofill(button) {
   if (autofillOffers >= 5 || !(await webauthn.browserSupportsWebAuthnAutofill())) return;
+  if (pressed) return;
   autofillOffers += 1;
   try {
     if ((await ceremony(button, true)) === undefined) offerInAutofill(button);
@@ -126,15 +132,21 @@ function start() {
     button.addEventListener("click", async () => {
       if (button.disabled) return;
       button.disabled = true;
+      pressed = true;
       say(button, "");
+      let outcome;
       try {
-        const outcome = await ceremony(button, false);
-        if (outcome !== "done" && button.dataset.autofill !== undefined) offerInAutofill(button);
+        outcome = await ceremony(button, false);
+        // An autofill request that was just starting when the button was pressed cancelled it:
+        // once more, now that nothing else can start.
+        if (outcome === "replaced") outcome = await ceremony(button, false);
       } catch {
         say(button, "The server could not be reached. Try again.");
       } finally {
         button.disabled = false;
+        pressed = false;
       }
+      if (outcome !== "done" && button.dataset.autofill !== undefined) offerInAutofill(button);
     });
     if (button.dataset.autofill !== undefined) offerInAutofill(button);
   }
