@@ -1,8 +1,7 @@
 import { EventEmitter } from "node:events";
 import { storeKey } from "./context.js";
 import { Cookie } from "./cookie.js";
-import { markLoaded } from "./loaded.js";
-import { Session } from "./session.js";
+import { markLoaded, Session } from "./session.js";
 import type { ErrorCallback, GetCallback, SessionRequest, StoredSessionData } from "./types.js";
 
 /**
