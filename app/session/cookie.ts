@@ -1,4 +1,5 @@
-import { type SerializeOptions, serialize, stringifySetCookie } from "cookie";
+import { type SerializeOptions, serialize } from "cookie";
+import { setCookieValue } from "./set-cookie.js";
 import type { CookieOptions, Priority, SameSite, StoredCookieData } from "./types.js";
 
 /** What `Cookie#data` and `toJSON()` give: the attributes a store keeps. */
@@ -92,7 +93,8 @@ export class Cookie {
   serialize(name: string, value: string): string {
     // The one-object form: with rolling this runs on every response, and the (name, value,
     // options) form spreads the options into a new object first, which costs ten times more.
-    return stringifySetCookie({
+    // setCookieValue gives what the cookie package's stringifySetCookie gives, for less.
+    return setCookieValue({
       name,
       value,
       domain: this.domain,
