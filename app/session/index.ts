@@ -7,6 +7,7 @@ import { setStoreKey } from "./context.js";
 import { Cookie, hasUsableAttributes } from "./cookie.js";
 import { shouldDestroy, shouldSave, shouldSetCookie, shouldTouch } from "./decisions.js";
 import { hashStoreKey } from "./fingerprint.js";
+import { parseDate } from "./json-date.js";
 import { MemoryStore } from "./memory-store.js";
 import { resolveOptions } from "./options.js";
 import { type EndFunction, RequestRecord } from "./record.js";
@@ -52,7 +53,7 @@ function isStoredSession(value: unknown): value is StoredSessionData {
     expires === undefined ||
     expires === null ||
     expires === false ||
-    (typeof expires === "string" && !Number.isNaN(Date.parse(expires))) ||
+    (typeof expires === "string" && !Number.isNaN(parseDate(expires))) ||
     (expires instanceof Date && !Number.isNaN(expires.valueOf()));
   return readableExpiry && hasUsableAttributes(cookie as Record<string, unknown>);
 }
@@ -352,8 +353,10 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
   /** Whether the store should hear about this unchanged session now (touchAfter). */
   function touchDue(record: RequestRecord, key: string): boolean {
     if (!recentWrites) return true;
-    const last = Math.max(record.lastTouch ?? 0, recentWrites.get(key) ?? 0);
-    return Date.now() - last >= touchAfter;
+    const now = Date.now();
+    // The stored cookie is recent enough: no need to ask when this process last wrote it.
+    if (now - (record.lastTouch ?? 0) < touchAfter) return false;
+    return now - (recentWrites.get(key) ?? 0) >= touchAfter;
   }
 
   /**

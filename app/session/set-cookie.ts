@@ -1,18 +1,16 @@
 import { type SetCookie, stringifySetCookie } from "cookie";
 import type { Priority, SameSite } from "./types.js";
 
-/** What a Set-Cookie value is written from (the `cookie` package's one-object form, less maxAge). */
-export interface SetCookieFields {
-  name: string;
-  value: string;
-  domain: string | undefined;
-  path: string | undefined;
-  expires: unknown;
-  httpOnly: boolean | undefined;
-  secure: boolean;
-  sameSite: SameSite | undefined;
-  partitioned: boolean | undefined;
-  priority: Priority | undefined;
+/** The attributes of a Set-Cookie value other than its expiry (a Cookie is one). */
+export interface SetCookieAttributes {
+  domain?: string | undefined;
+  path?: string | undefined;
+  httpOnly?: boolean | undefined;
+  /** Written only when `true` (`"auto"` is resolved before a cookie is sent). */
+  secure?: boolean | "auto" | undefined;
+  sameSite?: SameSite | undefined;
+  partitioned?: boolean | undefined;
+  priority?: Priority | undefined;
 }
 
 /**
@@ -36,12 +34,12 @@ let known: AttributeText | undefined;
 let expiresSecond = Number.NaN;
 let expiresText = "";
 
-function sameAttributes(a: AttributeText, f: SetCookieFields): boolean {
+function sameAttributes(a: AttributeText, f: SetCookieAttributes): boolean {
   return (
     a.domain === f.domain &&
     a.path === f.path &&
     a.httpOnly === f.httpOnly &&
-    a.secure === f.secure &&
+    a.secure === (f.secure === true) &&
     a.sameSite === f.sameSite &&
     a.partitioned === f.partitioned &&
     a.priority === f.priority
@@ -58,19 +56,46 @@ function expiresPart(date: Date): string {
   return expiresText;
 }
 
+/** The cookie package's one-object form of the same cookie. */
+function asPackageCookie(
+  name: string,
+  value: string,
+  attributes: SetCookieAttributes,
+  expires: unknown,
+): SetCookie {
+  const { domain, path, httpOnly, secure, sameSite, partitioned, priority } = attributes;
+  return {
+    name,
+    value,
+    domain,
+    path,
+    expires: expires as Date | undefined,
+    httpOnly,
+    secure: secure === true,
+    sameSite,
+    partitioned,
+    priority,
+  };
+}
+
 /**
- * `stringifySetCookie(fields)` of the cookie package, the same string and the same errors, for
- * less: with rolling it runs on every response, where only the value and the expiry change from
- * one to the next. The name and the attributes other than `expires` are written (and judged) by
- * the package itself, once for each new name or set of attributes; the value is percent-encoded
- * as the package encodes it (`encodeURIComponent`, whose output always passes the package's
- * value check); `Expires` is `toUTCString()`, kept for the second it stands for. Anything but a
- * valid Date (or none) as `expires` goes to the package as it is.
+ * `stringifySetCookie({ name, value, ...attributes, expires })` of the cookie package (with
+ * `secure` only when `true`): the same string and the same errors, for less. With rolling it runs
+ * on every response, where only the value and the expiry change from one to the next. The name
+ * and the attributes other than `expires` are written (and judged) by the package itself, once
+ * for each new name or set of attributes; the value is percent-encoded as the package encodes it
+ * (`encodeURIComponent`, whose output always passes the package's value check); `Expires` is
+ * `toUTCString()`, kept for the second it stands for. Anything but a valid Date (or none) as
+ * `expires` goes to the package as it is.
  */
-export function setCookieValue(fields: SetCookieFields): string {
-  const { name, value, expires } = fields;
+export function setCookieValue(
+  name: string,
+  value: string,
+  attributes: SetCookieAttributes,
+  expires: unknown,
+): string {
   if (expires && !(expires instanceof Date && Number.isFinite(expires.valueOf()))) {
-    return stringifySetCookie(fields as unknown as SetCookie);
+    return stringifySetCookie(asPackageCookie(name, value, attributes, expires));
   }
   if (name !== knownName) {
     stringifySetCookie({ name, value: "" });
@@ -78,8 +103,9 @@ export function setCookieValue(fields: SetCookieFields): string {
   }
   const encoded = value ? encodeURIComponent(value) : "";
   let text = known;
-  if (text === undefined || !sameAttributes(text, fields)) {
-    const { domain, path, httpOnly, secure, sameSite, partitioned, priority } = fields;
+  if (text === undefined || !sameAttributes(text, attributes)) {
+    const { domain, path, httpOnly, sameSite, partitioned, priority } = attributes;
+    const secure = attributes.secure === true;
     // In the package's order: domain and path are judged before expires, the rest after.
     const before = stringifySetCookie({ name: "n", value: "", domain, path }).slice("n=".length);
     const after = stringifySetCookie({

@@ -1,6 +1,8 @@
 import { type SetCookie, stringifySetCookie } from "cookie";
 import { describe, expect, test } from "vitest";
-import { type SetCookieFields, setCookieValue } from "../../app/session/set-cookie.js";
+import { type SetCookieAttributes, setCookieValue } from "../../app/session/set-cookie.js";
+
+type SetCookieFields = SetCookieAttributes & { name: string; value: string; expires: unknown };
 
 // setCookieValue caches the parts of a Set-Cookie value that do not change from one response to
 // the next. Whatever it is given, and in whatever order, it must give what the cookie package's
@@ -15,8 +17,11 @@ function outcome(write: () => string): { value: string } | { error: string } {
 }
 
 function expectSameAsPackage(fields: SetCookieFields): void {
-  const ours = outcome(() => setCookieValue(fields));
-  const theirs = outcome(() => stringifySetCookie(fields as unknown as SetCookie));
+  const { name, value, expires, ...attributes } = fields;
+  const ours = outcome(() => setCookieValue(name, value, attributes, expires));
+  const theirs = outcome(() =>
+    stringifySetCookie({ ...fields, secure: fields.secure === true } as unknown as SetCookie),
+  );
   expect(ours, JSON.stringify(fields)).toEqual(theirs);
 }
 
@@ -51,6 +56,7 @@ const variations: Partial<SetCookieFields>[] = [
   { httpOnly: false },
   { httpOnly: undefined },
   { secure: true },
+  { secure: "auto" },
   { sameSite: "lax" },
   { sameSite: "strict" },
   { sameSite: "none", secure: true },
