@@ -214,6 +214,19 @@ const CEILING_SID = randomUUID();
 /** The floor's Set-Cookie up to its expiry: a signed ID, computed once, as a drop-in sends it. */
 const FLOOR_COOKIE_PREFIX = `connect.sid=${encodeURIComponent(`s:${signCookie(CEILING_SID, SESSION_SECRET)}`)}; Path=/; Expires=`;
 
+let floorSecond = Number.NaN;
+let floorCookie = "";
+/** The floor's Set-Cookie: the expiry's text changes once a second, so it is made once a second. */
+function floorSetCookie(): string {
+  const expires = Date.now() + SESSION_OPTIONS.cookie.maxAge;
+  const second = Math.floor(expires / 1000);
+  if (second !== floorSecond) {
+    floorSecond = second;
+    floorCookie = `${FLOOR_COOKIE_PREFIX}${new Date(expires).toUTCString()}; HttpOnly`;
+  }
+  return floorCookie;
+}
+
 /**
  * What any express-session drop-in has to do on a rolling read, and nothing else: the three
  * request properties of the API (req.sessionStore, req.sessionID, req.session; after Express has
@@ -238,8 +251,7 @@ function floorMiddleware(store: expressSession.Store): RequestHandler {
     } as typeof res.writeHead;
     const end = res.end;
     res.end = function floorEnd(this: typeof res, ...args: unknown[]) {
-      const expires = new Date(Date.now() + SESSION_OPTIONS.cookie.maxAge);
-      this.setHeader("Set-Cookie", [`${FLOOR_COOKIE_PREFIX}${expires.toUTCString()}; HttpOnly`]);
+      this.setHeader("Set-Cookie", [floorSetCookie()]);
       return (end as (...a: unknown[]) => typeof res).apply(this, args);
     } as typeof res.end;
     store.get(CEILING_SID, (err, stored) => {
