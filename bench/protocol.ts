@@ -1,7 +1,10 @@
 /** What bench/session.ts and the server child (bench/server.ts) share. */
 
-/** ceiling: no session middleware, only the one SELECT a store's get makes (see server.ts). */
-export type Impl = "ours" | "express-session" | "bare" | "ceiling";
+/**
+ * ceiling: no session middleware, only the one SELECT a store's get makes; floor: the ceiling
+ * plus what any express-session drop-in must do on a rolling read (see server.ts).
+ */
+export type Impl = "ours" | "express-session" | "bare" | "ceiling" | "floor";
 export type StoreKind = "memory" | "pg";
 export type Route = "none" | "read" | "write";
 

@@ -359,6 +359,10 @@ export function renderReport(rows: Measurement[], meta: ReportMeta): string {
       "1.00x",
     ]);
     const others: Array<[string, Measurement | undefined]> = [
+      [
+        "floor: the ceiling + only what any drop-in must do (req properties, hooks, store get, Set-Cookie)",
+        rolling ? find(rows, "floor", "pg", true, "read") : undefined,
+      ],
       [`ours, rolling ${rolling ? "on" : "off"}`, find(rows, "ours", "pg", rolling, "read")],
       [
         `ours ${touchLabel}, rolling on`,

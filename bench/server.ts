@@ -2,11 +2,15 @@
  * The app under test, run as a child of bench/session.ts (pinned to one core there), compiled to
  * JavaScript first by bench/build.ts. One Express 5 app, configured by argv:
  *
- *   --impl=ours|express-session|bare|ceiling  --store=memory|pg  --rolling  --touch-after=<ms>
+ *   --impl=ours|express-session|bare|ceiling|floor  --store=memory|pg  --rolling  --touch-after=<ms>
  *
  * ceiling (with --store=pg): no session middleware; GET /read runs the one SELECT a store's get
  * makes (connect-pg-simple's, on the same Pool) for a fixed session ID: the limit for a session
  * read from Postgres in one round trip.
+ *
+ * floor (with --store=pg): the ceiling plus only what any express-session drop-in must do on a
+ * rolling read (see floorMiddleware), for the same fixed row: where the ceiling's gap is not
+ * the middleware's own code.
  *
  * Measured routes: GET /none (never looks at req.session), GET /read (reads it), GET /write
  * (changes it). Bench-only routes, mounted before the session middleware so they cost no session
@@ -20,6 +24,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import connectPgSimple from "connect-pg-simple";
+import { sign as signCookie } from "cookie-signature";
 import express, { type Request, type RequestHandler } from "express";
 import expressSession from "express-session";
 import pg from "pg";
@@ -52,7 +57,11 @@ function oneOf<T extends string>(
   throw new Error(`--${name} must be one of ${allowed.join(", ")} (got ${String(value)})`);
 }
 
-const impl: Impl = oneOf(values.impl, ["ours", "express-session", "bare", "ceiling"], "impl");
+const impl: Impl = oneOf(
+  values.impl,
+  ["ours", "express-session", "bare", "ceiling", "floor"],
+  "impl",
+);
 const storeKind: StoreKind = oneOf(values.store, ["memory", "pg"], "store");
 const rolling = values.rolling;
 const touchAfter = values["touch-after"] === undefined ? undefined : Number(values["touch-after"]);
@@ -170,7 +179,8 @@ function sessionMiddleware(setup: StoreSetup): RequestHandler {
 // ---- app -------------------------------------------------------------------------------------
 
 const setup = impl === "bare" ? undefined : storeKind === "pg" ? pgStore() : memoryStore();
-if (impl === "ceiling" && storeKind !== "pg") throw new Error("--impl=ceiling needs --store=pg");
+const fixedRow = impl === "ceiling" || impl === "floor";
+if (fixedRow && storeKind !== "pg") throw new Error(`--impl=${impl} needs --store=pg`);
 const app = express();
 app.disable("x-powered-by");
 
@@ -197,14 +207,66 @@ app.post("/__age", async (req, res) => {
   res.json({ ok: true });
 });
 
-if (setup && impl !== "ceiling") app.use(sessionMiddleware(setup));
-
 const BARE_USER = randomUUID();
-/** The ceiling's one session row, written by its /__seed as connect-pg-simple writes a row. */
+/** The ceiling's (and floor's) one session row, written by /__seed as connect-pg-simple does. */
 const CEILING_SID = randomUUID();
 
+/** The floor's Set-Cookie up to its expiry: a signed ID, computed once, as a drop-in sends it. */
+const FLOOR_COOKIE_PREFIX = `connect.sid=${encodeURIComponent(`s:${signCookie(CEILING_SID, SESSION_SECRET)}`)}; Path=/; Expires=`;
+
+let floorSecond = Number.NaN;
+let floorCookie = "";
+/** The floor's Set-Cookie: the expiry's text changes once a second, so it is made once a second. */
+function floorSetCookie(): string {
+  const expires = Date.now() + SESSION_OPTIONS.cookie.maxAge;
+  const second = Math.floor(expires / 1000);
+  if (second !== floorSecond) {
+    floorSecond = second;
+    floorCookie = `${FLOOR_COOKIE_PREFIX}${new Date(expires).toUTCString()}; HttpOnly`;
+  }
+  return floorCookie;
+}
+
+/**
+ * What any express-session drop-in has to do on a rolling read, and nothing else: the three
+ * request properties of the API (req.sessionStore, req.sessionID, req.session; after Express has
+ * set req's prototype, each one added costs a copy of the object's hidden class), a writeHead and
+ * an end hook on the response, the store's own get (connect-pg-simple's wrapper around the
+ * SELECT), and a Set-Cookie with a fresh expiry. Not included (so the floor is a lower bound):
+ * reading and verifying the request's cookie, a Session and Cookie for the data, the "modified?"
+ * check, the touch decision.
+ */
+function floorMiddleware(store: expressSession.Store): RequestHandler {
+  return (req, res, next) => {
+    const carrier = req as unknown as {
+      sessionStore: unknown;
+      sessionID: string;
+      session: unknown;
+    };
+    carrier.sessionStore = store;
+    carrier.sessionID = CEILING_SID;
+    const writeHead = res.writeHead;
+    res.writeHead = function floorWriteHead(this: typeof res, ...args: unknown[]) {
+      return (writeHead as (...a: unknown[]) => typeof res).apply(this, args);
+    } as typeof res.writeHead;
+    const end = res.end;
+    res.end = function floorEnd(this: typeof res, ...args: unknown[]) {
+      this.setHeader("Set-Cookie", [floorSetCookie()]);
+      return (end as (...a: unknown[]) => typeof res).apply(this, args);
+    } as typeof res.end;
+    store.get(CEILING_SID, (err, stored) => {
+      if (err) return next(err);
+      carrier.session = stored;
+      next();
+    });
+  };
+}
+
+if (setup && impl === "floor") app.use(floorMiddleware(setup.store as expressSession.Store));
+else if (setup && impl !== "ceiling") app.use(sessionMiddleware(setup));
+
 app.get("/__seed", async (req, res) => {
-  if (impl === "ceiling") {
+  if (fixedRow) {
     const expires = new Date(Date.now() + SESSION_OPTIONS.cookie.maxAge);
     const sess = {
       cookie: { originalMaxAge: SESSION_OPTIONS.cookie.maxAge, expires, httpOnly: true, path: "/" },

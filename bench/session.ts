@@ -63,6 +63,8 @@ function sessionVariants(store: StoreKind, rolling: boolean): Variant[] {
   // The ceiling for a session read from Postgres takes its turns with the pg /read rows.
   if (store === "pg") variants.push({ impl: "ceiling", store, rolling, routes: ["read"] });
   if (store === "pg" && rolling) {
+    // The ceiling plus only what any drop-in must do: how much of the gap is not ours to close.
+    variants.push({ impl: "floor", store, rolling, routes: ["read"] });
     variants.push({ impl: "ours", store, rolling, touchAfter: config.touchAfter });
     // The same, with sessions that were last written twice touchAfter ago (logged in a while
     // back), rather than moments before the run as everywhere else.
@@ -128,6 +130,7 @@ function pinSelf(): boolean {
 function serverFlags(variant: Variant): string[] {
   if (variant.impl === "bare") return ["--impl=bare"];
   if (variant.impl === "ceiling") return ["--impl=ceiling", "--store=pg"];
+  if (variant.impl === "floor") return ["--impl=floor", "--store=pg"];
   const flags = [`--impl=${variant.impl}`, `--store=${variant.store}`];
   if (variant.rolling) flags.push("--rolling");
   if (variant.touchAfter !== undefined) flags.push(`--touch-after=${variant.touchAfter}`);
@@ -138,6 +141,7 @@ function variantName(variant: Variant): string {
   if (variant.impl === "bare") return "bare-express";
   if (variant.impl === "ceiling")
     return `ceiling-pg-select${variant.rolling ? "-rolling-group" : ""}`;
+  if (variant.impl === "floor") return "floor-pg-select-drop-in-minimum";
   const touch = variant.touchAfter !== undefined ? `-touchAfter${variant.touchAfter}` : "";
   const aged = variant.agedSeconds !== undefined ? `-aged${variant.agedSeconds}s` : "";
   return `${variant.impl}-${variant.store}${variant.rolling ? "-rolling" : ""}${touch}${aged}`;
@@ -292,7 +296,7 @@ async function measureRoute(
   for (const server of servers) await http(`${server.base}/__reset`, { method: "POST" });
   const cookies: string[][] = [];
   for (const server of servers) {
-    if (server.variant.impl === "ceiling") {
+    if (server.variant.impl === "ceiling" || server.variant.impl === "floor") {
       // Its one row; its clients send no cookie.
       await (await http(`${server.base}/__seed`)).arrayBuffer();
       cookies.push([]);

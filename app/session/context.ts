@@ -2,20 +2,12 @@ import type { Session } from "./session.js";
 
 /**
  * What the middleware lends the Session methods of one request: a hook that keeps its "saved?"
- * bookkeeping right when the app saves by hand. Kept under a symbol so it never shows in the
- * session data or among `req`'s enumerable keys.
+ * bookkeeping right when the app saves by hand. Kept in a private field of the Session (see
+ * setSessionContext), so it never shows in the session data.
  */
 export interface RequestContext {
   /** Called just before `session.save()` hands the session to the store. */
   willSave(session: Session): void;
-}
-
-export const kContext: unique symbol = Symbol("session.context");
-
-export type ContextCarrier = { [kContext]?: RequestContext };
-
-export function contextOf(req: object): RequestContext | undefined {
-  return (req as ContextCarrier)[kContext];
 }
 
 /**

@@ -3,15 +3,16 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { LRUCache } from "lru-cache";
 import onHeaders from "on-headers";
 import parseurl from "parseurl";
-import { type ContextCarrier, kContext, setStoreKey } from "./context.js";
+import { setStoreKey } from "./context.js";
 import { Cookie, hasUsableAttributes } from "./cookie.js";
 import { shouldDestroy, shouldSave, shouldSetCookie, shouldTouch } from "./decisions.js";
 import { hashStoreKey } from "./fingerprint.js";
+import { parseDate } from "./json-date.js";
 import { MemoryStore } from "./memory-store.js";
 import { resolveOptions } from "./options.js";
 import { type EndFunction, RequestRecord } from "./record.js";
 import { currentSession, isSecure, readRawCookie } from "./request.js";
-import { Session } from "./session.js";
+import { Session, sessionContextOf, setSessionContext } from "./session.js";
 import { CookieSigner, type VerifiedCookie } from "./signature.js";
 import { Store } from "./store.js";
 import type {
@@ -52,7 +53,7 @@ function isStoredSession(value: unknown): value is StoredSessionData {
     expires === undefined ||
     expires === null ||
     expires === false ||
-    (typeof expires === "string" && !Number.isNaN(Date.parse(expires))) ||
+    (typeof expires === "string" && !Number.isNaN(parseDate(expires))) ||
     (expires instanceof Date && !Number.isNaN(expires.valueOf()));
   return readableExpiry && hasUsableAttributes(cookie as Record<string, unknown>);
 }
@@ -74,18 +75,16 @@ type HeldResponse = Response & {
   _contentLength?: number | null;
 };
 
-/** The request's record, found from its response (`res.req`: no property of ours on `res`). */
-function recordOf(res: HeldResponse): RequestRecord | undefined {
-  return (res.req as ContextCarrier | undefined)?.[kContext] as RequestRecord | undefined;
+/** The body `res.end(...)` was given, if any (its arguments may also be `(cb)` or `(chunk, cb)`). */
+function chunkOf(args: unknown[]): unknown {
+  const chunk = args[0];
+  return typeof chunk === "function" ? undefined : chunk;
 }
 
-/** The body `res.end(...)` was given, if any (its arguments may also be `(cb)` or `(chunk, cb)`). */
-function bodyOf(args: unknown[]): { chunk: unknown; encoding: BufferEncoding | undefined } {
-  const [chunk, encoding] = args;
-  return {
-    chunk: typeof chunk === "function" ? undefined : chunk,
-    encoding: typeof encoding === "string" ? (encoding as BufferEncoding) : undefined,
-  };
+/** The encoding `res.end(chunk, encoding)` was given, if any. */
+function encodingOf(args: unknown[]): BufferEncoding | undefined {
+  const encoding = args[1];
+  return typeof encoding === "string" ? (encoding as BufferEncoding) : undefined;
 }
 
 /**
@@ -118,8 +117,11 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
   function generate(req: Request): void | Promise<void> {
     const id = opts.genid(req);
     const attach = (sessionId: string) => {
+      // A regenerated session keeps the request's bookkeeping (a new one gets it in begin()).
+      const context = sessionContextOf(currentSession(req));
       req.sessionID = sessionId;
       const session = new Session(req);
+      setSessionContext(session, context);
       const cookieOptions = opts.cookieFor(req);
       session.cookie = new Cookie(cookieOptions as CookieOptions & { sameSite?: SameSite });
       if (cookieOptions.secure === "auto" || cookieOptions.sameSite === "auto") {
@@ -279,11 +281,6 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
     }
   }
 
-  function onHeadersOut(this: HeldResponse): void {
-    const record = recordOf(this);
-    if (record) decideCookie(record);
-  }
-
   /**
    * Usually the headers go out at the end of the response, where this decides on Set-Cookie just
    * before and takes on-headers' writeHead wrapper off again: the wrapper costs more per response
@@ -308,9 +305,10 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
     const res = record.res as HeldResponse;
     headersNow(record);
     if (res.headersSent || typeof res._implicitHeader !== "function") return;
-    const { chunk, encoding } = bodyOf(args);
+    const chunk = chunkOf(args);
     if (!chunk) res._contentLength = 0;
-    else if (typeof chunk === "string") res._contentLength = Buffer.byteLength(chunk, encoding);
+    else if (typeof chunk === "string")
+      res._contentLength = Buffer.byteLength(chunk, encodingOf(args));
     else if (chunk instanceof Uint8Array) res._contentLength = chunk.byteLength;
     res._implicitHeader();
   }
@@ -355,29 +353,30 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
   /** Whether the store should hear about this unchanged session now (touchAfter). */
   function touchDue(record: RequestRecord, key: string): boolean {
     if (!recentWrites) return true;
-    const last = Math.max(record.lastTouch ?? 0, recentWrites.get(key) ?? 0);
-    return Date.now() - last >= touchAfter;
+    const now = Date.now();
+    // The stored cookie is recent enough: no need to ask when this process last wrote it.
+    if (now - (record.lastTouch ?? 0) < touchAfter) return false;
+    return now - (recentWrites.get(key) ?? 0) >= touchAfter;
   }
 
   /**
    * Step 4: before the response ends, save, touch or destroy. The response is held until the
    * store has answered, so the client's next request sees what this one wrote.
    */
-  function sessionEnd(this: HeldResponse, ...args: unknown[]): HeldResponse {
-    const record = recordOf(this) as RequestRecord;
+  function sessionEnd(record: RequestRecord, res: HeldResponse, args: unknown[]): HeldResponse {
     const end = record.end as EndFunction;
     // A second call meets Node's end() on an ended response, as it would without the middleware.
     if (record.ended) {
-      if (!record.heldEnd || record.settled) end.apply(this, args);
+      if (!record.heldEnd || record.settled) end.apply(res, args);
       else if (record.laterEnds) record.laterEnds.push(args);
       else record.laterEnds = [args];
-      return this;
+      return res;
     }
     // A body end() refuses (not a string or bytes): Node's own error, to the caller, at once.
-    const { chunk } = bodyOf(args);
+    const chunk = chunkOf(args);
     if (chunk && typeof chunk !== "string" && !(chunk instanceof Uint8Array)) {
-      end.apply(this, args);
-      return this;
+      end.apply(res, args);
+      return res;
     }
     record.ended = true;
     const { req } = record;
@@ -387,7 +386,7 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
         if (shouldDestroy(record.fresh(), opts)) {
           const key = storeKey(req.sessionID);
           writeHeld(record, args, undefined, (done) => store.destroy(key, done));
-          return this;
+          return res;
         }
       } else {
         touchOnce(session, record);
@@ -395,11 +394,11 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
         const key = storeKey(req.sessionID);
         if (shouldSave(record, opts)) {
           writeHeld(record, args, recentWrites && key, (done) => session.save(done));
-          return this;
+          return res;
         }
         if (canTouch && shouldTouch(record, opts) && touchDue(record, key)) {
           writeHeld(record, args, recentWrites && key, (done) => store.touch?.(key, session, done));
-          return this;
+          return res;
         }
       }
     } catch (err) {
@@ -408,8 +407,8 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
       setImmediate(record.next, err);
     }
     headersNow(record);
-    end.apply(this, args);
-    return this;
+    end.apply(res, args);
+    return res;
   }
 
   return function session(req: Request, res: Response, next: NextFunction): void {
@@ -431,12 +430,15 @@ function createSessionMiddleware(options: SessionOptions): RequestHandler {
     const cookieId = verified?.id;
     req.sessionID = cookieId as string;
     const record = new RequestRecord(req, res, next, signer, cookieId, verified?.reusable);
-    (req as ContextCarrier)[kContext] = record;
+    // The hooks find the record by closure: a property of ours on `req` or `res` would cost more
+    // (adding one after Express has set their prototypes takes microseconds).
     record.writeHeadBefore = res.writeHead;
-    onHeaders(res, onHeadersOut);
+    onHeaders(res, () => decideCookie(record));
     record.writeHeadHooked = res.writeHead;
     record.end = res.end as EndFunction;
-    res.end = sessionEnd as Response["end"];
+    res.end = function end(this: HeldResponse, ...args: unknown[]) {
+      return sessionEnd(record, this, args);
+    } as Response["end"];
 
     // Step 2: load the session named by the cookie, or start a new one.
     if (!cookieId) {

@@ -24,3 +24,19 @@ export function dateToJson(date: Date): string | null {
   minutePrefix = iso.slice(0, -"ss.sssZ".length);
   return iso;
 }
+
+let parsedText: string | undefined;
+let parsedMs = Number.NaN;
+
+/**
+ * `Date.parse(text)`, remembered for the last text: a loaded session's expiry is parsed once to
+ * judge the record and once more to rebuild its Cookie, one right after the other.
+ * (`new Date(text)` is `new Date(Date.parse(text))`.)
+ */
+export function parseDate(text: string): number {
+  if (text !== parsedText) {
+    parsedMs = Date.parse(text);
+    parsedText = text;
+  }
+  return parsedMs;
+}

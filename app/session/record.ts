@@ -3,7 +3,7 @@ import type { RequestContext } from "./context.js";
 import type { SessionState } from "./decisions.js";
 import { fingerprint } from "./fingerprint.js";
 import { currentSession } from "./request.js";
-import type { Session } from "./session.js";
+import { type Session, setSessionContext } from "./session.js";
 import type { CookieSigner } from "./signature.js";
 
 /** `res.end` as the middleware found it (Node's, or an outer wrapper). */
@@ -53,6 +53,7 @@ export class RequestRecord implements SessionState, RequestContext {
 
   /** Records what was loaded or created, as the baseline for "modified?" and "saved?". */
   begin(session: Session): void {
+    setSessionContext(session, this);
     this.originalId = session.id;
     this.originalData = fingerprint(session);
   }

@@ -8,7 +8,8 @@ export function currentSession(req: SessionRequest): Session | undefined {
   return (req as { session?: Session | null }).session ?? undefined;
 }
 
-const asSent = (value: string) => value;
+/** Parse options that leave values as sent (one object, not one per request). */
+const AS_SENT = { decode: (value: string) => value };
 
 /**
  * The value of the cookie `name` in the request as it was sent (not percent-decoded: the
@@ -16,7 +17,7 @@ const asSent = (value: string) => value;
  */
 export function readRawCookie(req: SessionRequest, name: string): string | undefined {
   const header = req.headers.cookie;
-  return header ? parse(header, { decode: asSent })[name] || undefined : undefined;
+  return header ? parse(header, AS_SENT)[name] || undefined : undefined;
 }
 
 /** A cookie value percent-decoded as the cookie package decodes it: left as is if malformed. */

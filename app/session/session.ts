@@ -1,6 +1,5 @@
-import { contextOf, storeKey } from "./context.js";
+import { type RequestContext, storeKey } from "./context.js";
 import type { Cookie } from "./cookie.js";
-import { wasLoaded } from "./loaded.js";
 import type { ErrorCallback, SessionRequest, StoredSessionData } from "./types.js";
 
 type Done = (err?: unknown) => void;
@@ -19,6 +18,21 @@ function callbackOrPromise<T>(self: T, cb: ErrorCallback | undefined, work: (don
   });
 }
 
+/** Set in Session's static block: the module's access to a Session's private fields. */
+const internals: {
+  setContext(session: object, context: RequestContext | undefined): void;
+  contextOf(session: unknown): RequestContext | undefined;
+  markLoaded(session: unknown): void;
+} = {
+  setContext: unset,
+  contextOf: unset,
+  markLoaded: unset,
+};
+
+function unset(): never {
+  throw new Error("Session internals used before the class was defined");
+}
+
 /**
  * One user's session: their data as plain enumerable properties (what the store serialises),
  * plus `id`, `req` and the methods, none of which is enumerable or stored.
@@ -29,6 +43,33 @@ export class Session {
   // non-enumerable own properties, and without two defineProperty calls on every request.
   readonly #req: SessionRequest;
   readonly #id: string;
+  /**
+   * The bookkeeping of the request that made or loaded it (see RequestContext), lent by the
+   * middleware. On the session rather than on `req`: a property added to `req` after Express has
+   * set its prototype costs a few microseconds per request.
+   */
+  #context: RequestContext | undefined = undefined;
+  /**
+   * [beyond] Loaded from the store, rather than generated for a new ID: a loaded session the store
+   * lost meanwhile (logged out, revoked, expired) must not be written back (see Store#update).
+   */
+  #loaded = false;
+
+  static {
+    // A store's own createSession may make sessions of another class (express-session's).
+    internals.setContext = (session, context) => {
+      if (#context in session) session.#context = context;
+    };
+    internals.contextOf = (session) =>
+      typeof session === "object" && session !== null && #context in session
+        ? session.#context
+        : undefined;
+    internals.markLoaded = (session) => {
+      if (typeof session === "object" && session !== null && #loaded in session) {
+        session.#loaded = true;
+      }
+    };
+  }
 
   constructor(req: SessionRequest, data?: object | null) {
     this.#req = req;
@@ -69,10 +110,10 @@ export class Session {
   save(cb?: ErrorCallback): this | Promise<void> {
     return callbackOrPromise(this, cb, (done) => {
       const store = this.req.sessionStore;
-      contextOf(this.req)?.willSave(this);
+      this.#context?.willSave(this);
       // [beyond] A loaded session is only updated where the store can: one destroyed while this
       // request was in flight (logout, revoke) stays destroyed.
-      if (store.update && wasLoaded(this)) store.update(storeKey(store, this.id), this, done);
+      if (store.update && this.#loaded) store.update(storeKey(store, this.id), this, done);
       else store.set(storeKey(store, this.id), this, done);
     });
   }
@@ -87,7 +128,9 @@ export class Session {
       store.get(storeKey(store, this.id), (err, stored) => {
         if (err) return done(err);
         if (!stored) return done(new Error("failed to load session"));
-        store.createSession(req, stored as StoredSessionData);
+        const reloaded = store.createSession(req, stored as StoredSessionData);
+        // The request's bookkeeping goes on with the session that replaces this one.
+        internals.setContext(reloaded, this.#context);
         done();
       });
     });
@@ -112,4 +155,19 @@ export class Session {
       this.req.sessionStore.regenerate(this.req, done);
     });
   }
+}
+
+/** Lends a session the bookkeeping of the request it belongs to (see RequestContext). */
+export function setSessionContext(session: object, context: RequestContext | undefined): void {
+  internals.setContext(session, context);
+}
+
+/** The request bookkeeping a session was lent, if it is a Session and was lent any. */
+export function sessionContextOf(session: unknown): RequestContext | undefined {
+  return internals.contextOf(session);
+}
+
+/** [beyond] Records that a Session was loaded from the store (anything else is left alone). */
+export function markLoaded(session: unknown): void {
+  internals.markLoaded(session);
 }

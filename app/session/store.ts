@@ -1,8 +1,8 @@
 import { EventEmitter } from "node:events";
 import { storeKey } from "./context.js";
 import { Cookie } from "./cookie.js";
-import { markLoaded } from "./loaded.js";
-import { Session } from "./session.js";
+import { parseDate } from "./json-date.js";
+import { markLoaded, Session } from "./session.js";
 import type { ErrorCallback, GetCallback, SessionRequest, StoredSessionData } from "./types.js";
 
 /**
@@ -68,7 +68,7 @@ proto.load = function load(this: Store, sid, callback) {
 proto.createSession = function createSession(this: Store, req, data) {
   const { expires, originalMaxAge } = data.cookie;
   const cookie = new Cookie(data.cookie);
-  if (typeof expires === "string") cookie.expires = new Date(expires);
+  if (typeof expires === "string") cookie.expires = new Date(parseDate(expires));
   cookie.originalMaxAge = originalMaxAge ?? cookie.originalMaxAge;
   // The store's object is ours to keep (as in express-session): no copy on every request.
   (data as { cookie: unknown }).cookie = cookie;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { dateToJson } from "../../app/session/json-date.js";
+import { dateToJson, parseDate } from "../../app/session/json-date.js";
 
 // dateToJson must give exactly what Date#toJSON gives: the MemoryStore writes it into the JSON
 // that code written for express-session reads back.
@@ -37,5 +37,23 @@ describe("dateToJson", () => {
   test("an invalid date gives null, as JSON.stringify writes it", () => {
     expect(dateToJson(new Date(Number.NaN))).toBeNull();
     expect(JSON.stringify({ d: new Date(Number.NaN) })).toBe('{"d":null}');
+  });
+});
+
+describe("parseDate: Date.parse, remembered for the last text", () => {
+  test("gives what Date.parse gives, whatever came before", () => {
+    const texts = [
+      "2030-01-01T00:00:01.250Z",
+      "2030-01-01T00:00:01.250Z",
+      "2030-01-01T00:00:01.251Z",
+      "not a date",
+      "not a date",
+      "",
+      "Tue, 01 Jan 2030 00:00:01 GMT",
+      "2030-01-01T00:00:01.250Z",
+      "+275760-09-13T00:00:00.000Z",
+      "+275760-09-13T00:00:00.001Z",
+    ];
+    for (const text of texts) expect(parseDate(text), text).toBe(Date.parse(text));
   });
 });

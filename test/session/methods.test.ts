@@ -182,6 +182,59 @@ describe.each(implementations)("%s: Session methods", (_name, impl) => {
       expect(rec.methods()).toEqual(["get", "set", "touch"]);
     });
 
+    // The "saved?" bookkeeping follows the session that replaces req.session, as express-session's
+    // wrapped methods have it: after reload() the route's save counts; after regenerate() the new
+    // ID is written again at the end whatever the route saved (express-session does not wrap the
+    // regenerated session's save); a Session the route builds itself is not the request's.
+    async function setupSaving(route: (req: Request, done: (err?: unknown) => void) => void) {
+      const rec = recordStore(new impl.session.MemoryStore());
+      const h = await startHarness({
+        impl,
+        options: { store: rec.store },
+        routes: (app) =>
+          app.get("/saving", (req, res, next) =>
+            route(req, (err) => (err ? next(err) : res.json({ views: sess(req).session?.views }))),
+          ),
+      });
+      return { rec, browser: h.browser() };
+    }
+    type Saving = { views?: number; save(cb: (err?: unknown) => void): void };
+    const saving = (req: Request) => sess(req).session as unknown as Saving;
+
+    test("reload() then save(): the end does not write the same data again", async () => {
+      const { rec, browser } = await setupSaving((req, done) => {
+        saving(req).views = -1;
+        (sess(req).session as unknown as { reload(cb: (err?: unknown) => void): void }).reload(
+          (err) => {
+            if (err) return done(err);
+            const s = saving(req);
+            s.views = (s.views ?? 0) + 10;
+            s.save(done);
+          },
+        );
+      });
+      await browser.get("/write");
+      rec.reset();
+      expect((await browser.get("/saving")).json().views).toBe(11);
+      expect(rec.methods()).toEqual(["get", "get", "set", "touch"]);
+    });
+
+    test("regenerate() then save(): the new session is written again at the end", async () => {
+      const { rec, browser } = await setupSaving((req, done) => {
+        (
+          sess(req).session as unknown as { regenerate(cb: (err?: unknown) => void): void }
+        ).regenerate((err) => {
+          if (err) return done(err);
+          saving(req).views = 5;
+          saving(req).save(done);
+        });
+      });
+      await browser.get("/write");
+      rec.reset();
+      expect((await browser.get("/saving")).json().views).toBe(5);
+      expect(rec.methods()).toEqual(["get", "destroy", "set", "set"]);
+    });
+
     test("a new visitor's session saved by the route: one set, and the cookie is sent", async () => {
       const { rec, browser } = await setup();
       const res = await browser.get("/save");
