@@ -20,6 +20,8 @@ const e2e = useBrowser();
 interface Authenticator {
   cdp: CDPSession;
   id: string;
+  /** Automatic presence: while on, every request is answered as it starts. */
+  presence(enabled: boolean): Promise<void>;
   credentials(): Promise<Array<{ credentialId: string; signCount: number }>>;
 }
 
@@ -39,6 +41,9 @@ async function virtualAuthenticator(page: Page): Promise<Authenticator> {
   return {
     cdp,
     id,
+    presence: async (enabled) => {
+      await cdp.send("WebAuthn.setAutomaticPresenceSimulation", { authenticatorId: id, enabled });
+    },
     credentials: async () =>
       (await cdp.send("WebAuthn.getCredentials", { authenticatorId: id })).credentials,
   };
@@ -55,10 +60,28 @@ async function logOut(page: Page) {
   await page.waitForURL("**/login?loggedout=1");
 }
 
+/** Marks the page while its autofill (conditional UI) request is waiting: `autofillWaiting`. */
+const WATCH_AUTOFILL = `
+  (() => {
+    const get = navigator.credentials.get.bind(navigator.credentials);
+    navigator.credentials.get = (options) => {
+      const request = get(options);
+      if (options && options.mediation === "conditional") {
+        window.autofillWaiting = true;
+        request.then(
+          () => { window.autofillWaiting = false; },
+          () => { window.autofillWaiting = false; },
+        );
+      }
+      return request;
+    };
+  })();
+`;
+
 /**
  * A browser without passkey autofill (conditional UI), as some still are: the login page then
  * offers only the button. The virtual authenticator answers every request as it starts, so
- * where autofill runs, it would answer before any click could: a test of the button turns it off.
+ * where autofill runs, it would answer before any click could: the second-factor test turns it off.
  */
 const WITHOUT_AUTOFILL = `
   if (window.PublicKeyCredential) PublicKeyCredential.isConditionalMediationAvailable = async () => false;
@@ -95,22 +118,29 @@ test("add a passkey, rename it, sign in with it from autofill and from the butto
   expect(visited).toEqual(["/login", "/account"]);
   expect(await textOf(page.locator("header.site"))).toContain("pia@example.com");
 
-  // The button, in a browser without autofill.
-  await page.context().addInitScript({ content: WITHOUT_AUTOFILL });
+  // The button, pressed while the autofill request waits (as a person does): the page starts
+  // it with presence off, so it waits; presence goes on only once it is waiting (a request
+  // already waiting is not answered by that), and the click's own request is answered.
+  await authenticator.presence(false);
+  await page.context().addInitScript({ content: WATCH_AUTOFILL });
   await logOut(page);
+  await page.waitForFunction(
+    () => (globalThis as { autofillWaiting?: boolean }).autofillWaiting === true,
+  );
+  await authenticator.presence(true);
   await page.getByRole("button", { name: "Sign in with a passkey" }).click();
   await page.waitForURL("**/account");
   await page.goto("/account/security");
   expect(await textOf(page.getByTestId("passkeys"))).toMatch(/last used/);
 
-  // Remove (sudo mode: the passkey sign-in just now counts), then it no longer signs in; the
-  // device is told to forget it where the browser supports that.
+  // Remove (sudo mode: the passkey sign-in just now counts), then it no longer signs in: the
+  // login page's autofill offers it (presence on: at once), the app refuses it and says so, and
+  // the device is told to forget it where the browser supports that.
   await page.getByRole("button", { name: "Remove" }).click();
   await flashSaying(page, /Passkey removed/);
   await page.getByTestId("passkeys-empty").waitFor();
-  await logOut(page);
   watched.expectStatus(401, "/login/passkey");
-  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await logOut(page);
   const alert = page.locator("#passkey-status");
   await alert.filter({ hasText: "not registered here" }).waitFor();
   expect(new URL(page.url()).pathname).toBe("/login");
