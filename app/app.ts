@@ -236,6 +236,7 @@ export function createApp({
   app.use(
     passkeySignInRoutes({
       ...ceremonies,
+      views,
       limiter,
       signIns,
       rememberMs: config.sessionRememberMs,

@@ -10,18 +10,10 @@ export function tooManyAttempts(
   what: string,
 ): void {
   res.set("Retry-After", String(retryAfterSeconds));
+  const message = `Too many ${what}. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`;
   if (wantsJson(req)) {
-    res.status(429).json({ error: "too_many_attempts", retryAfter: retryAfterSeconds });
+    res.status(429).json({ error: "too_many_attempts", retryAfter: retryAfterSeconds, message });
     return;
   }
-  views.render(
-    res,
-    "error",
-    {
-      title: "Too many attempts",
-      status: 429,
-      message: `Too many ${what}. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
-    },
-    429,
-  );
+  views.render(res, "error", { title: "Too many attempts", status: 429, message }, 429);
 }

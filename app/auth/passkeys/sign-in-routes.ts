@@ -1,8 +1,9 @@
 import { type Request, type Response, Router } from "express";
 import type { SignIns } from "../../activity/sign-in.js";
 import type { Clock } from "../../clock.js";
-import { noStore } from "../../http/views.js";
+import { noStore, type Views } from "../../http/views.js";
 import type { PasswordLimiter } from "../../security/password-limits.js";
+import { tooManyAttempts } from "../../security/too-many-attempts.js";
 import { renewUserSession, startUserSession } from "../login-session.js";
 import { completeSecondFactor, pendingSecondFactor } from "../two-factor/pending.js";
 import { findUserById } from "../users.js";
@@ -15,6 +16,7 @@ import {
 } from "./ceremony.js";
 
 export interface PasskeySignInDeps extends CeremonyDeps {
+  views: Views;
   limiter: PasswordLimiter;
   signIns: SignIns;
   rememberMs: number;
@@ -61,11 +63,7 @@ export function passkeySignInRoutes(deps: PasskeySignInDeps): Router {
   router.post("/login/passkey/options", async (req, res) => {
     const attempt = await limiter.passkeySignInByIp.take(req.ip ?? "unknown");
     if (!attempt.allowed) {
-      res.set("Retry-After", String(attempt.retryAfterSeconds));
-      return res.status(429).json({
-        error: "too_many_attempts",
-        message: "Too many passkey sign-ins from here. Try again later.",
-      });
+      return tooManyAttempts(req, res, deps.views, attempt.retryAfterSeconds, "passkey sign-ins");
     }
     res.json({ options: await authenticationOptions(deps, req, "sign-in") });
   });

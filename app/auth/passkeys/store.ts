@@ -74,22 +74,21 @@ const COLUMNS = `id::text, user_id::text, credential_id, public_key, counter::te
 const isId = (id: string) => /^\d{1,18}$/.test(id);
 const UNIQUE_VIOLATION = "23505";
 
-export async function listPasskeys(pool: pg.Pool, userId: string): Promise<Passkey[]> {
+async function rowsOf(pool: pg.Pool, userId: string): Promise<PasskeyRow[]> {
   const { rows } = await pool.query<PasskeyRow>(
     `select ${COLUMNS} from passkeys where user_id = $1 order by id`,
     [userId],
   );
-  return rows.map(toPasskey);
+  return rows;
 }
 
 /** The user's credentials (to exclude at registration, to allow as a second factor). */
-export async function listCredentials(pool: pg.Pool, userId: string): Promise<StoredCredential[]> {
-  const { rows } = await pool.query<PasskeyRow>(
-    `select ${COLUMNS} from passkeys where user_id = $1 order by id`,
-    [userId],
-  );
-  return rows.map(toCredential);
-}
+export const listCredentials = async (pool: pg.Pool, userId: string) =>
+  (await rowsOf(pool, userId)).map(toCredential);
+
+/** The user's passkeys as the security page lists them (no key material). */
+export const listPasskeys = async (pool: pg.Pool, userId: string) =>
+  (await rowsOf(pool, userId)).map(toPasskey);
 
 export async function findCredential(
   pool: pg.Pool,
