@@ -7,15 +7,18 @@ import {
   setCookieFor,
   submitLogin,
 } from "../helpers/auth.js";
+import { registerPasskey } from "../helpers/passkeys.js";
+import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
 import { enableTwoFactor, testClock } from "../helpers/totp.js";
 
-test("deleting the account: the user, every session, the two-factor secret and recovery codes are gone; the cookie is cleared; the home page says so; the old password logs nobody in", async () => {
+test("deleting the account: the user, every session, the two-factor secret, recovery codes and passkeys are gone; the cookie is cleared; the home page says so; the old password logs nobody in", async () => {
   const clock = testClock();
   const app = await startTestApp({ clock: clock.clock });
   const { client, user } = await loggedInClient(app, "ann@example.com");
   const elsewhere = app.client();
   await logIn(elsewhere, "ann@example.com");
   await enableTwoFactor(client, clock);
+  expect((await registerPasskey(client, new SoftAuthenticator(app.url))).status).toBe(201);
   const other = await makeOtherUser(app);
   const sessionsBefore = await countSessionRows(app.pool);
 
@@ -30,6 +33,7 @@ test("deleting the account: the user, every session, the two-factor secret and r
     ["users", "id"],
     ["two_factor", "user_id"],
     ["recovery_codes", "user_id"],
+    ["passkeys", "user_id"],
   ] as const) {
     const { rowCount } = await app.pool.query(`select 1 from ${table} where ${column} = $1`, [
       user.id,

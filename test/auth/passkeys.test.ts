@@ -264,6 +264,24 @@ test("two tabs each asking for a challenge both work; a session keeps only the l
   expect(kept.status, kept.body).toBe(200);
 });
 
+test("a passkey that names another account (its user handle) is refused, though its signature is good", async () => {
+  const app = await startTestApp();
+  const { authenticator } = await userWithPasskey(app, "handle@example.com");
+  const other = await userWithPasskey(app, "someone@example.com");
+  const credential = authenticator.credentials[0];
+  const theirs = other.authenticator.credentials[0];
+  if (!credential || !theirs) throw new Error("no credential");
+  // The user handle is not covered by the signature: an authenticator (or a script) may say
+  // anything there. It must be the account the credential is stored for.
+  credential.userHandle = theirs.userHandle;
+  const reply = await signInWithPasskey(app.client(), authenticator);
+  expect(reply.status).toBe(401);
+  const signedIn = await app.pool.query(
+    "select 1 from security_events where kind = 'sign_in' and method = 'passkey'",
+  );
+  expect(signedIn.rowCount).toBe(0);
+});
+
 test("a challenge older than 5 minutes is refused; a fresh one works", async () => {
   const clock = testClock();
   const app = await startTestApp({ clock: clock.clock });
@@ -597,6 +615,31 @@ test("confirm it's you with a passkey: sudo mode on a new session ID; another us
   expect(
     (await client.postJson("/account/passkeys/options", {}, passkeyToken(after.body))).status,
   ).toBe(200);
+});
+
+test("one confirmation answer sent ten times at once renews the session once", async () => {
+  const clock = testClock();
+  const app = await startTestApp({ clock: clock.clock });
+  const { client } = await loggedInClient(app, "twin@example.com");
+  const authenticator = new SoftAuthenticator(app.url);
+  expect((await registerPasskey(client, authenticator)).status).toBe(201);
+  clock.advance(ELEVEN_MINUTES);
+  const page = await client.get("/account/confirm?next=/account/security");
+  const token = passkeyToken(page.body);
+  const options = await optionsFrom<PublicKeyCredentialRequestOptionsJSON>(
+    client,
+    "/account/confirm/passkey/options",
+    token,
+  );
+  const answer = { credential: authenticator.get(options) };
+  const replies = await Promise.all(
+    Array.from({ length: 10 }, () => {
+      const twin = app.client();
+      for (const [name, value] of client.cookies) twin.cookies.set(name, value);
+      return twin.postJson("/account/confirm/passkey", answer, token);
+    }),
+  );
+  expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
 });
 
 test("without the CSRF token, or with a malformed answer, nothing happens (403, 400; never 500)", async () => {
