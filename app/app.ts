@@ -110,7 +110,14 @@ export function createApp({
     secrets: config.sessionSecrets,
   });
   // Every sign-in: recorded, and a notice mail when the browser is new to the account.
-  const signIns = createSignIns({ pool, devices, mailer, appUrl: config.appUrl });
+  const signIns = createSignIns({
+    pool,
+    devices,
+    mailer,
+    appUrl: config.appUrl,
+    maxSessionsPerUser: config.sessionMaxPerUser,
+    idleTimeoutMs: config.sessionIdleTimeoutMs,
+  });
 
   app.use(
     securityHeaders({

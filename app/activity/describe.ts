@@ -22,6 +22,8 @@ const WHAT: Record<EventKind, string> = {
   passkey_removed: "Removed a passkey",
   identity_linked: "Linked a sign-in provider",
   identity_unlinked: "Unlinked a sign-in provider",
+  sessions_over_limit_ended:
+    "Ended the least recently used sessions (too many at once) on signing in",
 };
 
 const HOW: Record<SignInMethod, string> = {

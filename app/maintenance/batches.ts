@@ -1,0 +1,45 @@
+import type pg from "pg";
+
+/** What a maintenance task runs its statements on: a pg Client or Pool. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
+}
+
+/** Rows one DELETE removes at most: small enough for a short lock and a little WAL per statement. */
+export const DEFAULT_BATCH_SIZE = 5_000;
+
+export interface BatchedDelete {
+  /** The table, as written in SQL (trusted: from the code, never from a request). */
+  table: string;
+  /** Its primary key column: each batch deletes the keys a `LIMIT`ed select found. */
+  key: string;
+  /** Which rows go, in SQL over `values` ($1, $2, ...); best served by an index. */
+  where: string;
+  values: unknown[];
+  batchSize?: number;
+  /** Asked between batches: true stops the loop (shutdown). */
+  stopped?: () => boolean;
+}
+
+/**
+ * Deletes every row matching `where`, a batch at a time (`DELETE ... WHERE key IN (SELECT key ...
+ * LIMIT n)`), until a batch comes back short: each statement is short, so it never runs into a
+ * statement timeout whatever the backlog, holds its row locks briefly and writes its WAL in
+ * small pieces. Returns how many rows were deleted in all.
+ */
+export async function deleteInBatches(db: Queryable, job: BatchedDelete): Promise<number> {
+  const size = job.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`batch size ${size}`);
+  const sql = `delete from ${job.table} where ${job.key} in (
+    select ${job.key} from ${job.table} where ${job.where} limit ${size})`;
+  let total = 0;
+  for (;;) {
+    const { rowCount } = await db.query(sql, job.values);
+    const deleted = rowCount ?? 0;
+    total += deleted;
+    if (deleted < size || job.stopped?.()) return total;
+  }
+}

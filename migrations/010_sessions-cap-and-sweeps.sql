@@ -1,0 +1,26 @@
+-- Up Migration
+-- A login beyond SESSION_MAX_PER_USER ends the user's least recently used sessions; the trail
+-- says so (app/activity/describe.ts).
+alter table security_events drop constraint security_events_kind_check;
+alter table security_events add constraint security_events_kind_check check (kind in (
+  'sign_in', 'sign_in_failed', 'sign_out', 'session_revoked', 'other_sessions_revoked',
+  'password_changed', 'password_reset', 'email_change_requested', 'email_changed',
+  'email_verified', 'two_factor_enabled', 'two_factor_disabled', 'recovery_code_used',
+  'passkey_added', 'passkey_removed', 'identity_linked', 'identity_unlinked',
+  'sessions_over_limit_ended'
+));
+
+-- The maintenance runner deletes expired login-attempt counters in batches, by expiry
+-- (app/maintenance/tasks.ts): without this, each batch was a sequential scan of the table.
+create index "IDX_rate_limits_expire" on rate_limits (expire);
+
+-- Down Migration
+drop index "IDX_rate_limits_expire";
+delete from security_events where kind = 'sessions_over_limit_ended';
+alter table security_events drop constraint security_events_kind_check;
+alter table security_events add constraint security_events_kind_check check (kind in (
+  'sign_in', 'sign_in_failed', 'sign_out', 'session_revoked', 'other_sessions_revoked',
+  'password_changed', 'password_reset', 'email_change_requested', 'email_changed',
+  'email_verified', 'two_factor_enabled', 'two_factor_disabled', 'recovery_code_used',
+  'passkey_added', 'passkey_removed', 'identity_linked', 'identity_unlinked'
+));
