@@ -1,0 +1,131 @@
+import { describe, expect, test } from "vitest";
+import { hashStoreKey } from "../../app/session/index.js";
+import { startTestApp } from "../helpers/app.js";
+import { loggedInClient, logIn, makeUser, sessionIdOf } from "../helpers/auth.js";
+import { jsonOf } from "../helpers/http-client.js";
+import { addSessions } from "../helpers/many-sessions.js";
+
+const rowsIn = (body: string) => body.match(/<td class="device">/g)?.length ?? 0;
+
+describe("SESSION_MAX_PER_USER: a login beyond it ends the least recently used sessions", () => {
+  test("the oldest-seen go, the active ones stay, and the trail says so", async () => {
+    const app = await startTestApp({ config: { sessionMaxPerUser: 3 } });
+    await makeUser(app.pool, "ann@example.com");
+    const browsers = [];
+    for (const name of ["old laptop", "phone", "work"]) {
+      const browser = app.client({ "user-agent": name });
+      await logIn(browser, "ann@example.com", { remember: true });
+      browsers.push(browser);
+    }
+    const [oldLaptop, phone, work] = browsers as [
+      (typeof browsers)[0],
+      (typeof browsers)[0],
+      (typeof browsers)[0],
+    ];
+    // Last seen: the old laptop a week ago, the phone yesterday, work now.
+    const ago = async (browser: typeof oldLaptop, interval: string) =>
+      app.pool.query(`update session set expire = expire - $2::interval where sid = $1`, [
+        hashStoreKey(sessionIdOf(browser) as string),
+        interval,
+      ]);
+    await ago(oldLaptop, "7 days");
+    await ago(phone, "1 day");
+
+    const tablet = app.client({ "user-agent": "tablet" });
+    await logIn(tablet, "ann@example.com", { remember: true });
+
+    // Four logins, three kept: the one seen longest ago is logged out.
+    expect((await oldLaptop.get("/account")).location).toBe("/login?next=%2Faccount&expired=1");
+    for (const browser of [phone, work, tablet]) {
+      expect((await browser.get("/account")).status).toBe(200);
+    }
+    type Json = { sessions: Array<{ userAgent: string }>; sessionsTotal: number };
+    const listed = jsonOf<Json>(await tablet.getJson("/account"));
+    expect(listed.sessionsTotal).toBe(3);
+    expect(listed.sessions.map((s) => s.userAgent)).toEqual(["tablet", "work", "phone"]);
+
+    const security = await tablet.get("/account/security");
+    expect(security.body).toContain(
+      "Ended the least recently used sessions (too many at once) on signing in from tablet",
+    );
+    expect(security.body.indexOf("Signed in with a password from tablet")).toBeLessThan(
+      security.body.indexOf("Ended the least recently used sessions"),
+    );
+  });
+
+  test("at the limit, every login ends exactly one; under it, none", async () => {
+    const app = await startTestApp({ config: { sessionMaxPerUser: 5 } });
+    const { user } = await loggedInClient(app, "bob@example.com");
+    await addSessions(app.pool, user.id, 3);
+    const count = async () =>
+      Number(
+        (
+          await app.pool.query(
+            "select count(*) from session where sess -> 'passport' ->> 'user' = $1",
+            [user.id],
+          )
+        ).rows[0].count,
+      );
+    expect(await count()).toBe(4);
+    await logIn(app.client(), "bob@example.com");
+    expect(await count()).toBe(5);
+    for (let i = 0; i < 3; i++) await logIn(app.client(), "bob@example.com");
+    expect(await count()).toBe(5);
+    const { rows } = await app.pool.query(
+      "select count(*)::int as n from security_events where kind = 'sessions_over_limit_ended'",
+    );
+    expect(rows[0].n).toBe(3);
+  });
+});
+
+describe("your sessions, however many", () => {
+  test("/account lists the newest 20 of 1,000 and stays under 100 KB; 'Show all' pages through them", async () => {
+    const app = await startTestApp();
+    const { client: browser, user } = await loggedInClient(app, "cat@example.com", {
+      headers: { "user-agent": "this browser" },
+    });
+    await addSessions(app.pool, user.id, 1_000);
+
+    const page = await browser.get("/account");
+    expect(page.status).toBe(200);
+    expect(Buffer.byteLength(page.body)).toBeLessThan(100_000);
+    expect(rowsIn(page.body)).toBe(20);
+    // This session first, then the most recently seen.
+    expect(page.body).toContain('this browser <span class="badge">this session</span>');
+    expect(page.body.indexOf("this browser")).toBeLessThan(page.body.indexOf("Seeded browser 1<"));
+    expect(page.body).toContain("Seeded browser 19<");
+    expect(page.body).not.toContain("Seeded browser 20<");
+    expect(page.body).toContain("The 20 most recently used of 1001.");
+    expect(page.body).toContain('<a href="/account/sessions">Show all</a>');
+    type Json = { sessions: unknown[]; sessionsTotal: number };
+    const json = jsonOf<Json>(await browser.getJson("/account"));
+    expect(json.sessions).toHaveLength(20);
+    expect(json.sessionsTotal).toBe(1001);
+
+    const first = await browser.get("/account/sessions");
+    expect(first.status).toBe(200);
+    expect(Buffer.byteLength(first.body)).toBeLessThan(100_000);
+    expect(rowsIn(first.body)).toBe(50);
+    expect(first.body).toContain("Page 1 of 21");
+    expect(first.body).toContain('<a href="/account/sessions?page=2" rel="next">Older</a>');
+    const last = await browser.get("/account/sessions?page=21");
+    expect(rowsIn(last.body)).toBe(1);
+    expect(last.body).toContain("Seeded browser 1000<");
+    expect((await browser.get("/account/sessions?page=99")).location).toBe(
+      "/account/sessions?page=21",
+    );
+    expect((await browser.get("/account/sessions?page=-1")).status).toBe(200);
+  });
+
+  test("a session revoked from page 2 of all sessions is gone, and you are back on page 2", async () => {
+    const app = await startTestApp();
+    const { client: browser, user } = await loggedInClient(app, "dan@example.com");
+    await addSessions(app.pool, user.id, 60);
+    const page = await browser.get("/account/sessions?page=2");
+    const key = /name="key" value="([0-9a-f]+)"/.exec(page.body)?.[1] as string;
+    const reply = await browser.post("/account/sessions/revoke", { key, page: "2" });
+    expect(reply.location).toBe("/account/sessions?page=2");
+    const { rows } = await app.pool.query("select 1 from session where sid = $1", [key]);
+    expect(rows).toHaveLength(0);
+  });
+});
