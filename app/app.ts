@@ -119,7 +119,6 @@ export function createApp({
     mailer,
     appUrl: config.appUrl,
     maxSessionsPerUser: config.sessionMaxPerUser,
-    idleTimeoutMs: config.sessionIdleTimeoutMs,
   });
 
   app.use(

@@ -82,7 +82,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     });
     const sessions = page.sessions.map((s) => ({ ...s, current: s.key === currentKey }));
     const storeExpiry = sessions.find((s) => s.current)?.expires;
-    return { sessions, total: page.total, storeExpiry };
+    return { sessions, more: page.more, storeExpiry };
   }
 
   // The page says times as "3 minutes ago" and browsers as "Chrome on Linux"; JSON keeps both raw.
@@ -102,14 +102,14 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   ) {
     const user = req.user as Express.User;
     // The newest few only: a user may have hundreds, and this page must stay small.
-    const { sessions, total, storeExpiry } = await sessionPage(req, SESSIONS_ON_ACCOUNT_PAGE, 0);
+    const { sessions, more, storeExpiry } = await sessionPage(req, SESSIONS_ON_ACCOUNT_PAGE, 0);
     const { inspector, dates } = inspect(req, deps, storeExpiry);
     if (wantsJson(req)) {
       res.status(status).json({
         user: { id: user.id, email: user.email },
         session: inspector,
         sessions,
-        sessionsTotal: total,
+        moreSessions: more,
         errors,
       });
       return;
@@ -130,7 +130,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
         inspector,
         times,
         sessions: sessionRows(sessions, now),
-        sessionsTotal: total,
+        moreSessions: more,
         errors,
       },
       status,
@@ -148,23 +148,22 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     noStore(res);
     const asked = Number(req.query.page ?? 1);
     const page = Number.isSafeInteger(asked) && asked >= 1 ? asked : 1;
-    const { sessions, total } = await sessionPage(
+    const { sessions, more } = await sessionPage(
       req,
       SESSIONS_PER_PAGE,
       (page - 1) * SESSIONS_PER_PAGE,
     );
-    const pages = Math.max(1, Math.ceil(total / SESSIONS_PER_PAGE));
-    if (page > pages) return res.redirect(303, `/account/sessions?page=${pages}`);
+    // Past the last page (sessions ended meanwhile): the first.
+    if (sessions.length === 0 && page > 1) return res.redirect(303, "/account/sessions");
     if (wantsJson(req)) {
-      res.json({ sessions, total, page, pages });
+      res.json({ sessions, page, more });
       return;
     }
     views.render(res, "account/sessions", {
       title: "Your sessions",
       sessions: sessionRows(sessions, new Date()),
-      total,
       page,
-      pages,
+      more,
     });
   });
 

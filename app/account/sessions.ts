@@ -33,62 +33,59 @@ export function validDate(ms: unknown): Date | undefined {
 }
 
 /**
- * When a row was last seen, in SQL: its expiry minus the lifetime its cookie had then (the idle
- * timeout, `$idle` in ms, for a browser-session cookie), as `lastSeen` below. Rows are JSON of
- * any shape: a lifetime that is not a sane number counts as the idle timeout.
+ * How recently a row was used, in SQL: its expiry minus its cookie's lifetime, i.e. when it was
+ * last written, for a "remember me" session; a browser-session cookie has no lifetime, so its
+ * row counts by its expiry (last written + the idle timeout: such a session is always recent).
+ * Rows are JSON of any shape: a lifetime that is not a sane number counts as none. Immutable, so
+ * it is indexed with the user (IDX_session_user_seen, migrations/010): "your sessions" reads the
+ * newest in index order, however many the user has.
  */
-const lastSeenSql = (idle: string) => `expire - (case
+const RECENCY_SQL = `(expire - (case
     when json_typeof(sess -> 'cookie' -> 'originalMaxAge') = 'number'
       then least(greatest((sess -> 'cookie' ->> 'originalMaxAge')::numeric, 0), 3e12)::float8
-    else ${idle}::float8 end) * interval '1 millisecond'`;
+    else 0 end) * interval '1 millisecond')`;
 
 /** How many sessions /account lists; the rest are a click away (/account/sessions). */
 export const SESSIONS_ON_ACCOUNT_PAGE = 20;
 
 export interface SessionPage {
-  /** Live sessions, this request's first, then by last seen, newest first. */
+  /** Live sessions: this request's first (on the first page), then the most recently used. */
   sessions: UserSession[];
-  /** How many live sessions the user has in all. */
-  total: number;
+  /** Whether more come after these. */
+  more: boolean;
 }
 
 /**
- * One page of the user's live sessions, in one statement (the count comes with the rows): the
- * current session first (so its store expiry is at hand without another query), then the most
- * recently seen. connect-pg-simple's table; the user lives where Passport puts it:
- * sess.passport.user (indexed: IDX_session_user).
+ * `limit` of the user's live sessions from position `offset` (0: this request's session, which
+ * comes first, so its store expiry is at hand without another query; then the others, most
+ * recently used first), and whether there are more: one statement, whose cost is the page's,
+ * not the number of sessions. connect-pg-simple's table; the user lives where Passport puts it:
+ * sess.passport.user.
  */
 export async function listUserSessions(
   pool: pg.Pool,
   userId: string,
   options: { idleTimeoutMs: number; currentKey: string; limit: number; offset?: number },
 ): Promise<SessionPage> {
-  const { rows } = await pool.query<SessionRow & { total: string }>(
-    `select sid, sess, expire, count(*) over () as total from session
-      where sess -> 'passport' ->> 'user' = $1 and expire >= to_timestamp($2)
-      order by sid = $3 desc, ${lastSeenSql("$4")} desc, sid
-      limit $5 offset $6`,
-    [
-      userId,
-      Date.now() / 1000,
-      options.currentKey,
-      options.idleTimeoutMs,
-      options.limit,
-      options.offset ?? 0,
-    ],
+  const offset = options.offset ?? 0;
+  const first = offset === 0;
+  // One more than the page, to know whether there is a next one.
+  const others = options.limit + 1 - (first ? 1 : 0);
+  const { rows } = await pool.query<SessionRow>(
+    `(select sid, sess, expire from session
+       where $5 and sid = $3 and expire >= to_timestamp($2))
+     union all
+     (select sid, sess, expire from session
+       where sess -> 'passport' ->> 'user' = $1 and expire >= to_timestamp($2) and sid <> $3
+       order by ${RECENCY_SQL} desc, sid
+       limit $4 offset $6)`,
+    [userId, Date.now() / 1000, options.currentKey, others, first, Math.max(0, offset - 1)],
   );
-  const total = rows[0] ? Number(rows[0].total) : await countUserSessions(pool, userId);
-  return { sessions: rows.map((row) => userSession(row, options.idleTimeoutMs)), total };
-}
-
-/** How many live sessions the user has (a page past the last one has no rows to say it). */
-async function countUserSessions(pool: pg.Pool, userId: string): Promise<number> {
-  const { rows } = await pool.query<{ total: string }>(
-    `select count(*) as total from session
-      where sess -> 'passport' ->> 'user' = $1 and expire >= to_timestamp($2)`,
-    [userId, Date.now() / 1000],
-  );
-  return Number(rows[0]?.total ?? 0);
+  const more = rows.length > options.limit;
+  return {
+    sessions: rows.slice(0, options.limit).map((row) => userSession(row, options.idleTimeoutMs)),
+    more,
+  };
 }
 
 function userSession(row: SessionRow, idleTimeoutMs: number): UserSession {
@@ -107,27 +104,21 @@ function userSession(row: SessionRow, idleTimeoutMs: number): UserSession {
 
 /**
  * Keeps the user at `max` live sessions once the session being logged in (`newKey`, not stored
- * yet) is counted: every other live session past the `max - 1` most recently seen is deleted.
+ * yet) is counted: every other live session past the `max - 1` most recently used is deleted.
  * Returns how many were ended.
  */
 export async function endSessionsOverLimit(
   pool: pg.Pool,
   userId: string,
-  options: { newKey: string; max: number; idleTimeoutMs: number },
+  options: { newKey: string; max: number },
 ): Promise<number> {
   const { rowCount } = await pool.query(
     `delete from session where sid in (
        select sid from session
         where sess -> 'passport' ->> 'user' = $1 and expire >= to_timestamp($2) and sid <> $3
-        order by ${lastSeenSql("$4")} desc, sid
-        offset $5)`,
-    [
-      userId,
-      Date.now() / 1000,
-      options.newKey,
-      options.idleTimeoutMs,
-      Math.max(0, options.max - 1),
-    ],
+        order by ${RECENCY_SQL} desc, sid
+        offset $4)`,
+    [userId, Date.now() / 1000, options.newKey, Math.max(0, options.max - 1)],
   );
   return rowCount ?? 0;
 }

@@ -33,8 +33,6 @@ export function createSignIns(deps: {
   appUrl: string;
   /** SESSION_MAX_PER_USER: live sessions per user, this new one included. */
   maxSessionsPerUser: number;
-  /** How long a browser-session cookie's session lives without a request ("last seen"). */
-  idleTimeoutMs: number;
 }): SignIns {
   const { pool, devices, mailer, appUrl } = deps;
   return {
@@ -43,7 +41,6 @@ export function createSignIns(deps: {
       const ended = await endSessionsOverLimit(pool, user.id, {
         newKey: hashStoreKey(req.sessionID),
         max: deps.maxSessionsPerUser,
-        idleTimeoutMs: deps.idleTimeoutMs,
       });
       if (ended > 0) {
         req.log?.info({ userId: user.id, ended }, "sessions over the limit per user ended");
