@@ -29,7 +29,7 @@ export function startAppMaintenance(
       : dedicatedMaintenanceConnection(database.url, logger),
     tasks: [...coreMaintenanceTasks(config), ...extraTasks],
     logger,
-    // Embedded: smaller batches, so requests sharing the one connection wait less between two.
-    batchSize: embedded ? 1_000 : 5_000,
+    // Embedded: smaller batches, so requests sharing the one connection wait less for one.
+    batchSize: embedded ? 1_000 : 2_000,
   });
 }

@@ -1,6 +1,6 @@
 import pg from "pg";
 import type { Logger } from "../logger.js";
-import { DEFAULT_BATCH_SIZE, type Queryable } from "./batches.js";
+import { DEFAULT_BATCH_SIZE, DEFAULT_REST_RATIO, type Queryable } from "./batches.js";
 import type { MaintenanceTask } from "./tasks.js";
 
 /**
@@ -72,6 +72,8 @@ export interface MaintenanceOptions {
   /** Each interval is `everyMs` times a random factor in [1 - jitter, 1 + jitter]. */
   jitter?: number;
   batchSize?: number;
+  /** Rest between batches, as a multiple of the last batch's time (0: none). */
+  restRatio?: number;
   lockKey?: number;
   /** False: no timer, only runNow (tests, the bench). */
   schedule?: boolean;
@@ -88,6 +90,7 @@ export function startMaintenance(options: MaintenanceOptions): Maintenance {
   const random = options.random ?? Math.random;
   const jitter = options.jitter ?? 0.25;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const restRatio = options.restRatio ?? DEFAULT_REST_RATIO;
   const lockKey = options.lockKey ?? MAINTENANCE_LOCK_KEY;
   const firstRun = options.firstRun ?? { minMs: 5_000, maxMs: 30_000 };
   const tasks = options.tasks.filter((task) => task.everyMs > 0);
@@ -175,6 +178,7 @@ export function startMaintenance(options: MaintenanceOptions): Maintenance {
         const rows = await task.run(db, {
           now: new Date(),
           batchSize,
+          restRatio,
           stopped: () => stopped,
         });
         const ms = Math.round(performance.now() - began);

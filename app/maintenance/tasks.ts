@@ -18,6 +18,8 @@ export interface TaskContext {
   now: Date;
   /** Rows per DELETE. */
   batchSize: number;
+  /** Rest between two batches, as a multiple of the last one's time. */
+  restRatio: number;
   /** True once the runner is stopping: a task looping over batches stops between two. */
   stopped(): boolean;
 }
@@ -31,7 +33,7 @@ export function expiredSessionsTask(everyMs: number): MaintenanceTask {
   return {
     name: "sessions",
     everyMs,
-    run: (db, { now, batchSize, stopped }) =>
+    run: (db, { now, batchSize, restRatio, stopped }) =>
       deleteInBatches(db, {
         table: "session",
         key: "sid",
@@ -39,6 +41,7 @@ export function expiredSessionsTask(everyMs: number): MaintenanceTask {
         where: "expire < to_timestamp($1)",
         values: [now.valueOf() / 1000],
         batchSize,
+        restRatio,
         stopped,
       }),
   };
@@ -52,13 +55,14 @@ export function expiredRateLimitsTask(everyMs = 5 * MINUTE): MaintenanceTask {
   return {
     name: "rate limits",
     everyMs,
-    run: (db, { now, batchSize, stopped }) =>
+    run: (db, { now, batchSize, restRatio, stopped }) =>
       deleteInBatches(db, {
         table: "rate_limits",
         key: "key",
         where: "expire < $1",
         values: [now.valueOf()],
         batchSize,
+        restRatio,
         stopped,
       }),
   };
@@ -69,13 +73,14 @@ export function expiredTokensTask(everyMs = 15 * MINUTE): MaintenanceTask {
   return {
     name: "tokens",
     everyMs,
-    run: (db, { now, batchSize, stopped }) =>
+    run: (db, { now, batchSize, restRatio, stopped }) =>
       deleteInBatches(db, {
         table: "user_tokens",
         key: "token_hash",
         where: "expires_at <= $1",
         values: [now],
         batchSize,
+        restRatio,
         stopped,
       }),
   };
@@ -86,13 +91,14 @@ export function oldActivityTask(retentionDays: number, everyMs = HOUR): Maintena
   return {
     name: "activity",
     everyMs,
-    run: (db, { now, batchSize, stopped }) =>
+    run: (db, { now, batchSize, restRatio, stopped }) =>
       deleteInBatches(db, {
         table: "security_events",
         key: "id",
         where: "created_at < $1",
         values: [new Date(now.valueOf() - retentionDays * DAY)],
         batchSize,
+        restRatio,
         stopped,
       }),
   };
