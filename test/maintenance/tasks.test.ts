@@ -7,6 +7,7 @@ import {
   startMaintenance,
 } from "../../app/maintenance/runner.js";
 import { coreMaintenanceTasks } from "../../app/maintenance/tasks.js";
+import { createPasswordLimiter } from "../../app/security/password-limits.js";
 import { startTestApp } from "../helpers/app.js";
 import { makeUser } from "../helpers/auth.js";
 import { captureLogs } from "../helpers/logs.js";
@@ -161,6 +162,18 @@ describe("the maintenance runner", () => {
     expect(batches).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(started).toBe(1);
+  });
+
+  test("the login-attempt counters start no timer of their own: the runner sweeps them", () => {
+    vi.useFakeTimers();
+    try {
+      const pool = { query: async () => ({ rows: [], rowCount: 0 }) } as unknown as pg.Pool;
+      createPasswordLimiter(pool);
+      // rate-limiter-flexible would set one 5-minute DELETE timer per counter (nine).
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test("keeps 90 days of activity unless ACTIVITY_RETENTION_DAYS says otherwise", () => {
