@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { onConsoleLog } from "./test/setup/console.js";
 
 // The production topology as local processes (Postgres, migrate, two app instances, Caddy):
 // `npm run test:topology`. Needs Debian's caddy and a PostgreSQL server (DATABASE_URL).
@@ -6,7 +7,8 @@ export default defineConfig({
   test: {
     include: ["test/topology/**/*.test.ts"],
     fileParallelism: false,
-    setupFiles: ["test/setup/pg-deprecations.ts"],
+    setupFiles: ["test/setup/pg-deprecations.ts", "test/setup/expected-warnings.ts"],
+    onConsoleLog,
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

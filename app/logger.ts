@@ -1,7 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import { type DestinationStream, type Logger, pino } from "pino";
 import { pinoHttp } from "pino-http";
-import type { LogLevel } from "./config.js";
+import pinoPretty from "pino-pretty";
+import type { LogFormat, LogLevel } from "./config.js";
 
 export type { Logger } from "pino";
 
@@ -24,14 +25,48 @@ const REDACTED_PATHS = [
 ];
 
 export function createLogger(
-  options: { level: LogLevel },
+  options: { level: LogLevel; pretty?: boolean },
   destination?: DestinationStream,
 ): Logger {
   const settings = {
     level: options.level,
     redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
   };
+  if (options.pretty) return pino(settings, readableLines(destination));
   return destination ? pino(settings, destination) : pino(settings);
+}
+
+/** "auto": readable lines in development when stdout is a terminal; JSON lines otherwise. */
+export function wantsPrettyLogs(format: LogFormat, isProduction: boolean): boolean {
+  if (format === "auto") return !isProduction && process.stdout.isTTY === true;
+  return format === "pretty";
+}
+
+interface RequestLine {
+  req?: { method?: string; url?: string };
+  res?: { statusCode?: number };
+  responseTime?: number;
+}
+
+/**
+ * pino-pretty in this process, one line per entry: "GET /account 200 4ms" for a request (what the
+ * JSON line holds in full), the message with its other fields otherwise; errors keep their stack.
+ */
+function readableLines(destination?: DestinationStream): DestinationStream {
+  return pinoPretty({
+    ...(destination ? { destination } : {}),
+    colorize: destination === undefined && process.stdout.isTTY === true,
+    translateTime: "SYS:HH:MM:ss",
+    ignore: "pid,hostname,req,res,responseTime",
+    singleLine: true,
+    messageFormat: (log, messageKey) => {
+      const { req, res, responseTime } = log as RequestLine;
+      if (req?.method && res?.statusCode !== undefined) {
+        return `${req.method} ${req.url ?? ""} ${res.statusCode} ${Math.round(responseTime ?? 0)}ms`;
+      }
+      return String(log[messageKey] ?? "");
+    },
+  });
 }
 
 // The one-time tokens of mailed links (app/auth/recovery/tokens.ts: 43 base64url characters)

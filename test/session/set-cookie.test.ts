@@ -22,7 +22,9 @@ function outcome(write: () => string): { value: string } | { error: string } {
 
 /** The package's error as express-session words it (its cookie 0.7 leaves the value out). */
 function expressSessionWording(result: { value: string } | { error: string }) {
-  return "error" in result ? { error: result.error.replace(/ is invalid: .*$/s, " is invalid") } : result;
+  return "error" in result
+    ? { error: result.error.replace(/ is invalid: .*$/s, " is invalid") }
+    : result;
 }
 
 function expectSameAsPackage(fields: SetCookieFields): void {
@@ -129,7 +131,9 @@ test("an invalid expiry fails with express-session's own message", () => {
   const invalid = { ...base, expires: new Date(Number.NaN) };
   const { name, value, expires, ...attributes } = invalid;
   const ours = outcome(() => setCookieValue(name, value, attributes, expires));
-  const expressSessionCookie = require("express-session/session/cookie") as new (options: object) => {
+  const expressSessionCookie = require("express-session/session/cookie") as new (
+    options: object,
+  ) => {
     serialize(name: string, value: string): string;
   };
   const theirs = outcome(() => new expressSessionCookie({ expires }).serialize(name, value));
