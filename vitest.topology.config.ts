@@ -9,6 +9,9 @@ export default defineConfig({
     fileParallelism: false,
     setupFiles: ["test/setup/pg-deprecations.ts", "test/setup/expected-warnings.ts"],
     onConsoleLog,
+    // Node.js 24 calls SubtleCrypto.supports(), which SimpleWebAuthn and jose use to probe for
+    // algorithms, experimental, and prints a warning the first time: expected, not shown.
+    poolOptions: { forks: { execArgv: ["--disable-warning=ExperimentalWarning"] } },
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },
