@@ -27,7 +27,7 @@ export interface OidcRouteDeps {
   signIns: SignIns;
   /** The provider's name, as on the button: "Continue with <name>". */
   name: string;
-  /** Re-authentication before a sensitive change (sudo mode), for "Unlink". */
+  /** Re-authentication before a sensitive change (sudo mode), for "Link" and "Unlink". */
   requireRecentAuth: RequestHandler;
   /** An account with two-factor on still needs its second factor after the provider. */
   twoFactor: TwoFactorStore;
@@ -86,8 +86,9 @@ export function oidcRoutes(deps: OidcRouteDeps): Router {
     await begin(res, next ? { next } : {});
   });
 
-  // "Link <name>" on the account page: the same trip, remembered as this user's.
-  router.post("/account/oidc/link", async (req, res) => {
+  // "Link <name>" on the account page (sudo mode: a new way to sign in, like a passkey): the
+  // same trip, remembered as this user's.
+  router.post("/account/oidc/link", deps.requireRecentAuth, async (req, res) => {
     await begin(res, { linkUserId: (req.user as Express.User).id, next: "/account" });
   });
 
