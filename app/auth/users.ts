@@ -34,16 +34,19 @@ const UNIQUE_VIOLATION = "23505";
 /**
  * Creates the account, or returns "taken" when the email (case-insensitively) already has one.
  * `passwordHash` null: an account that signs in through its OpenID Connect identity only.
+ * `emailVerified`: the address is proven already (a provider vouched for it).
  */
 export async function createUser(
   pool: pg.Pool,
   email: string,
   passwordHash: string | null,
+  options: { emailVerified?: boolean } = {},
 ): Promise<User | "taken"> {
   try {
     const { rows } = await pool.query<UserRow>(
-      "insert into users (email, password_hash) values ($1, $2) returning *",
-      [email, passwordHash],
+      `insert into users (email, password_hash, email_verified_at)
+       values ($1, $2, case when $3::boolean then now() end) returning *`,
+      [email, passwordHash, options.emailVerified === true],
     );
     return toUser(rows[0] as UserRow);
   } catch (error) {

@@ -180,9 +180,12 @@ describe("a callback that fails answers 4xx, says why, and logs nobody in", () =
 });
 
 describe("accounts are never linked silently", () => {
-  test.each([false, true])(
+  test.each([
+    [false, 403, "TestID has not confirmed that ann@example.com is yours", "link TestID on"],
+    [true, 409, "An account with ann@example.com already exists.", "Link TestID"],
+  ])(
     "an identity whose email matches an account (email_verified: %s) is refused until the owner links it",
-    async (verified) => {
+    async (verified, status, says, link) => {
       const { app, provider } = await setup();
       await makeUser(app.pool, "ann@example.com");
       provider.accounts.set("sub-attacker", {
@@ -191,9 +194,9 @@ describe("accounts are never linked silently", () => {
       });
       const attacker = app.client();
       const { reply } = await signIn(attacker, "sub-attacker");
-      expect(reply.status).toBe(409);
-      expect(reply.body).toContain("An account with ann@example.com already exists.");
-      expect(reply.body).toContain(`Link ${NAME}`);
+      expect(reply.status).toBe(status);
+      expect(reply.body).toContain(says);
+      expect(reply.body).toContain(link);
       await expectNotLoggedIn(attacker);
       expect(await identityCount(app)).toBe(0);
     },
