@@ -207,6 +207,7 @@ export function createApp({
       clock,
       rememberMs: config.sessionRememberMs,
       sessionCookie,
+      devices,
     }),
   );
   // Development only (no SMTP server): the outbox. Production requires SMTP_URL, so a 404 there.
@@ -246,7 +247,7 @@ export function createApp({
     }),
   );
   app.use(passkeyAccountRoutes({ ...ceremonies, requireRecentAuth }));
-  app.use(confirmRoutes({ pool, views, limiter, twoFactor, clock }));
+  app.use(confirmRoutes({ pool, views, limiter, twoFactor, clock, devices }));
   app.use(
     securityRoutes({
       pool,
@@ -256,6 +257,7 @@ export function createApp({
       twoFactor,
       requireRecentAuth,
       afterPasswordChange: (userId) => recovery.afterPasswordChange(userId),
+      devices,
     }),
   );
   app.use(twoFactorSetupRoutes({ pool, views, twoFactor, requireRecentAuth, clock }));
