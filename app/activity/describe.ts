@@ -22,6 +22,7 @@ const WHAT: Record<EventKind, string> = {
   passkey_removed: "Removed a passkey",
   identity_linked: "Linked a sign-in provider",
   identity_unlinked: "Unlinked a sign-in provider",
+  unproven_access_removed: "Removed the ways in added before the address was confirmed",
 };
 
 const HOW: Record<SignInMethod, string> = {

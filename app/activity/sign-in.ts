@@ -32,7 +32,7 @@ export function createSignIns(deps: {
   const { pool, devices, mailer, appUrl } = deps;
   return {
     async signedIn(req, res, user, method, options = {}) {
-      const known = devices.deviceFor(req, user.id) !== undefined;
+      const known = devices.deviceFor(req, user) !== undefined;
       await recordEvent(pool, { userId: user.id, kind: "sign_in", method, req });
       if (!known && !options.newAccount) {
         const device = deviceName(req.get("user-agent"));
@@ -45,7 +45,7 @@ export function createSignIns(deps: {
           ),
         );
       }
-      devices.issue(res, user.id);
+      devices.issue(res, user);
     },
   };
 }
