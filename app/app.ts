@@ -35,6 +35,7 @@ import { devOutboxRoutes } from "./mail/dev-outbox.js";
 import { createMailer, type Mailer } from "./mail/mailer.js";
 import { publicDir, viewsDir, webAuthnBrowserBundle } from "./paths.js";
 import { createCsrf } from "./security/csrf.js";
+import { developmentHostCheck } from "./security/dev-host.js";
 import { deviceCookies } from "./security/device-cookie.js";
 import { securityHeaders } from "./security/headers.js";
 import { createPasswordLimiter, type PasswordLimitOptions } from "./security/password-limits.js";
@@ -128,6 +129,8 @@ export function createApp({
     }),
   );
   app.use(httpLogger(logger));
+  // DNS rebinding: a development server answers for its own names only.
+  if (!config.isProduction) app.use(developmentHostCheck(config.appUrl));
   // Probes and assets come before the session, so they never read or write the store.
   app.use(healthRoutes(pool));
   const staticMaxAge = config.isProduction ? "1h" : 0;
@@ -213,6 +216,7 @@ export function createApp({
       clock,
       rememberMs: config.sessionRememberMs,
       sessionCookie,
+      devices,
     }),
   );
   // Development only (no SMTP server): the outbox. Production requires SMTP_URL, so a 404 there.
@@ -252,7 +256,7 @@ export function createApp({
     }),
   );
   app.use(passkeyAccountRoutes({ ...ceremonies, requireRecentAuth }));
-  app.use(confirmRoutes({ pool, views, limiter, twoFactor, clock }));
+  app.use(confirmRoutes({ pool, views, limiter, twoFactor, clock, devices }));
   app.use(
     securityRoutes({
       pool,
@@ -262,6 +266,7 @@ export function createApp({
       twoFactor,
       requireRecentAuth,
       afterPasswordChange: (userId) => recovery.afterPasswordChange(userId),
+      devices,
     }),
   );
   app.use(twoFactorSetupRoutes({ pool, views, twoFactor, requireRecentAuth, clock }));

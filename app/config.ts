@@ -6,6 +6,8 @@ import { developmentSecret } from "./dev-secret.js";
 
 export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof logLevels)[number];
+export const logFormats = ["auto", "json", "pretty"] as const;
+export type LogFormat = (typeof logFormats)[number];
 
 /** What Express's `app.set("trust proxy", ...)` accepts, minus the function form. */
 export type TrustProxy = boolean | number | string[];
@@ -34,6 +36,8 @@ export interface Config {
   /** Security events older than this are deleted (app/maintenance/tasks.ts). */
   activityRetentionDays: number;
   logLevel: LogLevel;
+  /** JSON lines, or one readable line each; "auto": readable in development on a terminal. */
+  logFormat: LogFormat;
   /** Unset (development only): mails go to the development outbox at GET /dev/mail. */
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -183,6 +187,9 @@ const envSchema = z.object({
   ),
   ACTIVITY_RETENTION_DAYS: wholeNumber(1, 90),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
+  LOG_FORMAT: z
+    .enum(logFormats, { error: `must be one of ${logFormats.join(", ")}` })
+    .default("auto"),
   APP_URL: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
   OIDC_ISSUER: z
     .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
@@ -390,6 +397,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       sessionMaxPerUser: vars.SESSION_MAX_PER_USER,
       activityRetentionDays: vars.ACTIVITY_RETENTION_DAYS,
       logLevel: vars.LOG_LEVEL,
+      logFormat: vars.LOG_FORMAT,
       smtpUrl: vars.SMTP_URL,
       mailFrom: vars.MAIL_FROM,
       requireEmailVerification: vars.REQUIRE_EMAIL_VERIFICATION === "true",

@@ -9,7 +9,7 @@ import { openDatabase } from "./db/database.js";
 import { createSessionStore, type SessionStore } from "./db/session-store.js";
 import { answerClientError } from "./http/client-errors.js";
 import { closeHttpServer } from "./http/close-server.js";
-import { createLogger, type Logger } from "./logger.js";
+import { createLogger, type Logger, wantsPrettyLogs } from "./logger.js";
 import { createMailer } from "./mail/mailer.js";
 import {
   type Maintenance,
@@ -44,6 +44,16 @@ function urlOf(address: AddressInfo): string {
         ? `[${address.address}]`
         : address.address;
   return `http://${host}:${address.port}`;
+}
+
+/**
+ * The address to open in a browser: `localhost` for a loopback address, since mailed links and
+ * passkeys (APP_URL, by default http://localhost:PORT) work only there.
+ */
+export function forBrowsers(url: string): string {
+  const parsed = new URL(url);
+  if (/^127\.|^\[::1\]$/.test(parsed.hostname)) parsed.hostname = "localhost";
+  return parsed.origin;
 }
 
 /** Opens the database, builds the app and listens on HOST:PORT (PORT 0: any free port). */
@@ -103,7 +113,10 @@ async function main(): Promise<void> {
     return;
   }
   const { config, warnings } = loaded;
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({
+    level: config.logLevel,
+    pretty: wantsPrettyLogs(config.logFormat, config.isProduction),
+  });
   for (const warning of warnings) logger.warn(warning);
 
   let running: RunningServer;
@@ -117,7 +130,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  logger.info({ url: running.url }, `listening on ${running.url}`);
+  logger.info({ url: running.url }, `listening on ${forBrowsers(running.url)}`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

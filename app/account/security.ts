@@ -18,6 +18,7 @@ import {
 } from "../auth/validation.js";
 import { timeView } from "../http/time-format.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
+import type { DeviceCookies } from "../security/device-cookie.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
 import { tooManyAttempts } from "../security/too-many-attempts.js";
 
@@ -30,6 +31,8 @@ export interface SecurityRouteDeps {
   requireRecentAuth: RequireRecentAuth;
   /** Every password change: older mailed links stop working, a notice goes to the address. */
   afterPasswordChange(userId: string): Promise<void>;
+  /** A password change makes older device cookies unknown; this browser's is renewed. */
+  devices: DeviceCookies;
 }
 
 /**
@@ -110,6 +113,8 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
     await recordEvent(pool, { userId: user.id, kind: "password_changed", req });
     await deps.afterPasswordChange(user.id);
     if ((await endOtherSessions(pool, req)) === false) return sessionEnded(res);
+    // Device cookies are bound to the generation just bumped: only this browser's goes on.
+    deps.devices.carryOver(req, res, user, req.user as Express.User);
     req.log?.info({ userId: user.id }, "password changed");
     req.session.flash = {
       kind: "info",

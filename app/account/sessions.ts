@@ -37,7 +37,7 @@ export function validDate(ms: unknown): Date | undefined {
  * last written, for a "remember me" session; a browser-session cookie has no lifetime, so its
  * row counts by its expiry (last written + the idle timeout: such a session is always recent).
  * Rows are JSON of any shape: a lifetime that is not a sane number counts as none. Immutable, so
- * it is indexed with the user (IDX_session_user_seen, migrations/010): "your sessions" reads the
+ * it is indexed with the user (IDX_session_user_seen, migrations/011): "your sessions" reads the
  * newest in index order, however many the user has.
  */
 const RECENCY_SQL = `(expire - (case

@@ -37,7 +37,7 @@ export function createSignIns(deps: {
   const { pool, devices, mailer, appUrl } = deps;
   return {
     async signedIn(req, res, user, method, options = {}) {
-      const known = devices.deviceFor(req, user.id) !== undefined;
+      const known = devices.deviceFor(req, user) !== undefined;
       const ended = await endSessionsOverLimit(pool, user.id, {
         newKey: hashStoreKey(req.sessionID),
         max: deps.maxSessionsPerUser,
@@ -58,7 +58,7 @@ export function createSignIns(deps: {
           ),
         );
       }
-      devices.issue(res, user.id);
+      devices.issue(res, user);
     },
   };
 }

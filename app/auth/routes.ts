@@ -118,7 +118,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     req.log?.info({ userId: created.id }, "user registered");
     deps.onRegistered(created);
     await startUserSession(req, created, null, { authenticatedAt: clock() });
-    devices.issue(res, created.id);
+    devices.issue(res, created);
     req.session.flash = { kind: "info", text: "Welcome! Your account is ready." };
     if (wantsJson(req))
       return res.status(201).json({ user: { id: created.id, email: created.email } });
@@ -142,7 +142,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     const { email, remember } = parsed.data;
 
     const account = await loginAccount(pool, email);
-    const device = devices.deviceFor(req, account.userId);
+    const device = devices.deviceFor(req, account.user);
     const attempt = await takeAll(
       device
         ? [[limiter.loginByDevice, device]]

@@ -2,6 +2,7 @@ import { type Request, type RequestHandler, type Response, Router } from "expres
 import type pg from "pg";
 import type { Clock } from "../clock.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
+import type { DeviceCookies } from "../security/device-cookie.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
 import { tooManyAttempts } from "../security/too-many-attempts.js";
 import { renewUserSession } from "./login-session.js";
@@ -55,6 +56,8 @@ export interface ConfirmRouteDeps {
   limiter: PasswordLimiter;
   twoFactor: TwoFactorStore;
   clock: Clock;
+  /** A browser holding the account's device cookie counts its codes in its own lane. */
+  devices: DeviceCookies;
 }
 
 /** GET|POST /account/confirm: prove it is you again, then back to where you were going. */
@@ -109,6 +112,7 @@ export function confirmRoutes(deps: ConfirmRouteDeps): Router {
         user.id,
         req.body?.code,
         clock(),
+        deps.devices.deviceFor(req, user),
       );
       if ("retryAfterSeconds" in checked) {
         return tooManyAttempts(req, res, views, checked.retryAfterSeconds, "code attempts");

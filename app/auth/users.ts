@@ -34,16 +34,19 @@ const UNIQUE_VIOLATION = "23505";
 /**
  * Creates the account, or returns "taken" when the email (case-insensitively) already has one.
  * `passwordHash` null: an account that signs in through its OpenID Connect identity only.
+ * `emailVerified`: the address is proven already (a provider vouched for it).
  */
 export async function createUser(
   pool: pg.Pool,
   email: string,
   passwordHash: string | null,
+  options: { emailVerified?: boolean } = {},
 ): Promise<User | "taken"> {
   try {
     const { rows } = await pool.query<UserRow>(
-      "insert into users (email, password_hash) values ($1, $2) returning *",
-      [email, passwordHash],
+      `insert into users (email, password_hash, email_verified_at)
+       values ($1, $2, case when $3::boolean then now() end) returning *`,
+      [email, passwordHash, options.emailVerified === true],
     );
     return toUser(rows[0] as UserRow);
   } catch (error) {
@@ -94,16 +97,30 @@ export async function updatePasswordHash(
 export async function loginAccount(
   pool: pg.Pool,
   email: string,
-): Promise<{ userId: string | undefined; key: string; addressKey: string }> {
-  const { rows } = await pool.query<{ id: string | null; folded: string }>(
-    "select (select id::text from users where email = $1::citext) as id, lower($1::text) as folded",
+): Promise<{
+  userId: string | undefined;
+  /** The account and its session generation (what its device cookies are bound to). */
+  user: { id: string; sessionGeneration: number } | undefined;
+  key: string;
+  addressKey: string;
+}> {
+  const { rows } = await pool.query<{
+    id: string | null;
+    generation: number | null;
+    folded: string;
+  }>(
+    `select u.id::text as id, u.session_generation as generation, lower($1::text) as folded
+       from (select 1) as one left join users u on u.email = $1::citext`,
     [email],
   );
-  const row = rows[0] as { id: string | null; folded: string };
+  const row = rows[0] as { id: string | null; generation: number | null; folded: string };
   // The address's own key, account or not (limits per address: mails sent to it).
   const addressKey = `email:${createHash("sha256").update(row.folded).digest("hex")}`;
-  if (row.id !== null) return { userId: row.id, key: `user:${row.id}`, addressKey };
-  return { userId: undefined, key: addressKey, addressKey };
+  if (row.id !== null) {
+    const user = { id: row.id, sessionGeneration: row.generation ?? 0 };
+    return { userId: row.id, user, key: `user:${row.id}`, addressKey };
+  }
+  return { userId: undefined, user: undefined, key: addressKey, addressKey };
 }
 
 /** Deletes the account; its two-factor secret and recovery codes go with it (ON DELETE CASCADE). */

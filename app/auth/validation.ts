@@ -8,6 +8,15 @@ const email = z
   .max(254, { error: "An email address has at most 254 characters." })
   .pipe(z.email({ error: "Enter an email address like name@example.com." }));
 
+/**
+ * An address as the sign-up form takes it (one address, at most 254 characters, trimmed), from
+ * anywhere else it may come: a provider's email claim. Undefined when the form would refuse it.
+ */
+export function emailAddress(value: unknown): string | undefined {
+  const parsed = email.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
 // NIST SP 800-63B: length over composition rules, no commonly used passwords, Unicode
 // normalised (NFKC) so the same password typed on another keyboard is the same; a cap keeps
 // hashing bounded.

@@ -83,3 +83,41 @@ export const newDeviceMail = (signIn: {
     "If this was you, there is nothing to do. If not, end that session there and change your password.",
   ],
 });
+
+/** What proving an address that nobody had proven took away (app/auth/recovery/address-proof.ts). */
+export interface UnprovenAccess {
+  passkeys: number;
+  identities: number;
+  twoFactor: boolean;
+  /** Sessions ended, besides the one that proved the address. */
+  sessions: number;
+}
+
+const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** To the address just proven: what was added while nobody had proven it, and is gone now. */
+export const unprovenAccessRemovedMail = (
+  removed: UnprovenAccess,
+  securityUrl: string,
+): MailContent => {
+  const what = [
+    ...(removed.passkeys > 0 ? [count(removed.passkeys, "passkey", "passkeys")] : []),
+    ...(removed.identities > 0
+      ? [count(removed.identities, "linked sign-in provider", "linked sign-in providers")]
+      : []),
+    ...(removed.twoFactor ? ["two-factor authentication (its key and recovery codes)"] : []),
+  ];
+  return {
+    subject: "Ways into your account were removed",
+    paragraphs: [
+      "The address of your account was just confirmed from this mailbox, for the first time. Until then anyone could have made the account, or added to it, with this address, so what was added before was removed.",
+      ...(what.length > 0 ? [`Removed: ${what.join(", ")}.`] : []),
+      ...(removed.sessions > 0 ? ["Also, every session was logged out."] : []),
+      "If you added them yourself, add them again on the security page.",
+    ],
+    action: { label: "Review your account's security", url: securityUrl },
+    footer: [
+      'If you did not make this account, someone else did with your address: it is yours now. Choose a password with "Forgot your password?" on the login page if you have not.',
+    ],
+  };
+};

@@ -24,6 +24,8 @@ export interface PasswordLimitOptions {
   mailsPerAccount: number;
   /** Second-factor codes (TOTP or recovery) checked for one account per window. */
   secondFactorPerUser: number;
+  /** Second-factor codes per window from one browser holding the account's device cookie. */
+  secondFactorPerDevice: number;
   /** Passkey sign-ins begun from one IP address per window (each keeps a challenge in a session). */
   passkeySignInsPerIp: number;
   windowSeconds: number;
@@ -38,6 +40,7 @@ export const defaultPasswordLimits: PasswordLimitOptions = {
   mailsPerAddress: 3,
   mailsPerAccount: 3,
   secondFactorPerUser: 5,
+  secondFactorPerDevice: 5,
   passkeySignInsPerIp: 100,
   windowSeconds: 15 * 60,
 };
@@ -65,6 +68,7 @@ export interface PasswordLimiter {
   mailByAddress: Counter;
   mailByAccount: Counter;
   secondFactorByUser: Counter;
+  secondFactorByDevice: Counter;
   passkeySignInByIp: Counter;
 }
 
@@ -133,6 +137,12 @@ export function createPasswordLimiter(
     mailByAddress: counter(pool, "mail_address", limits.mailsPerAddress, window),
     mailByAccount: counter(pool, "mail_account", limits.mailsPerAccount, window),
     secondFactorByUser: counter(pool, "second_factor", limits.secondFactorPerUser, window),
+    secondFactorByDevice: counter(
+      pool,
+      "second_factor_device",
+      limits.secondFactorPerDevice,
+      window,
+    ),
     passkeySignInByIp: counter(pool, "passkey_ip", limits.passkeySignInsPerIp, window),
   };
 }

@@ -66,11 +66,18 @@ export class MemoryStore extends Store {
     if (callback) setImmediate(callback);
   }
 
-  /** [beyond] `set`, only while the session is still here (see Store#update). */
+  /**
+   * [beyond] `set`, only while the session is still here (see Store#update). The write itself is
+   * `this.set`, so a wrapper around the instance's `set` (a spy, logging, metrics) sees every
+   * save, as it does with express-session's MemoryStore.
+   */
   override update(sid: string, session: object, callback?: ErrorCallback): void {
     const json = this.sessions[sid];
-    if (json !== undefined && this.#live(sid, json)) this.sessions[sid] = JSON.stringify(session);
-    if (callback) setImmediate(callback);
+    if (json !== undefined && this.#live(sid, json)) {
+      this.set(sid, session, callback);
+    } else if (callback) {
+      setImmediate(callback);
+    }
   }
 
   override destroy(sid: string, callback?: ErrorCallback): void {

@@ -86,9 +86,33 @@ function asPackageCookie(
  * for each new name or set of attributes; the value is percent-encoded as the package encodes it
  * (`encodeURIComponent`, whose output always passes the package's value check); `Expires` is
  * `toUTCString()`, kept for the second it stands for. Anything but a valid Date (or none) as
- * `expires` goes to the package as it is.
+ * `expires` goes to the package as it is. Errors are the package's, worded as express-session's.
  */
 export function setCookieValue(
+  name: string,
+  value: string,
+  attributes: SetCookieAttributes,
+  expires: unknown,
+): string {
+  try {
+    return writeSetCookie(name, value, attributes, expires);
+  } catch (err) {
+    throw asExpressSessionError(err);
+  }
+}
+
+/**
+ * The package's TypeError with express-session's wording: cookie 1.x adds the value to the message
+ * ("option expires is invalid: Invalid Date"), express-session's cookie 0.7 says only "option
+ * expires is invalid". Code written for express-session may match the message.
+ */
+function asExpressSessionError(err: unknown): unknown {
+  if (!(err instanceof TypeError)) return err;
+  const short = /^((?:argument|option|cookie) \w+ is invalid): /.exec(err.message);
+  return short ? new TypeError(short[1]) : err;
+}
+
+function writeSetCookie(
   name: string,
   value: string,
   attributes: SetCookieAttributes,

@@ -4,10 +4,11 @@ import { startTestApp, type TestApp } from "../helpers/app.js";
 import { logIn, makeUser, sessionIdOf, submitLogin } from "../helpers/auth.js";
 import { type HttpClient, jsonOf } from "../helpers/http-client.js";
 import {
-  OIDC_CLIENT,
+  OIDC_NAME,
+  pressContinue,
   signInAtProvider,
-  startTestProvider,
-  type TestProvider,
+  signInWithProvider,
+  startAppWithProvider,
 } from "../helpers/oidc-provider.js";
 import { registerPasskey, signInWithPasskey } from "../helpers/passkeys.js";
 import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
@@ -18,39 +19,12 @@ import { enableTwoFactor, type TestClock, testClock, totpCode } from "../helpers
  * 127.0.0.1, over HTTP, the way a browser goes back and forth between them.
  */
 
-const NAME = "TestID";
+const NAME = OIDC_NAME;
 
-async function setup(
-  options: { clock?: TestClock } = {},
-): Promise<{ app: TestApp; provider: TestProvider }> {
-  const provider = await startTestProvider();
-  const app = await startTestApp({
-    ...(options.clock ? { clock: options.clock.clock } : {}),
-    env: {
-      OIDC_ISSUER: provider.issuer,
-      OIDC_CLIENT_ID: OIDC_CLIENT.id,
-      OIDC_CLIENT_SECRET: OIDC_CLIENT.secret,
-      OIDC_NAME: NAME,
-    },
-  });
-  provider.start(`${app.url}/auth/oidc/callback`);
-  return { app, provider };
-}
+const setup = (options: { clock?: TestClock } = {}) =>
+  startAppWithProvider(options.clock ? { clock: options.clock.clock } : {});
 
-/** Presses "Continue with TestID" on `page`; returns where the app sends the browser. */
-async function pressContinue(browser: HttpClient, page = "/login"): Promise<string> {
-  const form = await browser.get(page);
-  expect(form.body).toContain(`Continue with ${NAME}</button>`);
-  const reply = await browser.post("/auth/oidc/start", {});
-  expect(reply.status).toBe(303);
-  return reply.location as string;
-}
-
-/** The whole trip: app → provider (log in as `sub`) → the app's callback. */
-async function signIn(browser: HttpClient, sub: string, tamper?: (url: URL) => void) {
-  const callback = await signInAtProvider(await pressContinue(browser), sub, tamper);
-  return { callback, reply: await browser.get(callback.pathname + callback.search) };
-}
+const signIn = signInWithProvider;
 
 const userRow = async (app: TestApp, email: string) =>
   (
@@ -206,9 +180,12 @@ describe("a callback that fails answers 4xx, says why, and logs nobody in", () =
 });
 
 describe("accounts are never linked silently", () => {
-  test.each([false, true])(
+  test.each([
+    [false, 403, "TestID has not confirmed that ann@example.com is yours", "link TestID on"],
+    [true, 409, "An account with ann@example.com already exists.", "Link TestID"],
+  ])(
     "an identity whose email matches an account (email_verified: %s) is refused until the owner links it",
-    async (verified) => {
+    async (verified, status, says, link) => {
       const { app, provider } = await setup();
       await makeUser(app.pool, "ann@example.com");
       provider.accounts.set("sub-attacker", {
@@ -217,9 +194,9 @@ describe("accounts are never linked silently", () => {
       });
       const attacker = app.client();
       const { reply } = await signIn(attacker, "sub-attacker");
-      expect(reply.status).toBe(409);
-      expect(reply.body).toContain("An account with ann@example.com already exists.");
-      expect(reply.body).toContain(`Link ${NAME}`);
+      expect(reply.status).toBe(status);
+      expect(reply.body).toContain(says);
+      expect(reply.body).toContain(link);
       await expectNotLoggedIn(attacker);
       expect(await identityCount(app)).toBe(0);
     },
@@ -359,4 +336,28 @@ test("unlinking needs sudo mode: ten minutes after signing in it asks to confirm
   expect(refused.status).toBe(303);
   expect(refused.location).toBe("/account/confirm?next=%2Faccount");
   expect(await identityCount(app)).toBe(1);
+});
+
+test("linking a provider needs sudo mode: a stolen session cannot add its thief's identity", async () => {
+  const clock = testClock();
+  const { app, provider } = await setup({ clock });
+  await makeUser(app.pool, "ann@example.com");
+  provider.accounts.set("sub-thief", { email: "thief@elsewhere.example", email_verified: true });
+  const stolen = app.client();
+  await logIn(stolen, "ann@example.com");
+  clock.advance(11 * 60_000);
+
+  // The thief presses "Link TestID" on Ann's account page: asked to confirm, not sent off.
+  await stolen.get("/account");
+  const start = await stolen.post("/account/oidc/link", {});
+  expect(start.status).toBe(303);
+  expect(start.location).toBe("/account/confirm?next=%2Faccount");
+  expect(await identityCount(app)).toBe(0);
+  // No flow was started, so the thief's identity can sign in to nothing.
+  expect(stolen.cookies.has("oidc_flow")).toBe(false);
+  const { reply } = await signIn(app.client(), "sub-thief");
+  expect(reply.location).toBe("/account");
+  const thiefAccount = await userRow(app, "thief@elsewhere.example");
+  const ann = await userRow(app, "ann@example.com");
+  expect(thiefAccount?.id).not.toBe(ann?.id);
 });

@@ -24,11 +24,17 @@ async function cookieSessionId(watched: WatchedContext): Promise<string> {
   return shortId(sessionIdFromCookie(cookie.value));
 }
 
+const CHROME_LINUX =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36";
+const FIREFOX_WINDOWS =
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
 test("two browsers are two sessions; revoking one from the other logs it out on its next click", async () => {
   const app = await e2e.startApp();
   await makeUser(app.pool, "two@example.com");
-  const laptop = await e2e.newPage(app, { userAgent: "Laptop browser" });
-  const phone = await e2e.newPage(app, { userAgent: "Phone browser" });
+  // Named as a user-agent parser names them (never as sent): "Chrome on Linux", "Firefox on Windows".
+  const laptop = await e2e.newPage(app, { userAgent: CHROME_LINUX });
+  const phone = await e2e.newPage(app, { userAgent: FIREFOX_WINDOWS });
   await logInWithBrowser(laptop.page, "two@example.com");
   await logInWithBrowser(phone.page, "two@example.com");
   expect(await shownSessionId(laptop.page)).not.toBe(await shownSessionId(phone.page));
@@ -37,14 +43,14 @@ test("two browsers are two sessions; revoking one from the other logs it out on 
   await laptop.page.reload();
   const rows = laptop.page.getByTestId("sessions").locator("tbody tr");
   expect(await rows.count()).toBe(2);
-  const phoneRow = rows.filter({ hasText: "Phone browser" });
-  expect(await textOf(rows.filter({ hasText: "Laptop browser" }))).toContain("this session");
-  expect(await rows.filter({ hasText: "Laptop browser" }).getByRole("button").count()).toBe(0);
+  const phoneRow = rows.filter({ hasText: "Firefox on Windows" });
+  expect(await textOf(rows.filter({ hasText: "Chrome on Linux" }))).toContain("this session");
+  expect(await rows.filter({ hasText: "Chrome on Linux" }).getByRole("button").count()).toBe(0);
 
   await phoneRow.getByRole("button", { name: "Revoke" }).click();
   await flashSaying(laptop.page, "That session was ended: its next request will be logged out.");
   expect(await rows.count()).toBe(1);
-  expect(await textOf(rows)).toContain("Laptop browser");
+  expect(await textOf(rows)).toContain("Chrome on Linux");
 
   // The phone still shows its old page; its next click finds the session gone.
   await phone.page.getByRole("link", { name: "Account" }).click();
@@ -116,11 +122,6 @@ test("the session API buttons: regenerate, reload, save, touch and destroy each 
   await page.waitForURL("**/login?*");
   expect(new URL(page.url()).searchParams.get("next")).toBe("/account");
 });
-
-const CHROME_LINUX =
-  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36";
-const FIREFOX_WINDOWS =
-  "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
 
 test("on a phone each session is a card: browser, then IP, logged in and last seen, each labelled, and Revoke in reach", async () => {
   const app = await e2e.startApp();

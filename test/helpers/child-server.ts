@@ -9,7 +9,7 @@ export interface ChildServer {
   process: ChildProcess;
   /** stdout and stderr so far. */
   output(): string;
-  /** Resolves with the URL from the "listening on" log line. */
+  /** Resolves with the address from the "listening on" log line (its `url` field). */
   listening(): Promise<string>;
   /** Resolves with the exit code (or signal name) once the process is gone. */
   exited(): Promise<number | string>;
@@ -57,7 +57,7 @@ export function spawnServer(cwd: string, env: Record<string, string>): ChildServ
     output: () => output,
     exited: () => exit,
     async listening() {
-      const found = () => /"msg":"listening on (http:\/\/[^"]+)"/.exec(output)?.[1];
+      const found = () => /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"listening on /.exec(output)?.[1];
       while (!found()) {
         if (child.exitCode !== null) throw new Error(`server exited before listening:\n${output}`);
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,17 +1,17 @@
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { copyFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../../app/paths.js";
 
-/** A service of `docker-compose config`'s resolved output (the parts the tests read). */
+/** A service of `docker compose config`'s resolved output (the parts the tests read). */
 export interface ComposeService {
   image?: string;
   build?: string | { context: string; dockerfile?: string };
   command?: string[];
   environment?: Record<string, string | null>;
+  env_file?: Array<string | { path: string; required?: boolean }>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[]; interval?: string; timeout?: string; retries?: number };
-  /** Long form; docker-compose 1.29 prints a port bound to an address as "ip:pub:target/tcp". */
   ports?: Array<
     string | { published: number | string; target: number; protocol?: string; host_ip?: string }
   >;
@@ -24,52 +24,49 @@ export interface ComposeConfig {
   volumes?: Record<string, unknown>;
 }
 
-const COMPOSE_FILE = join(projectRoot, "docker-compose.yml");
+export const COMPOSE_FILE = join(projectRoot, "docker-compose.yml");
+
+/** Where .ci/install-compose-v2 puts Compose v2; `docker compose` finds it there too. */
+const COMPOSE_V2_PATHS = [
+  process.env.COMPOSE_V2,
+  "/usr/local/libexec/docker/cli-plugins/docker-compose",
+  "/usr/libexec/docker/cli-plugins/docker-compose",
+  "docker-compose",
+];
+
+/** The Compose v2 binary (it runs on its own: no Docker engine, no docker CLI needed). */
+export function composeV2(): string {
+  for (const candidate of COMPOSE_V2_PATHS) {
+    if (!candidate) continue;
+    const version = spawnSync(candidate, ["version"], { encoding: "utf8" });
+    if (version.status === 0 && /version v?2\./.test(version.stdout)) return candidate;
+  }
+  throw new Error("Compose v2 not found: run .ci/install-compose-v2 (as root), or set COMPOSE_V2");
+}
 
 /**
- * `docker-compose -f docker-compose.yml config` (Debian's docker-compose 1.29; Compose v2's
- * `docker compose` when that is what is installed): validates the file and resolves it, with
- * `env` as the only environment and `envFile` (in `dir`) as the only .env, so a developer's own
- * .env never changes the result. 1.29 prints YAML; PyYAML, which it runs on, turns it into JSON.
+ * `docker compose config`, as Compose v2 reads docker-compose.yml: validates the file and
+ * resolves it. The file is copied into `dir` with `envFile` as its only `.env` (read both for
+ * `${...}` and as the app's `env_file`; `undefined`: no .env at all) and `env` as the only
+ * environment, so a developer's own .env never changes the result.
  */
 export function composeConfig(
   dir: string,
   env: Record<string, string> = {},
-  envFile = "",
+  envFile: string | undefined = "",
 ): ComposeConfig {
-  const file = join(dir, "compose.env");
-  writeFileSync(file, envFile);
-  const childEnv = { PATH: process.env.PATH ?? "", HOME: dir, ...env };
-  const args = ["-f", COMPOSE_FILE, "--env-file", file, "config"];
-
-  const v1 = spawnSync("docker-compose", args, {
-    cwd: projectRoot,
-    env: childEnv,
+  const file = join(dir, "docker-compose.yml");
+  copyFileSync(COMPOSE_FILE, file);
+  rmSync(join(dir, ".env"), { force: true });
+  if (envFile !== undefined) writeFileSync(join(dir, ".env"), envFile);
+  const result = spawnSync(composeV2(), ["-f", file, "config", "--format", "json"], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
     encoding: "utf8",
   });
-  if (v1.error === undefined) {
-    if (v1.status !== 0) throw new Error(`docker-compose config failed:\n${v1.stderr}`);
-    const json = spawnSync(
-      "python3",
-      ["-c", "import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"],
-      { input: v1.stdout, encoding: "utf8" },
-    );
-    if (json.status !== 0) throw new Error(`could not read the YAML:\n${json.stderr}`);
-    return JSON.parse(json.stdout) as ComposeConfig;
-  }
-  const v2 = spawnSync("docker", ["compose", ...args, "--format", "json"], {
-    cwd: projectRoot,
-    env: childEnv,
-    encoding: "utf8",
-  });
-  if (v2.status !== 0) {
-    throw new Error(
-      `neither docker-compose nor docker compose could check the file: ${v1.error.message}\n${v2.stderr ?? ""}`,
-    );
-  }
-  return JSON.parse(v2.stdout) as ComposeConfig;
+  if (result.status !== 0) throw new Error(`docker compose config failed:\n${result.stderr}`);
+  return JSON.parse(result.stdout) as ComposeConfig;
 }
-
 /** A service's volumes as { source, target }, whichever form the resolver printed. */
 export function mounts(service: ComposeService): Array<{ source: string; target: string }> {
   return (service.volumes ?? []).map((volume) => {

@@ -2,8 +2,8 @@ import type pg from "pg";
 
 /**
  * Inserts `count` live "remember me" sessions of one user straight into the store (as a user who
- * logged in from `count` browsers would have), last seen 1, 2, ... minutes ago; their keys are
- * made up. One statement, however many.
+ * logged in from `count` browsers would have), the i-th last seen i minutes ago; its store key
+ * is SHA-256 of `seeded-<userId>-<i>` (hex). One statement, however many.
  */
 export async function addSessions(pool: pg.Pool, userId: string, count: number): Promise<void> {
   await pool.query(

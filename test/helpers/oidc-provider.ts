@@ -1,5 +1,6 @@
 import Provider from "oidc-provider";
 import { expect, onTestFinished } from "vitest";
+import { startTestApp, type TestApp, type TestAppOptions } from "./app.js";
 import { HttpClient, type Reply } from "./http-client.js";
 import { type Listening, listen } from "./listen.js";
 
@@ -100,4 +101,45 @@ export async function signInAtProvider(
     reply = await browser.request("POST", action, { form });
   }
   throw new Error("the provider never sent the browser back");
+}
+
+/** The button's label in the apps startAppWithProvider starts: "Continue with TestID". */
+export const OIDC_NAME = "TestID";
+
+/** The real app with OIDC_* pointing at a real provider on 127.0.0.1 (both stopped by the test). */
+export async function startAppWithProvider(
+  options: TestAppOptions = {},
+): Promise<{ app: TestApp; provider: TestProvider }> {
+  const provider = await startTestProvider();
+  const app = await startTestApp({
+    ...options,
+    env: {
+      OIDC_ISSUER: provider.issuer,
+      OIDC_CLIENT_ID: OIDC_CLIENT.id,
+      OIDC_CLIENT_SECRET: OIDC_CLIENT.secret,
+      OIDC_NAME,
+      ...options.env,
+    },
+  });
+  provider.start(`${app.url}/auth/oidc/callback`);
+  return { app, provider };
+}
+
+/** Presses "Continue with TestID" on `page`; returns where the app sends the browser. */
+export async function pressContinue(browser: HttpClient, page = "/login"): Promise<string> {
+  const form = await browser.get(page);
+  expect(form.body).toContain(`Continue with ${OIDC_NAME}</button>`);
+  const reply = await browser.post("/auth/oidc/start", {});
+  expect(reply.status).toBe(303);
+  return reply.location as string;
+}
+
+/** The whole trip: app → provider (log in as `sub`) → the app's callback. */
+export async function signInWithProvider(
+  browser: HttpClient,
+  sub: string,
+  tamper?: (url: URL) => void,
+): Promise<{ callback: URL; reply: Reply }> {
+  const callback = await signInAtProvider(await pressContinue(browser), sub, tamper);
+  return { callback, reply: await browser.get(callback.pathname + callback.search) };
 }

@@ -56,7 +56,7 @@ export async function startAppInstance(
   });
   const url = await waitUntil(`${name} to listen`, () => {
     assertRunning(app);
-    return /"msg":"listening on (http:\/\/127\.0\.0\.1:\d+)"/.exec(app.output())?.[1];
+    return /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"listening on /.exec(app.output())?.[1];
   });
   await waitUntil(`${name} to be ready`, async () => {
     assertRunning(app);

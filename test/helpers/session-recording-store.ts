@@ -11,7 +11,8 @@ import type { Callback, StoredSession, StoreLike } from "./session-impls.js";
  *
  * A store's [beyond] `update` (how ours saves a session it loaded) is recorded as a "set" with
  * `updateOnly: true`: to the comparisons with express-session it is the same write, and
- * `failWith("set")` and `delay("set")` apply to it too.
+ * `failWith("set")` and `delay("set")` apply to it too. An update that writes through the
+ * store's own `set` is recorded once.
  */
 
 export type StoreMethod = "get" | "set" | "destroy" | "touch";
@@ -56,6 +57,7 @@ export function recordStore<S extends StoreLike>(
   const delays = new Map<StoreMethod, number>();
   const originals = new Map<StoreMethod, AnyFn>();
   const target = store as unknown as Record<string, unknown>;
+  let inUpdate = false;
 
   for (const name of ["get", "set", "destroy", "touch", "update"] as const) {
     const original = target[name];
@@ -68,6 +70,9 @@ export function recordStore<S extends StoreLike>(
       continue;
     }
     target[name] = (...args: unknown[]) => {
+      // The write of an update that goes through the store's own `set` (the bundled
+      // MemoryStore's does): one write, already recorded as the update.
+      if (name === "set" && inUpdate) return bound(...args);
       const sid = args[0] as string;
       const call: StoreCall = { method, sid };
       if (method === "set" || method === "touch") {
@@ -89,7 +94,13 @@ export function recordStore<S extends StoreLike>(
         if (wait > 0) setTimeout(() => callback?.(...result), wait);
         else callback?.(...result);
       };
-      return bound(...forwarded);
+      if (name !== "update") return bound(...forwarded);
+      inUpdate = true;
+      try {
+        return bound(...forwarded);
+      } finally {
+        inUpdate = false;
+      }
     };
   }
 

@@ -1,8 +1,10 @@
 import { vi } from "vitest";
 
-/** What `fn` warned, through process.emitWarning, stderr (depd) or console.warn. */
+/** What `fn` warned: process.emitWarning, a "deprecation" event or stderr (depd), console.warn. */
 export function warningsDuring(fn: () => void): string[] {
   const messages: string[] = [];
+  const onDeprecation = (error: Error) => messages.push(error.message);
+  process.on("deprecation", onDeprecation);
   const emit = vi.spyOn(process, "emitWarning").mockImplementation((w: string | Error) => {
     messages.push(String(w instanceof Error ? w.message : w));
   });
@@ -16,6 +18,7 @@ export function warningsDuring(fn: () => void): string[] {
   try {
     fn();
   } finally {
+    process.off("deprecation", onDeprecation);
     emit.mockRestore();
     write.mockRestore();
     warn.mockRestore();

@@ -32,11 +32,18 @@ test("a browser without a system is named alone", () => {
   expect(deviceName("Laptop Firefox")).toBe("Firefox");
 });
 
-test("a string no parser recognises is shown as sent, shortened; none at all is 'Unknown browser'", () => {
-  expect(deviceName("curl/8.5.0")).toBe("curl/8.5.0");
-  expect(deviceName(`Laptop browser ${"x".repeat(100)}`)).toBe(`Laptop browser ${"x".repeat(44)}…`);
-  expect(deviceName("")).toBe("Unknown browser");
-  expect(deviceName(undefined)).toBe("Unknown browser");
+test("a string no parser recognises is 'an unknown browser', never the text as sent", () => {
+  expect(deviceName("curl/8.5.0")).toBe("an unknown browser");
+  expect(deviceName(`Laptop browser ${"x".repeat(100)}`)).toBe("an unknown browser");
+  // bowser's catch-all names a browser after whatever precedes the first "/": not a name.
+  expect(deviceName("Visit https://evil.example/x now")).toBe("an unknown browser");
+  expect(deviceName("Call +1 555 0100 (support)/1.0 Linux")).toBe("an unknown browser");
+  expect(deviceName("")).toBe("an unknown browser");
+  expect(deviceName(undefined)).toBe("an unknown browser");
+});
+
+test("a known browser on a system bowser cannot name is the browser alone", () => {
+  expect(deviceName("Mozilla/5.0 (Evil https://evil.example) Firefox/128.0")).toBe("Firefox");
 });
 
 test("a user-agent string is parsed once, then named from the cache, the same way", () => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, test, vi } from "vitest";
-import { SECRET } from "../helpers/session-harness.js";
+import { type Browser, SECRET, startHarness } from "../helpers/session-harness.js";
 import { implementations, ours, oursLoaded, type StoredSession } from "../helpers/session-impls.js";
 
 // MemoryStore, used directly as code written for express-session uses it (tests, scripts,
@@ -205,5 +205,33 @@ describe.skipIf(!oursLoaded)("ours: MemoryStore in production", () => {
     }
     const memoryWarnings = messages.filter((m) => /MemoryStore/.test(m));
     expect(memoryWarnings).toHaveLength(1);
+  });
+});
+
+// Logging and metrics wrappers (and express-session's own test spies) replace the store's `set`
+// on the instance. Every save of a session must reach it: a new session, a loaded one that
+// changed, an explicit save(), and resave. Ours saves a loaded session through the store's
+// `update`, which must write through `set`.
+describe.each(implementations)("%s: a wrapper around the MemoryStore's set", (_name, impl) => {
+  async function saves(options: { resave: boolean }, visit: (b: Browser) => Promise<unknown>) {
+    const store = new impl.session.MemoryStore();
+    const seen: string[] = [];
+    const set = store.set.bind(store);
+    store.set = (sid, session, callback) => {
+      seen.push(sid);
+      set(sid, session, callback);
+    };
+    const harness = await startHarness({ impl, options: { store, ...options } });
+    const browser = harness.browser();
+    await browser.get("/write?n=1");
+    await visit(browser);
+    return seen.length;
+  }
+
+  test("sees the first save and every save of a loaded session", async () => {
+    expect(await saves({ resave: false }, async () => {})).toBe(1);
+    expect(await saves({ resave: false }, (b) => b.get("/write?n=2"))).toBe(2);
+    expect(await saves({ resave: false }, (b) => b.get("/save"))).toBeGreaterThanOrEqual(2);
+    expect(await saves({ resave: true }, (b) => b.get("/read"))).toBe(2);
   });
 });

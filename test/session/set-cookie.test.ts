@@ -1,12 +1,16 @@
+import { createRequire } from "node:module";
 import { type SetCookie, stringifySetCookie } from "cookie";
 import { describe, expect, test } from "vitest";
 import { type SetCookieAttributes, setCookieValue } from "../../app/session/set-cookie.js";
+
+const require = createRequire(import.meta.url);
 
 type SetCookieFields = SetCookieAttributes & { name: string; value: string; expires: unknown };
 
 // setCookieValue caches the parts of a Set-Cookie value that do not change from one response to
 // the next. Whatever it is given, and in whatever order, it must give what the cookie package's
-// stringifySetCookie gives for the same fields: the same string, or the same error.
+// stringifySetCookie gives for the same fields: the same string, or the same error (worded as
+// express-session words it).
 
 function outcome(write: () => string): { value: string } | { error: string } {
   try {
@@ -16,11 +20,20 @@ function outcome(write: () => string): { value: string } | { error: string } {
   }
 }
 
+/** The package's error as express-session words it (its cookie 0.7 leaves the value out). */
+function expressSessionWording(result: { value: string } | { error: string }) {
+  return "error" in result
+    ? { error: result.error.replace(/ is invalid: .*$/s, " is invalid") }
+    : result;
+}
+
 function expectSameAsPackage(fields: SetCookieFields): void {
   const { name, value, expires, ...attributes } = fields;
   const ours = outcome(() => setCookieValue(name, value, attributes, expires));
-  const theirs = outcome(() =>
-    stringifySetCookie({ ...fields, secure: fields.secure === true } as unknown as SetCookie),
+  const theirs = expressSessionWording(
+    outcome(() =>
+      stringifySetCookie({ ...fields, secure: fields.secure === true } as unknown as SetCookie),
+    ),
   );
   expect(ours, JSON.stringify(fields)).toEqual(theirs);
 }
@@ -112,4 +125,18 @@ describe("setCookieValue: what stringifySetCookie gives", () => {
       expectSameAsPackage({ ...base, expires: new Date(start + offset) });
     }
   });
+});
+
+test("an invalid expiry fails with express-session's own message", () => {
+  const invalid = { ...base, expires: new Date(Number.NaN) };
+  const { name, value, expires, ...attributes } = invalid;
+  const ours = outcome(() => setCookieValue(name, value, attributes, expires));
+  const expressSessionCookie = require("express-session/session/cookie") as new (
+    options: object,
+  ) => {
+    serialize(name: string, value: string): string;
+  };
+  const theirs = outcome(() => new expressSessionCookie({ expires }).serialize(name, value));
+  expect(theirs).toEqual({ error: "TypeError: option expires is invalid" });
+  expect(ours).toEqual(theirs);
 });

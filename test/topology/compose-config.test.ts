@@ -1,15 +1,28 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { Ajv } from "ajv";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { parseDocument } from "yaml";
 import {
   DEMO_DATA_ENCRYPTION_KEY,
   DEMO_SESSION_SECRET,
   loadConfig,
   loadDatabaseConfig,
 } from "../../app/config.js";
-import { type ComposeConfig, composeConfig, mounts, publishedPorts } from "../helpers/compose.js";
+import { projectRoot } from "../../app/paths.js";
+import {
+  COMPOSE_FILE,
+  type ComposeConfig,
+  type ComposeService,
+  composeConfig,
+  mounts,
+  publishedPorts,
+} from "../helpers/compose.js";
 import { MIGRATE_COMMAND } from "../helpers/production-app.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
-// docker-compose.yml, validated and resolved by docker-compose itself (no Docker engine needed),
+// docker-compose.yml, validated and resolved by Compose v2 itself (no Docker engine needed),
 // read as the services it defines. production.test.ts runs the same topology as processes.
 
 let dir: ReturnType<typeof makeTempDir>;
@@ -106,7 +119,7 @@ test("app: starts after db is healthy and the migration has succeeded; no port o
     db: { condition: "service_healthy" },
     migrate: { condition: "service_completed_successfully" },
   });
-  expect(app.command).toBeUndefined();
+  expect(app.command ?? undefined).toBeUndefined();
   expect(publishedPorts(app)).toEqual([]);
 });
 
@@ -160,4 +173,79 @@ test("proxy: caddy:2 publishes 80 and 443, with the repository's Caddyfile and i
     .map(([name]) => name)
     .sort();
   expect(published).toEqual(["mail", "proxy"]);
+});
+
+// Compose v2 reads the file strictly: YAML with no key defined twice, then the Compose
+// Specification's JSON schema (the copy dclint ships). Both checked here on their own, each
+// shown to refuse what Compose v2 refuses.
+// Its "$schema" names draft-07 by a URL Ajv does not know (no "#"); Ajv's default is draft-07.
+const { $schema: _draft, ...composeSchema } = JSON.parse(
+  readFileSync(
+    join(
+      dirname(createRequire(import.meta.url).resolve("dclint/package.json")),
+      "schemas/compose.schema.json",
+    ),
+    "utf8",
+  ),
+) as Record<string, unknown>;
+
+function strictYaml(text: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: true, merge: true });
+  if (doc.errors.length > 0) throw new Error(doc.errors.map((e) => e.message).join("\n"));
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+function schemaErrors(model: unknown): string[] {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validate = ajv.compile(composeSchema);
+  validate(model);
+  return (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
+
+const composeText = readFileSync(COMPOSE_FILE, "utf8");
+
+test("strict YAML: no key twice (Compose v2 refuses the file otherwise); a duplicated key is caught", () => {
+  expect(() => strictYaml(composeText)).not.toThrow();
+  const logLevel = composeText.match(/^ {6}LOG_LEVEL: .*\n/m)?.[0] ?? "";
+  expect(logLevel).not.toBe("");
+  const duplicated = composeText.replace(
+    logLevel,
+    `${logLevel}      APP_URL: https://twice.example\n`,
+  );
+  expect(duplicated).not.toBe(composeText);
+  expect(() => strictYaml(duplicated)).toThrow(/unique/i);
+});
+
+test("the Compose Specification's JSON schema accepts the file; an unknown key is refused", () => {
+  expect(schemaErrors(strictYaml(composeText))).toEqual([]);
+  const typo = composeText.replace(
+    "    restart: unless-stopped\n",
+    "    restrat: unless-stopped\n",
+  );
+  expect(schemaErrors(strictYaml(typo)).join("\n")).toMatch(/additional/i);
+});
+
+test("the app takes the rest of .env as it is (OIDC_*, REQUIRE_EMAIL_VERIFICATION), and needs no .env", () => {
+  const raw = strictYaml(composeText) as { services: Record<string, ComposeService> };
+  expect(raw.services.app?.env_file).toEqual([{ path: ".env", required: false }]);
+  const withEnv = composeConfig(
+    dir.path,
+    {},
+    "OIDC_ISSUER=https://id.example\nREQUIRE_EMAIL_VERIFICATION=true\nNODE_ENV=development\n",
+  );
+  const app = withEnv.services.app?.environment ?? {};
+  expect(app.OIDC_ISSUER).toBe("https://id.example");
+  expect(app.REQUIRE_EMAIL_VERIFICATION).toBe("true");
+  // What the file itself sets wins over .env: the image runs in production.
+  expect(app.NODE_ENV).toBe("production");
+  const withoutEnv = composeConfig(dir.path, {}, undefined);
+  expect(withoutEnv.services.app?.environment?.NODE_ENV).toBe("production");
+});
+
+test(".env.example lists every variable docker-compose.yml reads", () => {
+  const read = new Set([...composeText.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]));
+  const example = readFileSync(join(projectRoot, ".env.example"), "utf8");
+  const listed = new Set([...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]));
+  expect([...read].filter((name) => !listed.has(name))).toEqual([]);
+  expect(read).toContain("POSTGRES_PASSWORD");
 });

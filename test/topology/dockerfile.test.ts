@@ -106,6 +106,18 @@ test(".dockerignore keeps local state and secrets out of the build context", () 
   }
 });
 
+test(".dockerignore leaves out everything git ignores (secrets written by development runs included)", () => {
+  const gitignore = readFileSync(join(projectRoot, ".gitignore"), "utf8");
+  // One path each .gitignore line matches: "dist/" -> "dist/x", "*.log" -> "x.log".
+  const samples = gitignore
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#") && !line.startsWith("!"))
+    .map((line) => line.replace(/^\//, "").replace(/\/$/, "/x").replaceAll("*", "x"));
+  expect(samples).toContain(".data-encryption-key");
+  for (const path of samples) expect(isIgnored(dockerignore, path), path).toBe(true);
+});
+
 test(".dockerignore lets in everything a COPY in the Dockerfile needs", () => {
   const sources = stages.flatMap((stage) =>
     instructionsOf(stage, "COPY")

@@ -9,7 +9,7 @@ import { startUserSession } from "../login-session.js";
 import { beginSecondFactor } from "../two-factor/pending.js";
 import type { TwoFactorStore } from "../two-factor/store.js";
 import { createUser, findUserById } from "../users.js";
-import { safeReturnPath } from "../validation.js";
+import { emailAddress, safeReturnPath } from "../validation.js";
 import { type OidcClient, SignInFailed } from "./client.js";
 import type { FlowCookies } from "./flow-cookie.js";
 import {
@@ -27,7 +27,7 @@ export interface OidcRouteDeps {
   signIns: SignIns;
   /** The provider's name, as on the button: "Continue with <name>". */
   name: string;
-  /** Re-authentication before a sensitive change (sudo mode), for "Unlink". */
+  /** Re-authentication before a sensitive change (sudo mode), for "Link" and "Unlink". */
   requireRecentAuth: RequestHandler;
   /** An account with two-factor on still needs its second factor after the provider. */
   twoFactor: TwoFactorStore;
@@ -86,8 +86,9 @@ export function oidcRoutes(deps: OidcRouteDeps): Router {
     await begin(res, next ? { next } : {});
   });
 
-  // "Link <name>" on the account page: the same trip, remembered as this user's.
-  router.post("/account/oidc/link", async (req, res) => {
+  // "Link <name>" on the account page (sudo mode: a new way to sign in, like a passkey): the
+  // same trip, remembered as this user's.
+  router.post("/account/oidc/link", deps.requireRecentAuth, async (req, res) => {
     await begin(res, { linkUserId: (req.user as Express.User).id, next: "/account" });
   });
 
@@ -135,13 +136,18 @@ export function oidcRoutes(deps: OidcRouteDeps): Router {
       throw error;
     }
 
-    if (flow.linkUserId !== undefined) return finishLink(req, res, flow.linkUserId, identity);
+    // The claim is the provider's user's to type: only an address the sign-up form would take
+    // is kept (never a list, a display name or a line break that would spread the account's mails).
+    const email = emailAddress(identity.email);
+    const claimed = { ...identity, email };
+
+    if (flow.linkUserId !== undefined) return finishLink(req, res, flow.linkUserId, claimed);
 
     const known = await findUserIdByIdentity(pool, identity.issuer, identity.subject);
     let user = known === undefined ? undefined : await findUserById(pool, known);
     const newAccount = !user;
     if (!user) {
-      if (!identity.email) {
+      if (identity.email === undefined) {
         return failure(
           req,
           res,
@@ -149,16 +155,34 @@ export function oidcRoutes(deps: OidcRouteDeps): Router {
           `${name} did not share an email address, so no account was made.`,
         );
       }
-      const created = await createUser(pool, identity.email, null);
+      if (email === undefined) {
+        return failure(
+          req,
+          res,
+          400,
+          `${name} gave an email address that cannot be used here, so no account was made.`,
+        );
+      }
+      // Account pre-hijacking: an address the provider has not checked could be anyone's. No
+      // account holds it on the provider's word alone, so its owner can still sign up with it.
+      if (!identity.emailVerified) {
+        return failure(
+          req,
+          res,
+          403,
+          `${name} has not confirmed that ${email} is yours, so no account was made with it. You can create an account with a password instead (we send a link to confirm the address); once it is confirmed, link ${name} on your account page.`,
+        );
+      }
+      const created = await createUser(pool, email, null, { emailVerified: true });
       if (created === "taken") {
         return failure(
           req,
           res,
           409,
-          `An account with ${identity.email} already exists. Log in to it first (with your password), then choose "Link ${name}" on your account page.`,
+          `An account with ${email} already exists. Log in to it first (with your password), then choose "Link ${name}" on your account page. If you did not make it, or do not know its password, choose "Forgot your password?" on the login page: a reset link goes to ${email}, and resetting removes whatever anyone else added to the account.`,
         );
       }
-      if ((await linkIdentity(pool, created.id, identity)) === "taken") {
+      if ((await linkIdentity(pool, created.id, claimed)) === "taken") {
         // The same identity's first sign-in in another tab won the race: use that account.
         await pool.query("delete from users where id = $1", [created.id]);
         return failure(req, res, 409, `That sign-in was already completed. Start again.`);
@@ -189,7 +213,7 @@ export function oidcRoutes(deps: OidcRouteDeps): Router {
     req: Request,
     res: Response,
     userId: string,
-    identity: Awaited<ReturnType<OidcClient["finish"]>>,
+    identity: { issuer: string; subject: string; email: string | undefined },
   ) {
     // The flow was started by this account's session; a different session cannot finish it.
     if (req.user?.id !== userId) {

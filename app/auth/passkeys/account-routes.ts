@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from "express";
 import { z } from "zod";
 import { recordEvent } from "../../activity/record.js";
-import { deviceName } from "../../http/user-agent.js";
+import { deviceName, UNKNOWN_BROWSER } from "../../http/user-agent.js";
 import { noStore, wantsJson } from "../../http/views.js";
 import type { RequireRecentAuth } from "../sudo.js";
 import { type CeremonyDeps, registrationOptions, verifyRegistration } from "./ceremony.js";
@@ -62,7 +62,8 @@ export function passkeyAccountRoutes(deps: PasskeyAccountDeps): Router {
     if (!checked.ok) {
       return res.status(checked.status).json({ error: checked.error, message: checked.message });
     }
-    const named = passkeyName.safeParse(deviceName(req.get("user-agent")).slice(0, 64));
+    const device = deviceName(req.get("user-agent"));
+    const named = passkeyName.safeParse(device === UNKNOWN_BROWSER ? "Passkey" : device);
     const added = await addPasskey(pool, user.id, {
       ...checked.passkey,
       name: named.success ? named.data : "Passkey",

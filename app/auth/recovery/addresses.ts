@@ -2,14 +2,6 @@ import type pg from "pg";
 
 /** The account's address and whether it is verified, as the recovery flows change them. */
 
-export async function markEmailVerified(pool: pg.Pool, userId: string): Promise<void> {
-  await pool.query(
-    `update users set email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
-      where id = $1`,
-    [userId],
-  );
-}
-
 /** The new address, verified (the link proved it); "taken" if another account got it meanwhile. */
 export async function changeEmail(
   pool: pg.Pool,

@@ -16,7 +16,7 @@ import {
   formValue,
   resetPasswordSchema,
 } from "../validation.js";
-import { markEmailVerified } from "./addresses.js";
+import { proveAddress } from "./address-proof.js";
 import { invalidLink } from "./pages.js";
 import type { Recovery } from "./service.js";
 import { consumeToken, tokenIsValid } from "./tokens.js";
@@ -118,12 +118,13 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
     const owner = await consumeToken(pool, req.params.token, "reset");
     if (!owner) return invalidLink(req, res, views);
     await updatePasswordHash(pool, owner.userId, await hashPassword(parsed.data.password));
-    // The link reached the user's mailbox: the address is theirs.
-    await markEmailVerified(pool, owner.userId);
+    await recordEvent(pool, { userId: owner.userId, kind: "password_reset", req });
+    // The link reached the user's mailbox: the address is theirs, and if nobody had proven it
+    // before, whatever was added until now goes (address-proof.ts).
+    await proveAddress(deps, req, owner.userId, { keepSession: false });
     await endAllSessions(pool, owner.userId);
     await recovery.afterPasswordChange(owner.userId);
     req.log?.info({ userId: owner.userId }, "password reset");
-    await recordEvent(pool, { userId: owner.userId, kind: "password_reset", req });
     noStore(res);
     if (wantsJson(req)) return res.json({ reset: true });
     res.redirect(303, "/login?reset=1");

@@ -6,6 +6,8 @@ import {
   confirmNewAddressMail,
   passwordChangedMail,
   resetPasswordMail,
+  type UnprovenAccess,
+  unprovenAccessRemovedMail,
   verifyEmailMail,
 } from "../../mail/templates.js";
 import { findUserById } from "../users.js";
@@ -35,6 +37,8 @@ export interface Recovery {
   requestAddressChange(userId: string, newEmail: string): void;
   /** Every password change and reset: older links stop working; a notice to the address. */
   afterPasswordChange(userId: string): Promise<void>;
+  /** The address was proven for the first time: a mail saying what that removed. */
+  unprovenAccessRemoved(userId: string, removed: UnprovenAccess): void;
 }
 
 export function createRecovery(options: RecoveryOptions): Recovery {
@@ -99,6 +103,12 @@ export function createRecovery(options: RecoveryOptions): Recovery {
       await deleteUserTokens(pool, userId);
       withUser("password changed notice", userId, (user) =>
         mailer.send(user.email, passwordChangedMail(link("/password/forgot"))),
+      );
+    },
+
+    unprovenAccessRemoved(userId, removed) {
+      withUser("ways in removed notice", userId, (user) =>
+        mailer.send(user.email, unprovenAccessRemovedMail(removed, link("/account/security"))),
       );
     },
   };

@@ -6,7 +6,7 @@ import { type PasswordLimiter, takeAll } from "../../security/password-limits.js
 import { tooManyAttempts } from "../../security/too-many-attempts.js";
 import { renewUserSession } from "../login-session.js";
 import { loginAccount } from "../users.js";
-import { markEmailVerified } from "./addresses.js";
+import { proveAddress } from "./address-proof.js";
 import { invalidLink } from "./pages.js";
 import type { Recovery } from "./service.js";
 import { consumeToken } from "./tokens.js";
@@ -45,17 +45,19 @@ export function verificationRoutes(deps: VerificationDeps): Router {
   const router = Router();
 
   // The link in the mail.
+  // The first proof of the address also removes whatever was added before it (address-proof.ts);
+  // a browser logged in to the account stays logged in, every other session ends.
   router.get("/email/verify/:token", async (req, res) => {
     const owner = await consumeToken(pool, req.params.token, "verify");
     if (!owner) return invalidLink(req, res, views);
-    await markEmailVerified(pool, owner.userId);
-    req.log?.info({ userId: owner.userId }, "email verified");
-    await recordEvent(pool, { userId: owner.userId, kind: "email_verified", req });
-    noStore(res);
     const user = req.user;
+    await recordEvent(pool, { userId: owner.userId, kind: "email_verified", req });
+    const proof = await proveAddress(deps, req, owner.userId, { keepSession: true });
+    req.log?.info({ userId: owner.userId }, "email verified");
+    noStore(res);
     if (user?.id === owner.userId) {
       const verified = { ...user, emailVerifiedAt: user.emailVerifiedAt ?? new Date() };
-      if (await renewUserSession(pool, req, verified)) {
+      if (proof.first ? proof.keptSession : await renewUserSession(pool, req, verified)) {
         flash(req, "Your email address is verified.");
         return res.redirect(303, "/account");
       }

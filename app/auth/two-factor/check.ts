@@ -12,16 +12,23 @@ export type SecondFactorCheck =
  * now, and later than the last step accepted: a code works once) or an unused recovery code
  * (used up). Counted per account before the check and given back when right, so any number of
  * guesses at once get at most the limit checked. For the login step and for /account/confirm.
+ * `deviceLane`: the browser holds the account's device cookie (app/security/device-cookie.ts),
+ * so its codes are counted in its own lane, as its passwords are: someone who has the password
+ * cannot lock the owner's own browser out of the code step.
  */
 export async function checkSecondFactor(
   deps: { store: TwoFactorStore; limiter: PasswordLimiter },
   userId: string,
   typed: unknown,
   nowMs: number,
+  deviceLane?: string,
 ): Promise<SecondFactorCheck> {
   const code = typeof typed === "string" ? typed.replace(/\s/g, "").slice(0, 64) : "";
   if (code === "") return { ok: false };
-  const attempt = await deps.limiter.secondFactorByUser.take(userId);
+  const attempt =
+    deviceLane === undefined
+      ? await deps.limiter.secondFactorByUser.take(userId)
+      : await deps.limiter.secondFactorByDevice.take(deviceLane);
   if (!attempt.allowed) return { ok: false, retryAfterSeconds: attempt.retryAfterSeconds };
 
   const secret = await deps.store.secret(userId);

@@ -3,6 +3,7 @@ import { recordEvent } from "../../activity/record.js";
 import type { Clock } from "../../clock.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import type { Csrf } from "../../security/csrf.js";
+import type { DeviceCookies } from "../../security/device-cookie.js";
 import type { PasswordLimiter } from "../../security/password-limits.js";
 import { tooManyAttempts } from "../../security/too-many-attempts.js";
 import { hasPasskeys } from "../passkeys/store.js";
@@ -19,6 +20,8 @@ export interface TwoFactorLoginDeps extends CompleteDeps {
   twoFactor: TwoFactorStore;
   clock: Clock;
   sessionCookie: SessionCookie;
+  /** The browser's device lane for the pending user, as at the password step. */
+  devices: DeviceCookies;
 }
 
 /** The login step after the password, for accounts with two-factor on (pending.ts). */
@@ -80,6 +83,7 @@ export function twoFactorLoginRoutes(deps: TwoFactorLoginDeps): Router {
       pending.userId,
       req.body?.code,
       now,
+      deps.devices.deviceFor(req, { id: pending.userId, sessionGeneration: pending.generation }),
     );
     if ("retryAfterSeconds" in checked) {
       return tooManyAttempts(req, res, views, checked.retryAfterSeconds, "code attempts");

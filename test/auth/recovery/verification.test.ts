@@ -113,6 +113,10 @@ test("an expired, tampered, or reset link for the purpose does not verify; anoth
   expect((await fay.get(pathOf(eveLink))).status).toBe(200);
   expect(sessionIdOf(fay)).toBe(faySession);
   expect(status((await fay.get("/account")).body)).toBe("not verified");
+  // The first proof of Eve's address, from a browser not logged in to her account, ended every
+  // session of hers (account pre-hijacking: test/security/pre-hijacking.test.ts).
+  expect((await eve.get("/account")).status).toBe(303);
+  await logIn(eve, "eve@example.com");
   expect(status((await eve.get("/account")).body)).toBe("verified");
 
   await app.pool.query("update user_tokens set expires_at = now() - interval '1 second'");

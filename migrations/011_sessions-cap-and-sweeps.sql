@@ -7,7 +7,7 @@ alter table security_events add constraint security_events_kind_check check (kin
   'password_changed', 'password_reset', 'email_change_requested', 'email_changed',
   'email_verified', 'two_factor_enabled', 'two_factor_disabled', 'recovery_code_used',
   'passkey_added', 'passkey_removed', 'identity_linked', 'identity_unlinked',
-  'sessions_over_limit_ended'
+  'unproven_access_removed', 'sessions_over_limit_ended'
 ));
 
 -- "Your sessions" lists a user's most recently used sessions first, a page at a time, and a login
@@ -37,5 +37,6 @@ alter table security_events add constraint security_events_kind_check check (kin
   'sign_in', 'sign_in_failed', 'sign_out', 'session_revoked', 'other_sessions_revoked',
   'password_changed', 'password_reset', 'email_change_requested', 'email_changed',
   'email_verified', 'two_factor_enabled', 'two_factor_disabled', 'recovery_code_used',
-  'passkey_added', 'passkey_removed', 'identity_linked', 'identity_unlinked'
+  'passkey_added', 'passkey_removed', 'identity_linked', 'identity_unlinked',
+  'unproven_access_removed'
 ));
