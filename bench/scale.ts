@@ -262,6 +262,7 @@ async function startApp(url: string, smtpPort: number): Promise<AppChild> {
       DATA_ENCRYPTION_KEY: ENCRYPTION_KEY,
       SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       LOG_LEVEL: "info",
+      LOG_FORMAT: "json",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
