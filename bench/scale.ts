@@ -406,17 +406,21 @@ function load(
 
 // ---- phases ------------------------------------------------------------------------------------
 
-interface Measured {
+interface Prepared {
+  app: AppChild;
+  /** One session per bench user, one per connection. */
+  cookies: string[];
+  /** The session of the user with 1,000. */
+  manyCookie: string;
   seedSeconds: number;
   cleanup: Array<{ task: string; rows: number; ms: number; p99: number; p99Without: number }>;
-  home: Load;
-  account: Load;
-  accountOne: Load;
-  accountMany: Load;
 }
 
-/** The first maintenance run (5-30 s after start) under home-page load; then the pages. */
-async function measure(
+/**
+ * A database seeded and its app started (left running), its first maintenance run (5-30 s after
+ * start) measured under home-page load, then vacuumed for the pages.
+ */
+async function prepare(
   name: string,
   url: string,
   sizes: Sizes,
@@ -486,18 +490,53 @@ async function measure(
     await vacuum.connect();
     await vacuum.query("vacuum analyze").finally(() => vacuum.end());
     await admin("checkpoint");
-    const seconds = settings.loadSeconds;
-    await load(app.url, "/", cookies, { seconds: 2 }); // warm-up
-    const home = await load(app.url, "/", cookies, { seconds });
-    await load(app.url, "/account", cookies, { seconds: 2 });
-    const account = await load(app.url, "/account", cookies, { seconds });
-    const accountOne = await load(app.url, "/account", [cookies[0] as string], { seconds });
-    const accountMany = await load(app.url, "/account", [manyCookie], { seconds });
     if (app.problems.length > 0) say(`app warnings/errors: ${app.problems.join("\n")}`);
-    return { seedSeconds, cleanup, home, account, accountOne, accountMany } satisfies Measured;
-  } finally {
+    return { app, cookies, manyCookie, seedSeconds, cleanup } satisfies Prepared;
+  } catch (error) {
     await app.stop();
+    throw error;
   }
+}
+
+/**
+ * Two apps' loads on one page, taking turns: slices of SLICE_SECONDS in the order A B, B A, A B,
+ * ... until each had `seconds`, so that whatever else the machine does lands on both alike.
+ */
+const SLICE_SECONDS = 3;
+async function turns(
+  a: { url: string; cookies: string[] },
+  b: { url: string; cookies: string[] },
+  path: string,
+  seconds: number,
+): Promise<[Load, Load]> {
+  await load(a.url, path, a.cookies, { seconds: 2 }); // warm-up
+  await load(b.url, path, b.cookies, { seconds: 2 });
+  const slices: [Load[], Load[]] = [[], []];
+  const rounds = Math.max(1, Math.round(seconds / SLICE_SECONDS));
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? ([0, 1] as const) : ([1, 0] as const);
+    for (const which of order) {
+      const side = which === 0 ? a : b;
+      slices[which].push(await load(side.url, path, side.cookies, { seconds: SLICE_SECONDS }));
+    }
+  }
+  const merge = (parts: Load[]): Load => {
+    const samples = parts.flatMap((part) => part.samples);
+    return {
+      rps: parts.reduce((sum, part) => sum + part.rps, 0) / parts.length,
+      p99: round(
+        percentile(
+          samples.map(([, ms]) => ms),
+          99,
+        ),
+      ),
+      bytes: parts.reduce((sum, part) => sum + part.bytes, 0) / parts.length,
+      non2xx: parts.reduce((sum, part) => sum + part.non2xx, 0),
+      errors: parts.reduce((sum, part) => sum + part.errors, 0),
+      samples,
+    };
+  };
+  return [merge(slices[0]), merge(slices[1])];
 }
 
 /** Statements per page, counted on the big database through an in-process app's Pool. */
@@ -631,20 +670,31 @@ async function main() {
   const smallUrl = urlOf(`bench_scale_small_${process.pid}`);
   const bigUrl = urlOf(`bench_scale_big_${process.pid}`);
   const databases = [smallUrl, bigUrl];
+  const apps: AppChild[] = [];
   try {
-    const s = await measure("small", smallUrl, SMALL, passwordHash, smtpPort);
-    const b = await measure("big", bigUrl, BIG, passwordHash, smtpPort);
+    const s = await prepare("small", smallUrl, SMALL, passwordHash, smtpPort);
+    apps.push(s.app);
+    const b = await prepare("big", bigUrl, BIG, passwordHash, smtpPort);
+    apps.push(b.app);
 
-    say(`\n## Pages: ${settings.connections} connections, ${settings.loadSeconds} s each`);
+    console.log("[scale] pages, small and big taking turns");
+    const seconds = settings.loadSeconds;
+    const small = { url: s.app.url, cookies: s.cookies };
+    const big = { url: b.app.url, cookies: b.cookies };
+    const home = await turns(small, big, "/", seconds);
+    const account = await turns(small, big, "/account", seconds);
+    say(
+      `\n## Pages: ${settings.connections} connections, ${seconds} s each, small and big taking turns`,
+    );
     say(
       "| page | small req/s | big req/s | big/small | small p99 ms | big p99 ms | verdict (≥ 0.9) |",
     );
     say(
       "| ---- | ----------: | --------: | --------: | -----------: | ---------: | --------------- |",
     );
-    for (const [page, a, c] of [
-      ["/", s.home, b.home],
-      ["/account", s.account, b.account],
+    for (const [page, [a, c]] of [
+      ["/", home],
+      ["/account", account],
     ] as const) {
       const ratio = c.rps / a.rps;
       say(
@@ -652,9 +702,14 @@ async function main() {
       );
     }
 
+    console.log("[scale] /account with 1,000 sessions and with one, taking turns");
+    const [one, many] = await turns(
+      { url: b.app.url, cookies: [b.cookies[0] as string] },
+      { url: b.app.url, cookies: [b.manyCookie] },
+      "/account",
+      seconds,
+    );
     say("\n## /account: a user with 1,000 sessions against one with one (big database)");
-    const one = b.accountOne;
-    const many = b.accountMany;
     say("| sessions | bytes | req/s | p99 ms |");
     say("| -------: | ----: | ----: | -----: |");
     say(`| 1 | ${Math.round(one.bytes)} | ${round(one.rps)} | ${one.p99} |`);
@@ -662,6 +717,7 @@ async function main() {
     say(
       `under 100 KB: ${verdict(many.bytes < 100_000)}; within 2x of one session (req/s ${round(one.rps / many.rps, 2)}x, p99 ${round(many.p99 / one.p99, 2)}x): ${verdict(one.rps / many.rps <= 2 && many.p99 / one.p99 <= 2)}`,
     );
+    for (const app of apps.splice(0)) await app.stop();
 
     say("\n## Cleanup: the app's first maintenance run, home page under load");
     say(
@@ -717,6 +773,7 @@ async function main() {
     }
     say(`\nseeding the big database took ${round(b.seedSeconds)} s`);
   } finally {
+    for (const app of apps) await app.stop();
     smtp.close();
     if (!settings.keep) {
       for (const url of databases) {
