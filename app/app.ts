@@ -56,8 +56,11 @@ export interface AppDeps {
 }
 
 // A rolling cookie restarts the idle timeout on every response; writing the new expiry to the
-// store once a minute is enough and spares a write per request.
+// store once a minute is enough and spares a write per request. Never more than a tenth of the
+// idle timeout, so an active session cannot expire in the store between two touches.
 const SESSION_TOUCH_AFTER_MS = 60_000;
+const touchAfterFor = (idleTimeoutMs: number) =>
+  Math.min(SESSION_TOUCH_AFTER_MS, Math.floor(idleTimeoutMs / 10));
 
 /** The Express app, wired from its dependencies. No I/O here: the caller owns them. */
 export function createApp({
@@ -111,7 +114,13 @@ export function createApp({
     secrets: config.sessionSecrets,
   });
   // Every sign-in: recorded, and a notice mail when the browser is new to the account.
-  const signIns = createSignIns({ pool, devices, mailer, appUrl: config.appUrl });
+  const signIns = createSignIns({
+    pool,
+    devices,
+    mailer,
+    appUrl: config.appUrl,
+    maxSessionsPerUser: config.sessionMaxPerUser,
+  });
 
   app.use(
     securityHeaders({
@@ -154,7 +163,7 @@ export function createApp({
           path: "/",
         },
         maxLifetime: config.sessionMaxLifetimeMs,
-        touchAfter: SESSION_TOUCH_AFTER_MS,
+        touchAfter: touchAfterFor(config.sessionIdleTimeoutMs),
         // The table holds SHA-256(session ID): a leaked dump does not log anyone in.
         hashStoreKeys: true,
       }),

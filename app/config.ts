@@ -29,9 +29,11 @@ export interface Config {
   sessionMaxLifetimeMs: number;
   /** AES-256-GCM key for secrets at rest (TOTP): 32 bytes (app/security/secrets-at-rest.ts). */
   dataEncryptionKey: Buffer;
-  /** 0: the store never prunes expired sessions by itself. */
+  /** How often the maintenance runner deletes expired sessions; 0: never (app/maintenance/). */
   sessionPruneIntervalMs: number;
-  /** Security events older than this are deleted (app/activity/prune.ts). */
+  /** Live sessions one user may have; a new login ends the oldest beyond it. */
+  sessionMaxPerUser: number;
+  /** Security events older than this are deleted (app/maintenance/tasks.ts). */
   activityRetentionDays: number;
   logLevel: LogLevel;
   /** JSON lines, or one readable line each; "auto": readable in development on a terminal. */
@@ -180,6 +182,9 @@ const envSchema = z.object({
   SESSION_REMEMBER_DAYS: wholeNumber(1, 30),
   SESSION_MAX_LIFETIME_HOURS: wholeNumber(1, 24 * 30),
   SESSION_PRUNE_INTERVAL_MINUTES: wholeNumber(0, 15),
+  SESSION_MAX_PER_USER: wholeNumber(1, 50).pipe(
+    z.number().max(10_000, { error: "must be at most 10000" }),
+  ),
   ACTIVITY_RETENTION_DAYS: wholeNumber(1, 90),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
   LOG_FORMAT: z
@@ -389,6 +394,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       sessionRememberMs: vars.SESSION_REMEMBER_DAYS * MS_PER_DAY,
       sessionMaxLifetimeMs: vars.SESSION_MAX_LIFETIME_HOURS * MS_PER_HOUR,
       sessionPruneIntervalMs: vars.SESSION_PRUNE_INTERVAL_MINUTES * MS_PER_MINUTE,
+      sessionMaxPerUser: vars.SESSION_MAX_PER_USER,
       activityRetentionDays: vars.ACTIVITY_RETENTION_DAYS,
       logLevel: vars.LOG_LEVEL,
       logFormat: vars.LOG_FORMAT,

@@ -3,7 +3,6 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import type pg from "pg";
-import { startActivityPrune } from "./activity/prune.js";
 import { createApp } from "./app.js";
 import { type Config, ConfigError, loadConfig, loadEnvFile } from "./config.js";
 import { openDatabase } from "./db/database.js";
@@ -12,6 +11,11 @@ import { answerClientError } from "./http/client-errors.js";
 import { closeHttpServer } from "./http/close-server.js";
 import { createLogger, type Logger, wantsPrettyLogs } from "./logger.js";
 import { createMailer } from "./mail/mailer.js";
+import {
+  type Maintenance,
+  type MaintenanceTask,
+  startAppMaintenance,
+} from "./maintenance/index.js";
 
 /** How long shutdown waits for in-flight requests before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -20,8 +24,15 @@ export interface RunningServer {
   url: string;
   pool: pg.Pool;
   sessionStore: SessionStore;
-  /** Graceful stop: HTTP server, store timer, Pool, embedded database, in that order. */
+  /** The cleanups (expired sessions, counters, tokens, old activity): app/maintenance/. */
+  maintenance: Maintenance;
+  /** Graceful stop: HTTP server, mails, maintenance, store, Pool, embedded database, in that order. */
   close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** Cleanups of a feature's own, run with the core ones (app/maintenance/tasks.ts). */
+  maintenanceTasks?: MaintenanceTask[];
 }
 
 function urlOf(address: AddressInfo): string {
@@ -49,6 +60,7 @@ export function forBrowsers(url: string): string {
 export async function startServer(
   config: Config,
   logger: Logger = createLogger({ level: config.logLevel }),
+  options: ServerOptions = {},
 ): Promise<RunningServer> {
   const database = await openDatabase(config, logger);
   const sessionStore = createSessionStore(database.pool, config, logger);
@@ -67,22 +79,20 @@ export async function startServer(
     throw error;
   }
 
-  const stopActivityPrune = startActivityPrune({
-    pool: database.pool,
-    retentionDays: config.activityRetentionDays,
-    logger,
-  });
+  const maintenance = startAppMaintenance(database, config, logger, options.maintenanceTasks);
   let closing: Promise<void> | undefined;
   return {
     url: urlOf(server.address() as AddressInfo),
     pool: database.pool,
     sessionStore,
+    maintenance,
     close() {
       closing ??= (async () => {
         await closeHttpServer(server, SHUTDOWN_GRACE_MS);
         // Mails already queued are sent before the database goes.
         await mailer.close();
-        await stopActivityPrune();
+        // A run in flight stops at its next batch; then its own connection closes.
+        await maintenance.stop();
         await sessionStore.close();
         await database.close();
       })();

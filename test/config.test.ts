@@ -59,6 +59,7 @@ describe("defaults (development, nothing set)", () => {
       sessionRememberMs: 30 * 24 * 3_600_000,
       sessionMaxLifetimeMs: 30 * 24 * 3_600_000,
       sessionPruneIntervalMs: 15 * 60_000,
+      sessionMaxPerUser: 50,
       logLevel: "info",
     });
   });
@@ -179,6 +180,9 @@ describe("each bad variable is reported by name", () => {
     ["SESSION_REMEMBER_DAYS", "1.5", /whole number/],
     ["SESSION_MAX_LIFETIME_HOURS", "soon", /whole number/],
     ["SESSION_PRUNE_INTERVAL_MINUTES", "-5", /at least 0/],
+    ["SESSION_MAX_PER_USER", "0", /at least 1/],
+    ["SESSION_MAX_PER_USER", "many", /whole number/],
+    ["SESSION_MAX_PER_USER", "20000", /at most 10000/],
     ["LOG_LEVEL", "loud", /one of/],
   ])("%s=%s", (variable, value, message) => {
     expect(problemsOf({ [variable]: value })).toEqual({
@@ -324,6 +328,7 @@ test("other settings are read and converted", () => {
     SESSION_REMEMBER_DAYS: "14",
     SESSION_MAX_LIFETIME_HOURS: "12",
     SESSION_PRUNE_INTERVAL_MINUTES: "0",
+    SESSION_MAX_PER_USER: "3",
     LOG_LEVEL: "debug",
     DATABASE_URL: "postgresql://u@localhost/db",
   });
@@ -335,6 +340,7 @@ test("other settings are read and converted", () => {
     sessionRememberMs: 14 * 24 * 3_600_000,
     sessionMaxLifetimeMs: 12 * 3_600_000,
     sessionPruneIntervalMs: 0,
+    sessionMaxPerUser: 3,
     logLevel: "debug",
     databaseUrl: "postgresql://u@localhost/db",
   });

@@ -2,13 +2,11 @@ import type { RequestHandler } from "express";
 import { noStore } from "../http/views.js";
 import type { Csrf } from "../security/csrf.js";
 
-/** The pages whose views are counted: a fixed list, so made-up paths cannot grow the session. */
-const COUNTED_PAGES = new Set(["/", "/account"]);
-
 /**
  * What every page's layout needs: who is logged in, their CSRF token (the logout button), and a
- * one-time message. Also counts page views per page for logged-in users (the README's example).
- * Anonymous visitors get nothing written, so public pages create no session.
+ * one-time message. Nothing here changes the session on a page view (the token was made at
+ * login): a logged-in GET writes nothing but touchAfter's expiry, once a minute at most, and
+ * anonymous visitors get no session at all. Only a flash message, once shown, is removed.
  */
 export const pageLocals =
   (csrf: Csrf): RequestHandler =>
@@ -21,13 +19,6 @@ export const pageLocals =
       // Whatever is rendered for a logged-in user (their email, a CSRF token) is never cached.
       noStore(res);
       res.locals.csrfToken = csrf.sessionToken(req);
-      if (
-        req.method === "GET" &&
-        COUNTED_PAGES.has(req.path) &&
-        req.accepts(["html", "json"]) === "html"
-      ) {
-        session.views = { ...session.views, [req.path]: (session.views?.[req.path] ?? 0) + 1 };
-      }
     }
     if (session?.flash) {
       res.locals.flash = session.flash;

@@ -23,6 +23,8 @@ const WHAT: Record<EventKind, string> = {
   identity_linked: "Linked a sign-in provider",
   identity_unlinked: "Unlinked a sign-in provider",
   unproven_access_removed: "Removed the ways in added before the address was confirmed",
+  sessions_over_limit_ended:
+    "Ended the least recently used sessions (too many at once) on signing in",
 };
 
 const HOW: Record<SignInMethod, string> = {

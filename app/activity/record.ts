@@ -1,7 +1,7 @@
 import type { Request } from "express";
 import type pg from "pg";
 
-/** Every kind of security event; the table's check constraint lists the same (010). */
+/** Every kind of security event; the table's check constraint lists the same (011). */
 export const EVENT_KINDS = [
   "sign_in",
   "sign_in_failed",
@@ -21,6 +21,7 @@ export const EVENT_KINDS = [
   "identity_linked",
   "identity_unlinked",
   "unproven_access_removed",
+  "sessions_over_limit_ended",
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

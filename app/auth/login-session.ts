@@ -1,6 +1,7 @@
 import type { Request } from "express";
 import type pg from "pg";
 import { claimSessionRow } from "../account/sessions.js";
+import { issueSessionCsrfToken } from "../security/csrf.js";
 import { hashStoreKey } from "../session/index.js";
 import { logIn } from "./passport.js";
 
@@ -9,13 +10,15 @@ export interface SessionPolicy {
   rememberMs: number;
 }
 
-type Carry = Partial<Pick<Request["session"], "views" | "client" | "authenticatedAt">> & {
+type Carry = Partial<Pick<Request["session"], "counter" | "client" | "authenticatedAt">> & {
   createdAt?: number;
 };
 
 /**
- * Logs the user in on a fresh session (Passport regenerates it: the pre-login ID is destroyed in
- * the store), then sets how long the cookie lives and what "your sessions" shows about it.
+ * Logs the user in on a fresh session (regenerated: the pre-login ID is destroyed in the store),
+ * then sets how long the cookie lives, what "your sessions" shows about it and its CSRF token.
+ * Nothing is written here: the session middleware saves the new session once, before the
+ * response goes out.
  */
 export async function startUserSession(
   req: Request,
@@ -35,14 +38,15 @@ export async function startUserSession(
   };
   // A login proves who the user is now (sudo mode); a renewal keeps the time it had.
   session.authenticatedAt = carry.authenticatedAt ?? Date.now();
-  if (carry.views) session.views = carry.views;
+  if (carry.counter !== undefined) session.counter = carry.counter;
   // Renewing the ID of a logged-in session must not restart its absolute lifetime.
   if (carry.createdAt !== undefined) session.cookie.createdAt = carry.createdAt;
+  issueSessionCsrfToken(session);
 }
 
 /**
  * A new session ID for a user who stays logged in (the "regenerate" button, a password change):
- * same cookie lifetime, views, client details and absolute-lifetime clock, so renewing the ID
+ * same cookie lifetime, counter, client details and absolute-lifetime clock, so renewing the ID
  * cannot be used to outlive `maxLifetime`.
  *
  * The old row is deleted first, atomically: if it was already gone (revoked from another
@@ -58,9 +62,9 @@ export async function renewUserSession(
     await req.session.destroy();
     return false;
   }
-  const { views, client, cookie, authenticatedAt } = req.session;
+  const { counter, client, cookie, authenticatedAt } = req.session;
   await startUserSession(req, user, cookie.originalMaxAge, {
-    ...(views ? { views } : {}),
+    ...(counter !== undefined ? { counter } : {}),
     ...(client ? { client } : {}),
     // 0 (long ago) rather than now: renewing the ID must not open sudo mode.
     authenticatedAt: authenticatedAt ?? 0,

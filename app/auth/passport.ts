@@ -46,11 +46,18 @@ export function createAuthenticator(pool: pg.Pool) {
   return passport;
 }
 
-/** `req.login` as a Promise. Passport 0.7 regenerates the session inside it (no fixation). */
-export function logIn(req: Request, user: Express.User): Promise<void> {
-  return new Promise((resolve, reject) => {
-    req.login(user, (err) => (err ? reject(err) : resolve()));
-  });
+/**
+ * `req.login`, minus its early save. Passport 0.7's login regenerates the session (no fixation),
+ * stores the user's ID in it and saves it at once; the caller then sets the rest (lifetime,
+ * client, generation) and the middleware saves it again at the end of the request: two writes
+ * of the same new row. Here the session is regenerated and the user put where Passport reads it
+ * (`passport.user`, what serializeUser above stores) and on `req.user`, as `req.login` does; the
+ * one write is the middleware's, before the response goes out.
+ */
+export async function logIn(req: Request, user: Express.User): Promise<void> {
+  await req.session.regenerate();
+  req.session.passport = { user: user.id };
+  req.user = user;
 }
 
 export type Authenticator = ReturnType<typeof createAuthenticator>;

@@ -3,8 +3,11 @@ declare module "../session/types.js" {
   interface SessionData {
     /** Passport's record of who is logged in. */
     passport: { user?: string };
-    /** Page views per path, counted while logged in (the express-session README's example). */
-    views: Record<string, number>;
+    /**
+     * A counter the account page's button adds one to (POST /account/session/count): the session
+     * API demo's data. Never changed by looking at a page, so a page view writes nothing.
+     */
+    counter: number;
     /** A one-time message for the next page. */
     flash: Flash;
     /** The user's session generation when this session logged in (see session-generation.ts). */

@@ -3,10 +3,14 @@ import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded.js";
 import { migrate } from "./migrate.js";
-import { createPool } from "./pool.js";
+import { createPool, type PoolKind } from "./pool.js";
 
 export interface Database {
   pool: pg.Pool;
+  /** Where the Pool connects (the maintenance runner opens its own connection there). */
+  url: string;
+  /** "embedded": one backend, one connection for everything (app/maintenance/runner.ts). */
+  kind: PoolKind;
   /** Ends the Pool, then stops the embedded server if there is one. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -39,10 +43,13 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     }
   }
 
-  const pool = createPool(url, embedded ? "embedded" : "server", logger);
+  const kind: PoolKind = embedded ? "embedded" : "server";
+  const pool = createPool(url, kind, logger);
   let closing: Promise<void> | undefined;
   return {
     pool,
+    url,
+    kind,
     close() {
       closing ??= (async () => {
         await pool.end();

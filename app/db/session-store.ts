@@ -41,7 +41,11 @@ class AppSessionStore extends PgStore {
 export type SessionStore = AppSessionStore;
 
 /** Sessions in the `session` table (migrations/002_session.sql), on the app's one Pool. */
-export function createSessionStore(pool: pg.Pool, config: Config, logger: Logger): SessionStore {
+export function createSessionStore(
+  pool: pg.Pool,
+  config: Pick<Config, "sessionIdleTimeoutMs">,
+  logger: Logger,
+): SessionStore {
   return new AppSessionStore({
     pool,
     tableName: "session",
@@ -50,10 +54,11 @@ export function createSessionStore(pool: pg.Pool, config: Config, logger: Logger
     // The expiry of a session whose cookie has none (logged in without "remember me"): the
     // idle timeout, pushed back by every touch.
     ttl: Math.ceil(config.sessionIdleTimeoutMs / 1000),
-    // connect-pg-simple takes seconds, and reads 0 as "use the default": off must be false.
-    pruneSessionInterval:
-      config.sessionPruneIntervalMs > 0 ? config.sessionPruneIntervalMs / 1000 : false,
-    // Called as errorLog("Failed to prune sessions:", err): keep the Error where pino serialises it.
+    // Expired sessions are deleted by the maintenance runner (app/maintenance/), in batches, on
+    // its own connection, every SESSION_PRUNE_INTERVAL_MINUTES: never by the store's own timer,
+    // one unbatched DELETE on the request Pool.
+    pruneSessionInterval: false,
+    // Called as errorLog("Failed to ...:", err): keep the Error where pino serialises it.
     errorLog: (...args: unknown[]) =>
       logger.error(
         { err: args.find((arg) => arg instanceof Error) },

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import cookieParser from "cookie-parser";
 import { doubleCsrf } from "csrf-csrf";
 import { csrfSync } from "csrf-sync";
@@ -7,6 +8,17 @@ declare module "../session/types.js" {
   interface SessionData {
     csrfToken: string;
   }
+}
+
+/** A session's CSRF token: random bytes, hex (csrf-sync's `size`, and its format). */
+const SESSION_TOKEN_BYTES = 32;
+
+/**
+ * Gives a new logged-in session its CSRF token at once, so it is in the login's one write: made
+ * later, on the first page, it would make that page view write the session.
+ */
+export function issueSessionCsrfToken(session: { csrfToken?: string }): void {
+  session.csrfToken = randomBytes(SESSION_TOKEN_BYTES).toString("hex");
 }
 
 function tokenFromRequest(req: Request): string | undefined {
@@ -57,7 +69,7 @@ export function createCsrf({ anonymousForms, secrets, production }: CsrfOptions)
     exact.has(req.path) || patterns.some((pattern) => pattern.test(req.path));
 
   const sync = csrfSync({
-    size: 32,
+    size: SESSION_TOKEN_BYTES,
     getTokenFromRequest: tokenFromRequest,
     // Without a session (the store is down) there is no token: refused, not crashed.
     getTokenFromState: (req) => sessionOf(req)?.csrfToken,

@@ -94,6 +94,9 @@ function counter(pool: pg.Pool, keyPrefix: string, points: number, duration: num
     storeType: "pool",
     tableName: "rate_limits",
     tableCreated: true,
+    // Each instance would delete expired rows on its own 5-minute timer, nine at once: the
+    // maintenance runner sweeps them instead, once, in batches (app/maintenance/tasks.ts).
+    clearExpiredByTimeout: false,
     keyPrefix,
     points,
     duration,

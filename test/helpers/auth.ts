@@ -79,7 +79,7 @@ export interface SessionRow {
   sess: {
     passport?: { user?: string };
     cookie?: { expires?: string | null; originalMaxAge?: number | null; createdAt?: number };
-    views?: Record<string, number>;
+    counter?: number;
     [key: string]: unknown;
   };
   /** Seconds from now until the row's `expire` (computed in the database, time-zone safe). */

@@ -275,13 +275,11 @@ export async function flashSaying(page: Page, text: string | RegExp): Promise<st
   return (await textOf(flash)).trim();
 }
 
-/** The page's `/account: N` view count in the session inspector. */
-export async function accountViews(page: Page): Promise<number> {
-  const item = page.getByTestId("views").locator("li").filter({ hasText: "/account" });
-  const text = await textOf(item);
-  const match = /^\/account: (\d+)$/.exec(text.trim());
-  if (!match) throw new Error(`no /account view count in "${text}"`);
-  return Number(match[1]);
+/** The session inspector's `req.session.counter` (changed only by its "Add one" button). */
+export async function sessionCounter(page: Page): Promise<number> {
+  const text = (await textOf(page.getByTestId("counter"))).trim();
+  if (!/^\d+$/.test(text)) throw new Error(`no counter in "${text}"`);
+  return Number(text);
 }
 
 /** The session ID the inspector shows (its first 8 characters and an ellipsis). */

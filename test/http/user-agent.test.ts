@@ -1,4 +1,5 @@
-import { expect, test } from "vitest";
+import Bowser from "bowser";
+import { expect, test, vi } from "vitest";
 import { deviceName } from "../../app/http/user-agent.js";
 
 test("a browser's user-agent string is named as 'browser on system'", () => {
@@ -43,4 +44,18 @@ test("a string no parser recognises is 'an unknown browser', never the text as s
 
 test("a known browser on a system bowser cannot name is the browser alone", () => {
   expect(deviceName("Mozilla/5.0 (Evil https://evil.example) Firefox/128.0")).toBe("Firefox");
+});
+
+test("a user-agent string is parsed once, then named from the cache, the same way", () => {
+  const ua = "Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0";
+  const parse = vi.spyOn(Bowser, "parse");
+  try {
+    const first = deviceName(ua);
+    const again = deviceName(ua);
+    expect(again).toBe(first);
+    expect(first).toBe("Firefox on Linux");
+    expect(parse).toHaveBeenCalledTimes(1);
+  } finally {
+    parse.mockRestore();
+  }
 });

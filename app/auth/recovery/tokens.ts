@@ -6,7 +6,8 @@ import type pg from "pg";
  * (crypto.randomBytes), sent once and kept only as its SHA-256, in a row that names its user and
  * purpose (and, for a change of address, the new address). A token is used up by deleting its
  * row (one `DELETE ... RETURNING`): of two requests at once, exactly one gets the row.
- * Issuing one deletes the user's older tokens of that purpose and every expired token.
+ * Issuing one deletes the user's older tokens of that purpose; expired tokens are deleted by the
+ * maintenance runner (app/maintenance/tasks.ts), in batches, off the request pool.
  */
 export type TokenPurpose = "reset" | "verify" | "change_email";
 
@@ -33,7 +34,7 @@ export async function issueToken(
   await pool.query(
     `with pruned as (
        delete from user_tokens
-        where expires_at <= now() or (user_id = $2 and purpose = $3)
+        where user_id = $2 and purpose = $3
      )
      insert into user_tokens (token_hash, user_id, purpose, email, expires_at)
      values ($1, $2, $3, $4, now() + make_interval(secs => $5::double precision / 1000))`,
