@@ -7,18 +7,21 @@ export async function timed(request: () => Promise<Reply>): Promise<Reply & { ms
   return { ...reply, ms: performance.now() - started };
 }
 
+export interface Traffic {
+  /** Every status seen so far, in order of arrival. */
+  statuses: number[];
+  /** Every status seen, once the traffic has stopped. */
+  finished: Promise<number[]>;
+}
+
 /**
  * Until `done()` (at most 500 rounds each): every logged-in browser reads /account and, when that
- * works, saves its session; a visitor reads `/`. Returns every status seen.
+ * works, saves its session; a visitor reads `/`. Tests wait on what `statuses` shows, not on time.
  */
-export async function traffic(
-  url: string,
-  browsers: Iterable<HttpClient>,
-  done: () => boolean,
-): Promise<number[]> {
+export function traffic(url: string, browsers: Iterable<HttpClient>, done: () => boolean): Traffic {
   const statuses: number[] = [];
   const visitor = new HttpClient(url);
-  await Promise.all([
+  const finished = Promise.all([
     ...[...browsers].map(async (browser) => {
       for (let i = 0; i < 500 && !done(); i++) {
         const page = await browser.get("/account");
@@ -31,6 +34,15 @@ export async function traffic(
     (async () => {
       for (let i = 0; i < 500 && !done(); i++) statuses.push((await visitor.get("/")).status);
     })(),
-  ]);
-  return statuses;
+  ]).then(() => statuses);
+  return { statuses, finished };
+}
+
+/** Resolves once `condition()` holds (checked every 10 ms); fails after 30 s, naming `what`. */
+export async function until(what: string, condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { logIn, PASSWORD, sessionIdOf } from "../helpers/auth.js";
 import { type ChildServer, spawnServer } from "../helpers/child-server.js";
 import { HttpClient, jsonOf } from "../helpers/http-client.js";
-import { timed, traffic } from "../helpers/outage-traffic.js";
+import { timed, traffic, until } from "../helpers/outage-traffic.js";
 import {
   canPauseCluster,
   findPostgresBinaries,
@@ -106,12 +106,13 @@ describe.skipIf(skip)("PostgreSQL stops in the middle of traffic", () => {
     let stopped = false;
     let finished = false;
     const running = traffic(url, browsers.values(), () => finished);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await until("pages and saves before the outage", () => running.statuses.includes(303));
+    const before = running.statuses.length;
     await cluster.stop("fast");
     stopped = true;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await until("a 503 during the outage", () => running.statuses.slice(before).includes(503));
     finished = true;
-    const statuses = await running;
+    const statuses = await running.finished;
     expect(stopped).toBe(true);
     expect(new Set(statuses)).toEqual(new Set([200, 303, 503]));
 

@@ -11,7 +11,7 @@ import { logIn, makeUser, sessionIdOf } from "../helpers/auth.js";
 import { HttpClient, jsonOf } from "../helpers/http-client.js";
 import { type Listening, listen } from "../helpers/listen.js";
 import { type CapturedLogs, captureLogs } from "../helpers/logs.js";
-import { timed, traffic } from "../helpers/outage-traffic.js";
+import { timed, traffic, until } from "../helpers/outage-traffic.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { testConfig } from "../helpers/test-config.js";
 import { silentMigrationLog } from "../helpers/test-schema.js";
@@ -102,12 +102,14 @@ function expectNoErrors() {
 test("the embedded database goes away mid-traffic and comes back on the same port and folder: 503 meanwhile, sessions kept", async () => {
   let finished = false;
   const running = traffic(server.url, browsers.values(), () => finished);
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  const { statuses } = running;
+  await until("pages and saves before the outage", () => statuses.includes(303));
   const port = embedded?.port as number;
+  const before = statuses.length;
   await stopEmbedded();
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await until("a 503 during the outage", () => statuses.slice(before).includes(503));
   finished = true;
-  expect(new Set(await running)).toEqual(new Set([200, 303, 503]));
+  expect(new Set(await running.finished)).toEqual(new Set([200, 303, 503]));
 
   for (const [email, browser] of browsers) {
     const page = await timed(() => browser.get("/account"));
