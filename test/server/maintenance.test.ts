@@ -54,9 +54,12 @@ test("the server's maintenance runner sweeps (embedded: through the app's one co
   expect(extraRuns).toBe(1);
   const { rows } = await running.pool.query<{ sid: string }>("select sid from session");
   expect(rows).toEqual([{ sid: "kept" }]);
-  expect(logs.entries().filter((entry) => entry.task).map((entry) => entry.task)).toContain(
-    "feature",
-  );
+  expect(
+    logs
+      .entries()
+      .filter((entry) => entry.task)
+      .map((entry) => entry.task),
+  ).toContain("feature");
 
   await running.close();
   running = undefined;
