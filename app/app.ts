@@ -1,4 +1,4 @@
-import express, { type Express } from "express";
+import express, { type Express, type Router } from "express";
 import type pg from "pg";
 import { pageLocals } from "./account/page-locals.js";
 import { accountRoutes } from "./account/routes.js";
@@ -12,11 +12,7 @@ import { passkeyAccountRoutes } from "./auth/passkeys/account-routes.js";
 import { relyingParty } from "./auth/passkeys/relying-party.js";
 import { passkeySignInRoutes } from "./auth/passkeys/sign-in-routes.js";
 import { createAuthenticator } from "./auth/passport.js";
-import {
-  RECOVERY_ANONYMOUS_FORMS,
-  recoveryRoutes,
-  UNVERIFIED_ALLOWED,
-} from "./auth/recovery/routes.js";
+import { recoveryRoutes, UNVERIFIED_ALLOWED } from "./auth/recovery/routes.js";
 import { createRecovery } from "./auth/recovery/service.js";
 import { authRoutes } from "./auth/routes.js";
 import "./auth/session-data.js";
@@ -29,12 +25,12 @@ import type { Config } from "./config.js";
 import { errorHandler, logLateErrors, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health.js";
 import { homeRoutes } from "./http/home.js";
-import { createViews } from "./http/views.js";
+import { createViews, type Views } from "./http/views.js";
 import { httpLogger, type Logger } from "./logger.js";
 import { devOutboxRoutes } from "./mail/dev-outbox.js";
 import { createMailer, type Mailer } from "./mail/mailer.js";
 import { publicDir, viewsDir, webAuthnBrowserBundle } from "./paths.js";
-import { createCsrf } from "./security/csrf.js";
+import { type Csrf, createCsrf } from "./security/csrf.js";
 import { developmentHostCheck } from "./security/dev-host.js";
 import { deviceCookies } from "./security/device-cookie.js";
 import { securityHeaders } from "./security/headers.js";
@@ -53,6 +49,11 @@ export interface AppDeps {
   mailer?: Mailer;
   /** What time it is for TOTP codes, the pending second factor and sudo mode; tests set it. */
   clock?: Clock;
+  /**
+   * More routes, mounted after the app's own and before the 404: they get the views and the
+   * CSRF tokens every form uses (tests add a public form this way).
+   */
+  extraRoutes?: (kit: { views: Views; csrf: Csrf }) => Router;
 }
 
 // A rolling cookie restarts the idle timeout on every response; writing the new expiry to the
@@ -71,6 +72,7 @@ export function createApp({
   loginLimits = {},
   mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger }),
   clock = systemClock,
+  extraRoutes,
 }: AppDeps): Express {
   const app = express();
   app.set("trust proxy", config.trustProxy);
@@ -94,18 +96,12 @@ export function createApp({
   const limiter = createPasswordLimiter(pool, loginLimits);
   const twoFactor = twoFactorStore(pool, createSecretBox(config.dataEncryptionKey));
   const requireRecentAuth = recentAuthGuard(clock);
+  // Every form's token (csrf.formToken, it.csrf() in templates): stateless for visitors who are
+  // not logged in (no session row for looking), the session's own once logged in. No list of paths.
   const csrf = createCsrf({
-    // The forms shown to visitors who are not logged in: their tokens need no session.
-    anonymousForms: [
-      "/login",
-      "/login/passkey/options",
-      "/login/passkey",
-      "/register",
-      "/auth/oidc/start",
-      ...RECOVERY_ANONYMOUS_FORMS,
-    ],
     secrets: config.sessionSecrets,
     production: config.isProduction,
+    cookieName: config.isProduction ? "__Host-csrf" : "csrf",
   });
   // __Host-: as the session cookie. Names the account a browser has logged in to (login limits).
   const devices = deviceCookies({
@@ -286,6 +282,8 @@ export function createApp({
       maxLifetimeMs: config.sessionMaxLifetimeMs,
     }),
   );
+
+  if (extraRoutes) app.use(extraRoutes({ views, csrf }));
 
   app.use(notFound(views));
   app.use(errorHandler(views, logger));
