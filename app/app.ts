@@ -30,6 +30,8 @@ import { httpLogger, type Logger } from "./logger.js";
 import { devOutboxRoutes } from "./mail/dev-outbox.js";
 import { createMailer, type Mailer } from "./mail/mailer.js";
 import { publicDir, viewsDir, webAuthnBrowserBundle } from "./paths.js";
+import { SESSION_TOUCH_AFTER_MS } from "./policy.js";
+import { cookieName } from "./security/cookie-names.js";
 import { type Csrf, createCsrf } from "./security/csrf.js";
 import { developmentHostCheck } from "./security/dev-host.js";
 import { deviceCookies } from "./security/device-cookie.js";
@@ -57,9 +59,8 @@ export interface AppDeps {
 }
 
 // A rolling cookie restarts the idle timeout on every response; writing the new expiry to the
-// store once a minute is enough and spares a write per request. Never more than a tenth of the
-// idle timeout, so an active session cannot expire in the store between two touches.
-const SESSION_TOUCH_AFTER_MS = 60_000;
+// store once a minute (policy.ts) is enough and spares a write per request. Never more than a
+// tenth of the idle timeout, so an active session cannot expire in the store between two touches.
 const touchAfterFor = (idleTimeoutMs: number) =>
   Math.min(SESSION_TOUCH_AFTER_MS, Math.floor(idleTimeoutMs / 10));
 
@@ -70,7 +71,12 @@ export function createApp({
   logger,
   sessionStore,
   loginLimits = {},
-  mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger }),
+  mailer = createMailer({
+    smtpUrl: config.smtpUrl,
+    from: config.mailFrom,
+    appName: config.appName,
+    logger,
+  }),
   clock = systemClock,
   extraRoutes,
 }: AppDeps): Express {
@@ -78,10 +84,10 @@ export function createApp({
   app.set("trust proxy", config.trustProxy);
   app.disable("x-powered-by");
 
-  const views = createViews(viewsDir, { cache: config.isProduction });
+  const views = createViews(viewsDir, { cache: config.isProduction, appName: config.appName });
   // __Host-: the browser only accepts it over HTTPS, for this host, on path / (production).
   const sessionCookie = {
-    name: config.isProduction ? "__Host-sid" : "sid",
+    name: cookieName(config, "sid"),
     secure: config.isProduction,
     sameSite: "lax" as const,
   };
@@ -101,11 +107,11 @@ export function createApp({
   const csrf = createCsrf({
     secrets: config.sessionSecrets,
     production: config.isProduction,
-    cookieName: config.isProduction ? "__Host-csrf" : "csrf",
+    cookieName: cookieName(config, "csrf"),
   });
   // __Host-: as the session cookie. Names the account a browser has logged in to (login limits).
   const devices = deviceCookies({
-    name: config.isProduction ? "__Host-device" : "device",
+    name: cookieName(config, "device"),
     secure: config.isProduction,
     secrets: config.sessionSecrets,
   });
@@ -229,7 +235,7 @@ export function createApp({
         views,
         client: oidcClient(oidc, `${config.appUrl}/auth/oidc/callback`),
         flows: flowCookies({
-          name: config.isProduction ? "__Host-oidc_flow" : "oidc_flow",
+          name: cookieName(config, "oidc_flow"),
           secure: config.isProduction,
           secrets: config.sessionSecrets,
         }),
@@ -241,7 +247,7 @@ export function createApp({
       }),
     );
   }
-  const ceremonies = { pool, rp: relyingParty(config.appUrl), clock };
+  const ceremonies = { pool, rp: relyingParty(config.appUrl, config.appName), clock };
   app.use(
     passkeySignInRoutes({
       ...ceremonies,
@@ -265,7 +271,16 @@ export function createApp({
       devices,
     }),
   );
-  app.use(twoFactorSetupRoutes({ pool, views, twoFactor, requireRecentAuth, clock }));
+  app.use(
+    twoFactorSetupRoutes({
+      pool,
+      views,
+      twoFactor,
+      requireRecentAuth,
+      clock,
+      issuer: config.appName,
+    }),
+  );
   // Changing the address is sudo mode (GET and POST /account/email; resending a link is not).
   app.get("/account/email", requireRecentAuth("/account/email"));
   app.post("/account/email", requireRecentAuth("/account/email"));
