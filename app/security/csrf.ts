@@ -113,6 +113,8 @@ export function createCsrf({ secrets, production, cookieName }: CsrfOptions): Cs
   };
 
   const anonymousFormToken = (req: Request, res: Response): string => {
+    // A page holding this browser's token (and setting its cookie) is never cached.
+    res.set("Cache-Control", "no-store");
     // A Secure cookie cannot reach a plain-HTTP client: none is sent (the form will be refused).
     if (production && !req.secure) return "";
     // Reuses a valid token the browser already has (other tabs keep working).

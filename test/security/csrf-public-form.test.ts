@@ -47,6 +47,7 @@ test("a visitor who is not logged in sends the new form; looking at it wrote no 
   const visitor = app.client();
   const page = await visitor.get("/newsletter");
   expect(page.status).toBe(200);
+  expect(page.headers.get("cache-control")).toBe("no-store");
   expect(visitor.csrfToken()).toMatch(/\S{20,}/);
   expect(sessionIdOf(visitor)).toBeUndefined();
   expect(await countSessionRows(app.pool)).toBe(0);
