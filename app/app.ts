@@ -1,4 +1,4 @@
-import express, { type Express } from "express";
+import express, { type Express, type Router } from "express";
 import type pg from "pg";
 import { pageLocals } from "./account/page-locals.js";
 import { accountRoutes } from "./account/routes.js";
@@ -12,11 +12,7 @@ import { passkeyAccountRoutes } from "./auth/passkeys/account-routes.js";
 import { relyingParty } from "./auth/passkeys/relying-party.js";
 import { passkeySignInRoutes } from "./auth/passkeys/sign-in-routes.js";
 import { createAuthenticator } from "./auth/passport.js";
-import {
-  RECOVERY_ANONYMOUS_FORMS,
-  recoveryRoutes,
-  UNVERIFIED_ALLOWED,
-} from "./auth/recovery/routes.js";
+import { recoveryRoutes, UNVERIFIED_ALLOWED } from "./auth/recovery/routes.js";
 import { createRecovery } from "./auth/recovery/service.js";
 import { authRoutes } from "./auth/routes.js";
 import "./auth/session-data.js";
@@ -29,12 +25,14 @@ import type { Config } from "./config.js";
 import { errorHandler, logLateErrors, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health.js";
 import { homeRoutes } from "./http/home.js";
-import { createViews } from "./http/views.js";
+import { createViews, type Views } from "./http/views.js";
 import { httpLogger, type Logger } from "./logger.js";
 import { devOutboxRoutes } from "./mail/dev-outbox.js";
 import { createMailer, type Mailer } from "./mail/mailer.js";
 import { publicDir, viewsDir, webAuthnBrowserBundle } from "./paths.js";
-import { createCsrf } from "./security/csrf.js";
+import { SESSION_TOUCH_AFTER_MS } from "./policy.js";
+import { cookieName } from "./security/cookie-names.js";
+import { type Csrf, createCsrf } from "./security/csrf.js";
 import { developmentHostCheck } from "./security/dev-host.js";
 import { deviceCookies } from "./security/device-cookie.js";
 import { securityHeaders } from "./security/headers.js";
@@ -53,12 +51,16 @@ export interface AppDeps {
   mailer?: Mailer;
   /** What time it is for TOTP codes, the pending second factor and sudo mode; tests set it. */
   clock?: Clock;
+  /**
+   * More routes, mounted after the app's own and before the 404: they get the views and the
+   * CSRF tokens every form uses (tests add a public form this way).
+   */
+  extraRoutes?: (kit: { views: Views; csrf: Csrf }) => Router;
 }
 
 // A rolling cookie restarts the idle timeout on every response; writing the new expiry to the
-// store once a minute is enough and spares a write per request. Never more than a tenth of the
-// idle timeout, so an active session cannot expire in the store between two touches.
-const SESSION_TOUCH_AFTER_MS = 60_000;
+// store once a minute (policy.ts) is enough and spares a write per request. Never more than a
+// tenth of the idle timeout, so an active session cannot expire in the store between two touches.
 const touchAfterFor = (idleTimeoutMs: number) =>
   Math.min(SESSION_TOUCH_AFTER_MS, Math.floor(idleTimeoutMs / 10));
 
@@ -69,17 +71,23 @@ export function createApp({
   logger,
   sessionStore,
   loginLimits = {},
-  mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger }),
+  mailer = createMailer({
+    smtpUrl: config.smtpUrl,
+    from: config.mailFrom,
+    appName: config.appName,
+    logger,
+  }),
   clock = systemClock,
+  extraRoutes,
 }: AppDeps): Express {
   const app = express();
   app.set("trust proxy", config.trustProxy);
   app.disable("x-powered-by");
 
-  const views = createViews(viewsDir, { cache: config.isProduction });
+  const views = createViews(viewsDir, { cache: config.isProduction, appName: config.appName });
   // __Host-: the browser only accepts it over HTTPS, for this host, on path / (production).
   const sessionCookie = {
-    name: config.isProduction ? "__Host-sid" : "sid",
+    name: cookieName(config, "sid"),
     secure: config.isProduction,
     sameSite: "lax" as const,
   };
@@ -94,22 +102,16 @@ export function createApp({
   const limiter = createPasswordLimiter(pool, loginLimits);
   const twoFactor = twoFactorStore(pool, createSecretBox(config.dataEncryptionKey));
   const requireRecentAuth = recentAuthGuard(clock);
+  // Every form's token (csrf.formToken, it.csrf() in templates): stateless for visitors who are
+  // not logged in (no session row for looking), the session's own once logged in. No list of paths.
   const csrf = createCsrf({
-    // The forms shown to visitors who are not logged in: their tokens need no session.
-    anonymousForms: [
-      "/login",
-      "/login/passkey/options",
-      "/login/passkey",
-      "/register",
-      "/auth/oidc/start",
-      ...RECOVERY_ANONYMOUS_FORMS,
-    ],
     secrets: config.sessionSecrets,
     production: config.isProduction,
+    cookieName: cookieName(config, "csrf"),
   });
   // __Host-: as the session cookie. Names the account a browser has logged in to (login limits).
   const devices = deviceCookies({
-    name: config.isProduction ? "__Host-device" : "device",
+    name: cookieName(config, "device"),
     secure: config.isProduction,
     secrets: config.sessionSecrets,
   });
@@ -233,7 +235,7 @@ export function createApp({
         views,
         client: oidcClient(oidc, `${config.appUrl}/auth/oidc/callback`),
         flows: flowCookies({
-          name: config.isProduction ? "__Host-oidc_flow" : "oidc_flow",
+          name: cookieName(config, "oidc_flow"),
           secure: config.isProduction,
           secrets: config.sessionSecrets,
         }),
@@ -245,7 +247,7 @@ export function createApp({
       }),
     );
   }
-  const ceremonies = { pool, rp: relyingParty(config.appUrl), clock };
+  const ceremonies = { pool, rp: relyingParty(config.appUrl, config.appName), clock };
   app.use(
     passkeySignInRoutes({
       ...ceremonies,
@@ -269,7 +271,16 @@ export function createApp({
       devices,
     }),
   );
-  app.use(twoFactorSetupRoutes({ pool, views, twoFactor, requireRecentAuth, clock }));
+  app.use(
+    twoFactorSetupRoutes({
+      pool,
+      views,
+      twoFactor,
+      requireRecentAuth,
+      clock,
+      issuer: config.appName,
+    }),
+  );
   // Changing the address is sudo mode (GET and POST /account/email; resending a link is not).
   app.get("/account/email", requireRecentAuth("/account/email"));
   app.post("/account/email", requireRecentAuth("/account/email"));
@@ -286,6 +297,8 @@ export function createApp({
       maxLifetimeMs: config.sessionMaxLifetimeMs,
     }),
   );
+
+  if (extraRoutes) app.use(extraRoutes({ views, csrf }));
 
   app.use(notFound(views));
   app.use(errorHandler(views, logger));

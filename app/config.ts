@@ -13,6 +13,8 @@ export type LogFormat = (typeof logFormats)[number];
 export type TrustProxy = boolean | number | string[];
 
 export interface Config {
+  /** The app's name: the layout, page titles, mails' From and sign-off, TOTP issuer, passkey RP name. */
+  appName: string;
   nodeEnv: "development" | "production" | "test";
   isProduction: boolean;
   host: string;
@@ -140,7 +142,31 @@ function parseEncryptionKey(value: string): Buffer | undefined {
   return key.length === 32 ? key : undefined;
 }
 
+/** The default APP_NAME: the only place the name is written. */
+export const DEFAULT_APP_NAME = "Session starter";
+
+/**
+ * A display name as a mail header's phrase: as it is when it is only atoms and spaces, else
+ * quoted (backslash before `"` and `\`), so a name with `<`, `,` or `"` cannot change the address.
+ */
+export function mailDisplayName(name: string): string {
+  if (/^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+$/.test(name)) return name;
+  return `"${name.replace(/["\\]/g, "\\$&")}"`;
+}
+
 const envSchema = z.object({
+  APP_NAME: z
+    .string()
+    .transform((value) => value.trim())
+    .pipe(
+      z
+        .string()
+        .min(1, { error: "must not be empty" })
+        .max(60, { error: "must be at most 60 characters" })
+        // It goes into mail headers and the TOTP URI: one line, no control characters.
+        .regex(/^[^\p{Cc}]+$/u, { error: "must be one line, without control characters" }),
+    )
+    .default(DEFAULT_APP_NAME),
   NODE_ENV: z
     .enum(["development", "production", "test"], {
       error: 'must be "development", "production" or "test"',
@@ -206,10 +232,7 @@ const envSchema = z.object({
       error: "must be an smtp:// or smtps:// URL (smtp://user:password@host:587)",
     })
     .optional(),
-  MAIL_FROM: z
-    .string()
-    .max(320, { error: "must be at most 320 characters" })
-    .default("Session starter <no-reply@localhost>"),
+  MAIL_FROM: z.string().max(320, { error: "must be at most 320 characters" }).optional(),
   REQUIRE_EMAIL_VERIFICATION: z
     .enum(["true", "false"], { error: 'must be "true" or "false"' })
     .default("false"),
@@ -381,6 +404,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 
   return {
     config: {
+      appName: vars.APP_NAME,
       nodeEnv: vars.NODE_ENV,
       isProduction,
       host: vars.HOST ?? (isProduction ? "0.0.0.0" : "127.0.0.1"),
@@ -399,7 +423,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       logLevel: vars.LOG_LEVEL,
       logFormat: vars.LOG_FORMAT,
       smtpUrl: vars.SMTP_URL,
-      mailFrom: vars.MAIL_FROM,
+      mailFrom: vars.MAIL_FROM ?? `${mailDisplayName(vars.APP_NAME)} <no-reply@localhost>`,
       requireEmailVerification: vars.REQUIRE_EMAIL_VERIFICATION === "true",
       passwordResetTokenMs: vars.PASSWORD_RESET_TOKEN_MINUTES * MS_PER_MINUTE,
       emailTokenMs: vars.EMAIL_TOKEN_HOURS * MS_PER_HOUR,

@@ -64,12 +64,17 @@ export async function startServer(
 ): Promise<RunningServer> {
   const database = await openDatabase(config, logger);
   const sessionStore = createSessionStore(database.pool, config, logger);
-  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
+  const mailer = createMailer({
+    smtpUrl: config.smtpUrl,
+    from: config.mailFrom,
+    appName: config.appName,
+    logger,
+  });
   const server = createServer(
     createApp({ config, pool: database.pool, logger, sessionStore, mailer }),
   );
   // Requests Node's parser refuses (headers too large, malformed) get a page, not a bare status.
-  server.on("clientError", answerClientError);
+  server.on("clientError", answerClientError(config.appName));
   try {
     server.listen(config.port, config.host);
     await once(server, "listening");

@@ -257,6 +257,34 @@ describe("mail: SMTP_URL, MAIL_FROM, APP_URL, REQUIRE_EMAIL_VERIFICATION, token 
   });
 });
 
+describe("APP_NAME", () => {
+  test("defaults to Session starter, which also names the default From", () => {
+    const { config } = load({});
+    expect(config.appName).toBe("Session starter");
+    expect(config.mailFrom).toBe("Session starter <no-reply@localhost>");
+  });
+
+  test("is read trimmed, and names the default From (quoted when it needs it)", () => {
+    expect(load({ APP_NAME: "  Acme  " }).config).toMatchObject({
+      appName: "Acme",
+      mailFrom: "Acme <no-reply@localhost>",
+    });
+    expect(load({ APP_NAME: 'Acme, "Inc" <b>' }).config.mailFrom).toBe(
+      '"Acme, \\"Inc\\" <b>" <no-reply@localhost>',
+    );
+    expect(load({ APP_NAME: "Acme", MAIL_FROM: "Shop <shop@example.com>" }).config.mailFrom).toBe(
+      "Shop <shop@example.com>",
+    );
+  });
+
+  test.each([
+    ["a".repeat(61), /at most 60/],
+    ["Acme\nBcc: x@evil.test", /one line/],
+  ])("APP_NAME=%j is refused, naming it", (value, message) => {
+    expect(problemsOf({ APP_NAME: value })).toEqual({ APP_NAME: expect.stringMatching(message) });
+  });
+});
+
 describe("DATA_ENCRYPTION_KEY", () => {
   test("32 bytes as 64 hex characters or as base64", () => {
     expect(load({ DATA_ENCRYPTION_KEY: KEY_HEX }).config.dataEncryptionKey.toString("hex")).toBe(

@@ -15,6 +15,9 @@ export const pageLocals =
     res.locals.user = req.user
       ? { id: req.user.id, email: req.user.email, emailVerified: Boolean(req.user.emailVerifiedAt) }
       : undefined;
+    // The one way for a template to put a CSRF token in a form: `<%= it.csrf() %>`. A function,
+    // so a page without a form sets no cookie and writes nothing.
+    res.locals.csrf = () => csrf.formToken(req, res);
     if (session && req.user) {
       // Whatever is rendered for a logged-in user (their email, a CSRF token) is never cached.
       noStore(res);

@@ -2,6 +2,7 @@ import { type Request, type RequestHandler, type Response, Router } from "expres
 import type pg from "pg";
 import type { Clock } from "../clock.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
+import { SUDO_WINDOW_MS } from "../policy.js";
 import type { DeviceCookies } from "../security/device-cookie.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
 import { tooManyAttempts } from "../security/too-many-attempts.js";
@@ -19,7 +20,7 @@ import { type FieldErrors, formValue, safeReturnPath } from "./validation.js";
  * login or a confirmation (`/account/confirm`: the password, and the second factor if on)
  * within RECENT_AUTH_MS. `req.session.authenticatedAt` holds when that was.
  */
-export const RECENT_AUTH_MS = 10 * 60_000;
+export const RECENT_AUTH_MS = SUDO_WINDOW_MS;
 
 export function isRecentlyAuthenticated(req: Request, nowMs: number): boolean {
   const at = req.session.authenticatedAt;

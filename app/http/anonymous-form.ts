@@ -12,8 +12,8 @@ export interface AnonymousForm {
 
 /**
  * A form for visitors who are not logged in (log in, sign up, forgot, reset): never cached, its
- * CSRF token stateless (no session row). A JSON client gets the form's errors, or on 200 the
- * token its POST will need.
+ * CSRF token `csrf.formToken` (stateless for a visitor: no session row). A JSON client gets the
+ * form's errors, or on 200 the token its POST will need.
  */
 export function renderAnonymousForm(
   views: Views,
@@ -24,15 +24,8 @@ export function renderAnonymousForm(
 ): void {
   noStore(res);
   if (wantsJson(req)) {
-    res
-      .status(status)
-      .json(status === 200 ? { csrfToken: csrf.anonymousFormToken(req, res) } : { errors });
+    res.status(status).json(status === 200 ? { csrfToken: csrf.formToken(req, res) } : { errors });
     return;
   }
-  views.render(
-    res,
-    view,
-    { ...locals, formToken: csrf.anonymousFormToken(req, res), errors },
-    status,
-  );
+  views.render(res, view, { ...locals, formToken: csrf.formToken(req, res), errors }, status);
 }

@@ -33,36 +33,48 @@ function pageFor(code: string | undefined): ClientErrorPage {
   return BAD_REQUEST;
 }
 
+const HTML_ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+
 /**
  * A request Node's HTTP parser refuses (headers over its 16 kB limit, bytes no header may hold, a
  * malformed request line) never reaches the app: Node answers it itself with a bare status line.
  * This answers it with the same status and a short page instead (for `server.on("clientError")`).
  * Nothing of the app runs here: no session, no templates, no logging of what was sent.
+ * `appName` (APP_NAME) is escaped into the page's title.
  */
-export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
-  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (error.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {
-    socket.destroy();
-    return;
-  }
-  const page = pageFor(error.code);
-  const body = `<!doctype html>
+export const answerClientError =
+  (appName: string) =>
+  (error: Error & { code?: string }, socket: Duplex): void => {
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (error.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const page = pageFor(error.code);
+    const body = `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>${page.title} · Session starter</title><link rel="stylesheet" href="/static/app.css"></head>
+<head><meta charset="utf-8"><title>${page.title} · ${escapeHtml(appName)}</title><link rel="stylesheet" href="/static/app.css"></head>
 <body><main><section class="panel narrow error-page"><p class="status">${page.status}</p><h1>${page.title}</h1><p>${page.message}</p><p><a class="button secondary" href="/">Back to the home page</a></p></section></main></body>
 </html>
 `;
-  socket.end(
-    [
-      `HTTP/1.1 ${page.status} ${page.reason}`,
-      "Content-Type: text/html; charset=utf-8",
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      "Cache-Control: no-store",
-      "Content-Security-Policy: default-src 'none'; style-src 'self'; frame-ancestors 'none'",
-      "X-Content-Type-Options: nosniff",
-      "Connection: close",
-      "",
-      body,
-    ].join("\r\n"),
-  );
-}
+    socket.end(
+      [
+        `HTTP/1.1 ${page.status} ${page.reason}`,
+        "Content-Type: text/html; charset=utf-8",
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        "Cache-Control: no-store",
+        "Content-Security-Policy: default-src 'none'; style-src 'self'; frame-ancestors 'none'",
+        "X-Content-Type-Options: nosniff",
+        "Connection: close",
+        "",
+        body,
+      ].join("\r\n"),
+    );
+  };

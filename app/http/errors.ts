@@ -3,6 +3,23 @@ import type { Logger } from "../logger.js";
 import { isDatabaseUnavailable } from "./database-errors.js";
 import { type Views, wantsJson } from "./views.js";
 
+/**
+ * Something this app depends on (besides its database) cannot be reached: answered 503 with
+ * `Retry-After`, the page saying `message` (shown to the user: no internals in it) and JSON
+ * clients getting `{ error: code, message }`.
+ */
+export class ServiceUnavailable extends Error {
+  override name = "ServiceUnavailable";
+  readonly status = 503;
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 interface ErrorPage {
   status: number;
   /** Machine-readable, for JSON clients. */
@@ -65,6 +82,9 @@ function pageFor(error: unknown): ErrorPage {
   };
   if (code === "EBADCSRFTOKEN") return PAGES.csrf as ErrorPage;
   if (isDatabaseUnavailable(error)) return PAGES.unavailable as ErrorPage;
+  if (error instanceof ServiceUnavailable) {
+    return { ...(PAGES.unavailable as ErrorPage), code: error.code, message: error.message };
+  }
   if (status === 413 || type === "entity.too.large") return PAGES.tooLarge as ErrorPage;
   if (status === 415) return PAGES.unsupported as ErrorPage;
   // Errors from Express's own parsers (http-errors) carry a 4xx status meant for the client.
@@ -104,7 +124,14 @@ export function errorHandler(views: Views, logger: Logger): ErrorRequestHandler 
     }
     const page = pageFor(error);
     if (page.status >= 500)
-      log.error({ err: error }, page.status === 503 ? "database unavailable" : "request failed");
+      log.error(
+        { err: error },
+        page.status !== 503
+          ? "request failed"
+          : error instanceof ServiceUnavailable
+            ? error.message
+            : "database unavailable",
+      );
     else if (page.status === 403) log.warn({ path: req.path }, "CSRF token rejected");
     try {
       sendErrorPage(req, res, views, page);

@@ -8,12 +8,15 @@ export interface Views {
   render(res: Response, view: string, locals?: Locals, status?: number): void;
 }
 
-/** Eta templates: `<%= %>` escapes every value; raw output (`<%~ %>`) is only used for partials. */
-export function createViews(dir: string, options: { cache: boolean }): Views {
+/**
+ * Eta templates: `<%= %>` escapes every value; raw output (`<%~ %>`) is only used for partials.
+ * Every page also gets `appName` (APP_NAME: the layout's title and brand).
+ */
+export function createViews(dir: string, options: { cache: boolean; appName: string }): Views {
   const eta = new Eta({ views: dir, cache: options.cache, autoEscape: true });
   return {
     render(res, view, locals = {}, status = 200) {
-      const html = eta.render(view, { ...res.locals, ...locals });
+      const html = eta.render(view, { appName: options.appName, ...res.locals, ...locals });
       res.status(status).type("html").send(html);
     },
   };

@@ -7,6 +7,8 @@ export interface MailerOptions {
   /** smtp:// or smtps:// URL; unset: the development outbox. */
   smtpUrl: string | undefined;
   from: string;
+  /** APP_NAME: each mail's sign-off. */
+  appName: string;
   logger: Logger;
 }
 
@@ -31,14 +33,14 @@ export interface Mailer {
   close(): Promise<void>;
 }
 
-export function createMailer({ smtpUrl, from, logger }: MailerOptions): Mailer {
+export function createMailer({ smtpUrl, from, appName, logger }: MailerOptions): Mailer {
   const transport = smtpUrl ? nodemailer.createTransport(smtpUrl) : undefined;
   const outbox = transport ? undefined : new DevOutbox();
   const running = new Set<Promise<void>>();
   let queued = 0;
 
   async function send(to: string, content: MailContent): Promise<void> {
-    const mail = renderMail(content);
+    const mail = renderMail(content, appName);
     if (transport) {
       await transport.sendMail({ from, to, ...mail });
       logger.info({ subject: mail.subject }, "mail sent");

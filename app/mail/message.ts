@@ -22,13 +22,15 @@ export interface RenderedMail {
 
 const eta = new Eta({ views: viewsDir, cache: true, autoEscape: true });
 
-export function renderMail(content: MailContent): RenderedMail {
+/** The mail as sent, signed with the app's name (APP_NAME, escaped in the HTML part like any value). */
+export function renderMail(content: MailContent, appName: string): RenderedMail {
   const footer = content.footer ?? [];
   const text = [
     ...content.paragraphs,
     ...(content.action ? [`${content.action.label}: ${content.action.url}`] : []),
     ...footer,
+    `— ${appName}`,
   ].join("\n\n");
-  const html = eta.render("./mail/message", { ...content, footer });
+  const html = eta.render("./mail/message", { ...content, footer, appName });
   return { subject: content.subject, text: `${text}\n`, html };
 }

@@ -34,40 +34,41 @@ const sessionOf = (req: Request) => (req as { session?: Request["session"] }).se
 
 /**
  * Two kinds of CSRF token, one rule: every POST carries one, as `_csrf` (forms) or
- * `X-CSRF-Token` (scripts); GET/HEAD/OPTIONS pass.
+ * `X-CSRF-Token` (scripts); GET/HEAD/OPTIONS pass. Which kind a form gets, and which kind a POST
+ * must carry, follows from who sends it, never from a list of paths:
  *
- * - Forms for visitors who are not logged in (log in, sign up: `anonymousForms`) use a stateless
- *   signed double-submit token (csrf-csrf): an HMAC-signed value in an HttpOnly cookie that the
- *   form must repeat. Looking at those forms writes no session row.
- * - Every other form uses the synchroniser token (csrf-sync) kept in the session, as csurf did.
+ * - A logged-in request (`req.user`) must carry the synchroniser token (csrf-sync) kept in its
+ *   session, as csurf did.
+ * - Any other request carries either its session's token (a session that has one, such as the
+ *   pending second-factor step), or a stateless signed double-submit token (csrf-csrf): an
+ *   HMAC-signed value in an HttpOnly, SameSite=Strict cookie (`__Host-` in production) that the
+ *   form repeats. Looking at such a form writes no session row.
  *
- * Both are the Express team's listed successors to csurf.
+ * So a new form, public or private, needs nothing but `formToken(req, res)` (templates:
+ * `<%= it.csrf() %>`). Both are the Express team's listed successors to csurf.
  */
 export interface Csrf {
   protection: RequestHandler;
-  /** A token for a form in `anonymousForms`: sets the signed cookie, writes no session. */
+  /**
+   * The token for any form or script on this page: the session's token when logged in, else a
+   * stateless one (sets the signed cookie, writes no session). The one way to put a token in a form.
+   */
+  formToken(req: Request, res: Response): string;
+  /** A stateless token (sets the signed cookie, writes no session): `formToken` when logged out. */
   anonymousFormToken(req: Request, res: Response): string;
-  /** The session's token for every other form (creating one, and so a session row). */
+  /** The session's token (creating one, and so a session row): `formToken` when logged in. */
   sessionToken(req: Request): string | undefined;
 }
 
 export interface CsrfOptions {
-  /**
-   * POST paths whose forms are shown to anonymous visitors: exact paths, or patterns for paths
-   * with a parameter (`/^\/password\/reset\/[^/]+$/`).
-   */
-  anonymousForms: Array<string | RegExp>;
   secrets: string[];
   /** `__Host-` prefixed and Secure in production. */
   production: boolean;
+  /** The stateless token's cookie (`csrf`, `__Host-csrf` in production). */
+  cookieName: string;
 }
 
-export function createCsrf({ anonymousForms, secrets, production }: CsrfOptions): Csrf {
-  const exact = new Set(anonymousForms.filter((form) => typeof form === "string"));
-  const patterns = anonymousForms.filter((form) => form instanceof RegExp);
-  const isStateless = (req: Request) =>
-    exact.has(req.path) || patterns.some((pattern) => pattern.test(req.path));
-
+export function createCsrf({ secrets, production, cookieName }: CsrfOptions): Csrf {
   const sync = csrfSync({
     size: SESSION_TOKEN_BYTES,
     getTokenFromRequest: tokenFromRequest,
@@ -86,7 +87,7 @@ export function createCsrf({ anonymousForms, secrets, production }: CsrfOptions)
     // A visitor who is not logged in has no session to bind the token to: the token is bound to
     // this app's secret, and in production to a __Host- cookie that no subdomain can plant.
     getSessionIdentifier: () => "anonymous form",
-    cookieName: production ? "__Host-csrf" : "csrf",
+    cookieName,
     cookieOptions: { sameSite: "strict", secure: production, httpOnly: true, path: "/" },
     size: 32,
     getCsrfTokenFromRequest: tokenFromRequest,
@@ -94,30 +95,46 @@ export function createCsrf({ anonymousForms, secrets, production }: CsrfOptions)
   });
   const parseCookies = cookieParser();
 
-  const protection: RequestHandler = (req, res, next) => {
-    if (!isStateless(req)) return sync.csrfSynchronisedProtection(req, res, next);
+  const stateless: RequestHandler = (req, res, next) => {
     parseCookies(req, res, (err?: unknown) => {
       if (err) return next(err);
       double.doubleCsrfProtection(req, res, next);
     });
   };
 
+  const protection: RequestHandler = (req, res, next) => {
+    // Logged in: only the session's own token will do.
+    if (req.user) return sync.csrfSynchronisedProtection(req, res, next);
+    // Not logged in: the session's token if it has one, else the stateless pair.
+    if (sessionOf(req)?.csrfToken === undefined) return stateless(req, res, next);
+    sync.csrfSynchronisedProtection(req, res, (err?: unknown) =>
+      err ? stateless(req, res, next) : next(),
+    );
+  };
+
+  const anonymousFormToken = (req: Request, res: Response): string => {
+    // A page holding this browser's token (and setting its cookie) is never cached.
+    res.set("Cache-Control", "no-store");
+    // A Secure cookie cannot reach a plain-HTTP client: none is sent (the form will be refused).
+    if (production && !req.secure) return "";
+    // Reuses a valid token the browser already has (other tabs keep working).
+    parseCookies(req, res, () => {});
+    return double.generateCsrfToken(req, res);
+  };
+
+  const sessionToken = (req: Request): string | undefined => {
+    const session = sessionOf(req);
+    if (!session) return undefined;
+    // A Secure cookie cannot reach a plain-HTTP client: storing a token for it would only
+    // leave a session row that no request can ever name.
+    if (session.cookie.secure === true && !req.secure) return undefined;
+    return sync.generateToken(req);
+  };
+
   return {
     protection,
-    anonymousFormToken(req, res) {
-      // A Secure cookie cannot reach a plain-HTTP client: none is sent (the form will be refused).
-      if (production && !req.secure) return "";
-      // Reuses a valid token the browser already has (other tabs keep working).
-      parseCookies(req, res, () => {});
-      return double.generateCsrfToken(req, res);
-    },
-    sessionToken(req) {
-      const session = sessionOf(req);
-      if (!session) return undefined;
-      // A Secure cookie cannot reach a plain-HTTP client: storing a token for it would only
-      // leave a session row that no request can ever name.
-      if (session.cookie.secure === true && !req.secure) return undefined;
-      return sync.generateToken(req);
-    },
+    formToken: (req, res) => (req.user ? (sessionToken(req) ?? "") : anonymousFormToken(req, res)),
+    anonymousFormToken,
+    sessionToken,
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Request, Response } from "express";
+import { DEVICE_COOKIE_MAX_AGE_MS } from "../policy.js";
 import { readSignedCookie, signValue } from "./signed-value.js";
 
 /**
@@ -33,7 +34,7 @@ export interface DeviceUser {
 
 // Signed with a purpose, so no other signed value of this app (a session cookie) can pass.
 const PURPOSE = "device";
-const MAX_AGE_MS = 365 * 24 * 60 * 60 * 1000;
+const MAX_AGE_MS = DEVICE_COOKIE_MAX_AGE_MS;
 /** Lanes per account and generation, unless the app says otherwise. */
 export const DEVICE_LANES = 4;
 

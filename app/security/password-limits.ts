@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
+import { LIMITS } from "../policy.js";
 
 /**
  * One limiter for every password check (log in, sign up, the current password before a change,
@@ -31,19 +32,8 @@ export interface PasswordLimitOptions {
   windowSeconds: number;
 }
 
-export const defaultPasswordLimits: PasswordLimitOptions = {
-  perIp: 20,
-  perAccount: 5,
-  perDevice: 10,
-  registerPerIp: 10,
-  currentPasswordPerUser: 5,
-  mailsPerAddress: 3,
-  mailsPerAccount: 3,
-  secondFactorPerUser: 5,
-  secondFactorPerDevice: 5,
-  passkeySignInsPerIp: 100,
-  windowSeconds: 15 * 60,
-};
+/** The numbers are policy: app/policy.ts. */
+export const defaultPasswordLimits: PasswordLimitOptions = { ...LIMITS };
 
 /** What a counter said of one attempt. */
 export type Attempt =

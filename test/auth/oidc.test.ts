@@ -361,3 +361,40 @@ test("linking a provider needs sudo mode: a stolen session cannot add its thief'
   const ann = await userRow(app, "ann@example.com");
   expect(thiefAccount?.id).not.toBe(ann?.id);
 });
+
+describe("a provider that is down: 503, saying so, and nobody signed in", () => {
+  test("pressing Continue while the provider cannot be reached shows a 503 page naming it", async () => {
+    const { app, provider } = await setup();
+    await provider.close();
+    const browser = app.client();
+    await browser.get("/login");
+
+    const page = await browser.post("/auth/oidc/start", {});
+    expect(page.status).toBe(503);
+    expect(page.headers.get("retry-after")).toBe("5");
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(page.body).toContain(`${NAME} cannot be reached right now`);
+    expect(page.body).not.toContain("ECONNREFUSED");
+
+    await browser.get("/login");
+    const json = await browser.postJson("/auth/oidc/start", {});
+    expect(json.status).toBe(503);
+    expect(jsonOf(json)).toEqual({
+      error: "provider_unavailable",
+      message: `${NAME} cannot be reached right now, so nobody was signed in. Try again in a moment.`,
+    });
+  });
+
+  test("a provider that goes down before the code is exchanged: 503, and not logged in", async () => {
+    const { app, provider } = await setup();
+    provider.accounts.set("sub-outage", { email: "outage@example.com", email_verified: true });
+    const browser = app.client();
+    const callback = await signInAtProvider(await pressContinue(browser), "sub-outage");
+    await provider.close();
+
+    const reply = await browser.get(callback.pathname + callback.search);
+    expect(reply.status).toBe(503);
+    expect(reply.body).toContain(`${NAME} cannot be reached right now`);
+    expect((await browser.get("/account")).status).toBe(303);
+  });
+});

@@ -1,7 +1,7 @@
 import type { RequestListener } from "node:http";
 import type pg from "pg";
 import { onTestFinished } from "vitest";
-import { createApp } from "../../app/app.js";
+import { type AppDeps, createApp } from "../../app/app.js";
 import type { Clock } from "../../app/clock.js";
 import type { Config } from "../../app/config.js";
 import { createSessionStore } from "../../app/db/session-store.js";
@@ -28,6 +28,8 @@ export interface TestAppOptions {
    * "localhost" for passkeys: a browser makes none for an IP address.
    */
   hostname?: "localhost";
+  /** Routes the test adds to the app (before its 404): see AppDeps.extraRoutes. */
+  extraRoutes?: AppDeps["extraRoutes"];
   /** Close when the current test finishes (default true; false when started in beforeAll). */
   autoClose?: boolean;
 }
@@ -69,6 +71,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const mailer = createMailer({
     smtpUrl: config.smtpUrl,
     from: config.mailFrom,
+    appName: config.appName,
     logger: logs.logger,
   });
   app = createApp({
@@ -79,6 +82,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     mailer,
     ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
   });
 
   let closed = false;

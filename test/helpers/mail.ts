@@ -7,6 +7,8 @@ import { onTestFinished } from "vitest";
 export interface ReceivedMail {
   to: string[];
   from: string;
+  /** The From's display name, as a mail client shows it. */
+  fromName: string;
   subject: string;
   text: string;
   html: string;
@@ -55,6 +57,7 @@ export async function startTestSmtp(
           mails.push({
             to: addresses(parsed.to),
             from: addresses(parsed.from)[0] ?? "",
+            fromName: parsed.from?.value[0]?.name ?? "",
             subject: parsed.subject ?? "",
             text: parsed.text ?? "",
             html: typeof parsed.html === "string" ? parsed.html : "",

@@ -16,6 +16,7 @@ export interface TestProvider {
   accounts: Map<string, { email?: string; email_verified?: boolean }>;
   /** Registers the app's redirect URI (known once the app listens) and starts answering. */
   start(redirectUri: string): void;
+  /** Stops it (a provider that is down); calling it again does nothing. */
   close(): Promise<void>;
 }
 
@@ -34,6 +35,8 @@ export async function startTestProvider(): Promise<TestProvider> {
   };
   const server: Listening = await listen((req, res) => handler(req, res));
   const accounts: TestProvider["accounts"] = new Map();
+  // Once: a test may stop the provider itself (an outage) before the test's end stops it again.
+  let closed: Promise<void> | undefined;
   const provider: TestProvider = {
     issuer: server.url,
     clientId: OIDC_CLIENT.id,
@@ -60,7 +63,10 @@ export async function startTestProvider(): Promise<TestProvider> {
       });
       handler = oidc.callback();
     },
-    close: () => server.close(),
+    close: () => {
+      closed ??= server.close();
+      return closed;
+    },
   };
   onTestFinished(() => provider.close());
   return provider;

@@ -1,5 +1,6 @@
 import express from "express";
 import { afterEach, expect, test } from "vitest";
+import { DEFAULT_APP_NAME } from "../../app/config.js";
 import { errorHandler, notFound } from "../../app/http/errors.js";
 import { createViews } from "../../app/http/views.js";
 import { httpLogger } from "../../app/logger.js";
@@ -29,7 +30,7 @@ async function serve() {
     // What the session middleware does with a store error after the response went out.
     next(new Error("late store error"));
   });
-  const views = createViews(viewsDir, { cache: false });
+  const views = createViews(viewsDir, { cache: false, appName: DEFAULT_APP_NAME });
   app.use(notFound(views));
   app.use(errorHandler(views, logs.logger));
   server = await listen(app);

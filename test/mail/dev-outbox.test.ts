@@ -68,11 +68,16 @@ test("with an SMTP server in development there is no outbox either", async () =>
 });
 
 test("a mail's HTML part escapes what it holds, has no remote images, and carries the link as text", () => {
-  const mail = renderMail({
-    subject: "<b>hi</b>",
-    paragraphs: ['Address: <img src="https://evil.example/x.png">"ann"@example.com'],
-    action: { label: "Go <now>", url: "https://app.example/a?b=1&c=<2>" },
-  });
+  const mail = renderMail(
+    {
+      subject: "<b>hi</b>",
+      paragraphs: ['Address: <img src="https://evil.example/x.png">"ann"@example.com'],
+      action: { label: "Go <now>", url: "https://app.example/a?b=1&c=<2>" },
+    },
+    '<b>&"Acme',
+  );
+  expect(mail.html).toContain("— &lt;b&gt;&amp;&quot;Acme");
+  expect(mail.html).not.toContain('<b>&"Acme');
   expect(mail.html).not.toContain("<img");
   expect(mail.html).toContain("&lt;img src=&quot;https://evil.example/x.png&quot;&gt;");
   expect(mail.html).toContain("Go &lt;now&gt;");

@@ -1,5 +1,6 @@
 import * as oidc from "openid-client";
 import type { OidcConfig } from "../../config.js";
+import { ServiceUnavailable } from "../../http/errors.js";
 
 /** What the provider vouched for, from the verified ID token. */
 export interface OidcIdentity {
@@ -9,9 +10,19 @@ export interface OidcIdentity {
   emailVerified: boolean;
 }
 
-/** The provider could not be reached (discovery or the token endpoint): answer 503. */
-export class ProviderUnavailable extends Error {
+/**
+ * The provider could not be reached (discovery or the token endpoint): the error handler answers
+ * 503 with a page (or JSON `provider_unavailable`) naming the provider.
+ */
+export class ProviderUnavailable extends ServiceUnavailable {
   override name = "ProviderUnavailable";
+  constructor(providerName: string, options?: ErrorOptions) {
+    super(
+      `${providerName} cannot be reached right now, so nobody was signed in. Try again in a moment.`,
+      "provider_unavailable",
+      options,
+    );
+  }
 }
 
 /** The callback did not complete a sign-in: the message says why, for the 4xx page. */
@@ -35,7 +46,7 @@ export function oidcClient(settings: OidcConfig, redirectUri: string) {
       })
       .catch((error: unknown) => {
         configuration = undefined;
-        throw new ProviderUnavailable(`${settings.name} could not be reached`, { cause: error });
+        throw new ProviderUnavailable(settings.name, { cause: error });
       });
     return configuration;
   }
@@ -111,7 +122,7 @@ function reasonOf(error: unknown, name: string): string {
     return `${name} refused to complete the sign-in (${error.error}). The link may have been used already: start again.`;
   }
   if (error instanceof TypeError || (error as { code?: string }).code === "ECONNREFUSED") {
-    throw new ProviderUnavailable(`${name} could not be reached`, { cause: error });
+    throw new ProviderUnavailable(name, { cause: error });
   }
   return `${name}'s answer did not match this sign-in, so nobody was signed in. Start again.`;
 }

@@ -1,4 +1,5 @@
 import type { Request, Response } from "express";
+import { OIDC_FLOW_MS } from "../../policy.js";
 import { readSignedCookie, signValue } from "../../security/signed-value.js";
 
 /**
@@ -21,7 +22,7 @@ export interface OidcFlow {
 }
 
 const PURPOSE = "oidc-flow";
-const LIFETIME_MS = 10 * 60 * 1000;
+const LIFETIME_MS = OIDC_FLOW_MS;
 
 export interface FlowCookies {
   set(res: Response, flow: Omit<OidcFlow, "expiresAt">): void;

@@ -1,4 +1,5 @@
 import type { Request } from "express";
+import { PASSKEY_CHALLENGE_MS } from "../../policy.js";
 
 /**
  * The challenges of WebAuthn ceremonies in flight, kept in the session: each is single-use and
@@ -23,7 +24,7 @@ export interface StoredChallenge {
   userId?: string;
 }
 
-export const CHALLENGE_MS = 5 * 60_000;
+export const CHALLENGE_MS = PASSKEY_CHALLENGE_MS;
 const KEPT_PER_PURPOSE = 3;
 
 const live = (req: Request, nowMs: number): StoredChallenge[] =>

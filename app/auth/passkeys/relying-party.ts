@@ -10,9 +10,8 @@ export interface RelyingParty {
   name: string;
 }
 
-export const RP_NAME = "Session starter";
-
-export function relyingParty(appUrl: string): RelyingParty {
+/** `name` is what the browser shows when it makes the passkey: APP_NAME. */
+export function relyingParty(appUrl: string, name: string): RelyingParty {
   const url = new URL(appUrl);
-  return { id: url.hostname, origin: url.origin, name: RP_NAME };
+  return { id: url.hostname, origin: url.origin, name };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
+import { MAX_PASSKEYS } from "../../policy.js";
 import { changeSignInMethods, removeSignInMethod } from "../sign-in-methods.js";
 
 /** A passkey as the security page lists it. */
@@ -33,8 +34,7 @@ export interface NewPasskey {
   name: string;
 }
 
-/** Passkeys one account may hold: enough for every device, and a bound on what it stores. */
-export const MAX_PASSKEYS = 20;
+export { MAX_PASSKEYS };
 
 interface PasskeyRow {
   id: string;

@@ -17,9 +17,6 @@ export interface RecoveryRouteDeps {
   sessionCookieName: string;
 }
 
-/** The anonymous forms of this capability (stateless CSRF tokens: no session for looking). */
-export const RECOVERY_ANONYMOUS_FORMS = ["/password/forgot", /^\/password\/reset\/[^/]+$/];
-
 /** Pages an unverified user still reaches with REQUIRE_EMAIL_VERIFICATION=true. */
 export const UNVERIFIED_ALLOWED = new Set(["/account", "/account/email", "/account/email/resend"]);
 

@@ -1,6 +1,7 @@
 import type { Request, Response } from "express";
 import type pg from "pg";
 import type { SignIns } from "../../activity/sign-in.js";
+import { PENDING_SECOND_FACTOR_MS } from "../../policy.js";
 import { startUserSession } from "../login-session.js";
 import { findUserById } from "../users.js";
 
@@ -32,7 +33,7 @@ export interface PendingSecondFactor {
   firstFactor?: "password" | "oidc";
 }
 
-export const PENDING_MS = 5 * 60_000;
+export const PENDING_MS = PENDING_SECOND_FACTOR_MS;
 
 /** After the right password: a fresh session (new ID, the old one destroyed) in the pending state. */
 export async function beginSecondFactor(

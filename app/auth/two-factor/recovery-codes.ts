@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
 import { Secret } from "otpauth";
+import { RECOVERY_CODE_COUNT } from "../../policy.js";
 
 /**
  * Recovery codes: ten random codes of 80 bits each, shown once; only their SHA-256 is stored
  * (store.ts). A fast hash is enough for values this random (no dictionary to try, 2^80 to
  * search per code), unlike passwords, which get argon2.
  */
-export const RECOVERY_CODE_COUNT = 10;
+export { RECOVERY_CODE_COUNT };
 
 /** What a person typed, as stored: spaces and dashes dropped, upper case. */
 const normalise = (typed: string) => typed.replace(/[\s-]/g, "").toUpperCase();

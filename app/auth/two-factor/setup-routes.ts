@@ -15,6 +15,8 @@ export interface TwoFactorSetupDeps {
   twoFactor: TwoFactorStore;
   requireRecentAuth: RequireRecentAuth;
   clock: Clock;
+  /** The name the authenticator app lists the account under (APP_NAME). */
+  issuer: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface TwoFactorSetupDeps {
  * mode (someone with a stolen session must not bind their own authenticator to the account).
  */
 export function twoFactorSetupRoutes(deps: TwoFactorSetupDeps): Router {
-  const { views, twoFactor, requireRecentAuth, clock } = deps;
+  const { views, twoFactor, requireRecentAuth, clock, issuer } = deps;
   const router = Router();
   const sudo = requireRecentAuth("/account/security");
 
@@ -41,10 +43,10 @@ export function twoFactorSetupRoutes(deps: TwoFactorSetupDeps): Router {
     const user = req.user as Express.User;
     const secret = setupSecret(req);
     if (wantsJson(req)) {
-      res.status(status).json({ secret, uri: totpUri(secret, user.email), errors });
+      res.status(status).json({ secret, uri: totpUri(secret, user.email, issuer), errors });
       return;
     }
-    const qr = await qrSvg(totpUri(secret, user.email));
+    const qr = await qrSvg(totpUri(secret, user.email, issuer));
     views.render(
       res,
       "two-factor/setup",

@@ -5,13 +5,12 @@ import QRCode from "qrcode";
  * TOTP as RFC 6238 has it and every authenticator app expects: SHA-1, 6 digits, 30 s steps,
  * one step of drift either way. otpauth does the cryptography; qrcode draws the setup code.
  */
-const ISSUER = "Session starter";
 const PERIOD_SECONDS = 30;
 const DRIFT_STEPS = 1;
 
-const totpFor = (base32: string, label = "") =>
+const totpFor = (base32: string, label = "", issuer = "") =>
   new TOTP({
-    issuer: ISSUER,
+    issuer,
     label,
     algorithm: "SHA1",
     digits: 6,
@@ -24,9 +23,9 @@ export function newTotpSecret(): string {
   return new Secret({ size: 20 }).base32;
 }
 
-/** The otpauth:// URI an authenticator app reads from the QR code. */
-export function totpUri(base32: string, accountName: string): string {
-  return totpFor(base32, accountName).toString();
+/** The otpauth:// URI an authenticator app reads from the QR code; `issuer` is APP_NAME. */
+export function totpUri(base32: string, accountName: string, issuer: string): string {
+  return totpFor(base32, accountName, issuer).toString();
 }
 
 /**
