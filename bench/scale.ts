@@ -230,6 +230,8 @@ interface AppChild {
   url: string;
   pid: number;
   tasks: TaskLine[];
+  /** The heap (MB) after each full GC, used then committed, from --trace-gc when asked for. */
+  heapAfterGc: number[];
   problems: string[];
   rssMb(): number;
   stop(): Promise<void>;
@@ -247,26 +249,33 @@ async function freePort(): Promise<number> {
 /** The built app as production runs it: `node dist/app/server.js`, behind a "proxy" (loopback). */
 async function startApp(url: string, smtpPort: number): Promise<AppChild> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [join(root, "dist/app/server.js")], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? root,
-      NODE_ENV: "production",
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      APP_URL: `https://127.0.0.1:${port}`,
-      TRUST_PROXY: "loopback",
-      DATABASE_URL: url,
-      SESSION_SECRET: SECRET,
-      DATA_ENCRYPTION_KEY: ENCRYPTION_KEY,
-      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-      LOG_LEVEL: "info",
-      LOG_FORMAT: "json",
+  // SCALE_APP_NODE_ARGS, e.g. --trace-gc: its full GCs' heap sizes are summed up after the soak.
+  const nodeArgs = (process.env.SCALE_APP_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, join(root, "dist/app/server.js")],
+    {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? root,
+        NODE_ENV: "production",
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        APP_URL: `https://127.0.0.1:${port}`,
+        TRUST_PROXY: "loopback",
+        DATABASE_URL: url,
+        SESSION_SECRET: SECRET,
+        DATA_ENCRYPTION_KEY: ENCRYPTION_KEY,
+        SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        LOG_LEVEL: "info",
+        LOG_FORMAT: "json",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   const tasks: TaskLine[] = [];
+  const heapAfterGc: number[] = [];
   const problems: string[] = [];
   let partial = "";
   let listening: (() => void) | undefined;
@@ -278,6 +287,10 @@ async function startApp(url: string, smtpPort: number): Promise<AppChild> {
       if (line.includes('"task":')) {
         const entry = JSON.parse(line) as { task: string; rows: number; ms: number; time: number };
         tasks.push({ task: entry.task, rows: entry.rows, ms: entry.ms, at: entry.time });
+      } else if (line.includes("Mark-Compact")) {
+        // "Mark-Compact 80.1 (95.2) -> 51.3 (90.4) MB": used (committed) before -> after.
+        const after = /-> ([\d.]+) \(([\d.]+)\)/.exec(line);
+        if (after) heapAfterGc.push(Number(after[1]), Number(after[2]));
       } else if (line.includes('"msg":"listening on')) {
         listening?.();
       } else if (/"level":(40|50|60)/.test(line) && problems.length < 5) {
@@ -301,6 +314,7 @@ async function startApp(url: string, smtpPort: number): Promise<AppChild> {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid as number,
     tasks,
+    heapAfterGc,
     problems,
     rssMb() {
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
@@ -625,7 +639,7 @@ async function soak(url: string, smtpPort: number) {
     await Promise.all(inFlight);
     clearInterval(sampler);
     samples.push([(Date.now() - started) / 1000, app.rssMb()]);
-    return { sent, failed, samples };
+    return { sent, failed, samples, heapAfterGc: [...app.heapAfterGc] };
   } finally {
     await app.stop();
   }
@@ -763,6 +777,13 @@ async function main() {
       const end = mean(total * 0.8, total + 60);
       const growth = end / middle - 1;
       say(`requests: ${result.sent}, failed: ${result.failed}`);
+      if (result.heapAfterGc.length > 0) {
+        const pairs: string[] = [];
+        for (let i = 0; i < result.heapAfterGc.length; i += 2) {
+          pairs.push(`${result.heapAfterGc[i]}/${result.heapAfterGc[i + 1]}`);
+        }
+        say(`V8 heap after each full GC (--trace-gc), used/committed MB: ${pairs.join(" ")}`);
+      }
       say(`RSS (MB) every 10 s: ${result.samples.map(([, mb]) => Math.round(mb)).join(" ")}`);
       say(
         `RSS at the end: ${round(last)} MB, mean of the last fifth ${round(end)} MB (target < 250: ${verdict(end < 250)})`,
