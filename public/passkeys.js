@@ -19,9 +19,17 @@ function say(button, text) {
   status.hidden = text === "";
 }
 
+// A form sent from this page ("Continue with …", the login form) ends what the page was asking
+// for in the background: its answer would reach a page on its way out, perhaps for a browser
+// that has logged in meanwhile (and whose form token no longer fits).
+const leaving = new AbortController();
+document.addEventListener("submit", () => leaving.abort());
+
 async function post(url, csrf, body) {
+  leaving.signal.throwIfAborted();
   const res = await fetch(url, {
     method: "POST",
+    signal: leaving.signal,
     credentials: "same-origin",
     headers: {
       accept: "application/json",
