@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -19,13 +18,3 @@ export const projectRoot = findProjectRoot(dirname(fileURLToPath(import.meta.url
 export const migrationsDir = join(projectRoot, "migrations");
 export const viewsDir = join(projectRoot, "views");
 export const publicDir = join(projectRoot, "public");
-
-// SimpleWebAuthn's browser bundle (UMD, the global SimpleWebAuthnBrowser), served as it ships
-// from /static/vendor: no CDN, and no build step between `npm ci` and `npm run dev`.
-export const webAuthnBrowserBundle = join(
-  dirname(createRequire(import.meta.url).resolve("@simplewebauthn/browser")),
-  "..",
-  "dist",
-  "bundle",
-  "index.umd.min.js",
-);

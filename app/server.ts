@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import type pg from "pg";
-import { createApp } from "./app.js";
+import { createApp, maintenanceTasksOf } from "./app.js";
 import { type Config, ConfigError, loadConfig, loadEnvFile } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { createSessionStore, type SessionStore } from "./db/session-store.js";
@@ -70,9 +70,8 @@ export async function startServer(
     appName: config.appName,
     logger,
   });
-  const server = createServer(
-    createApp({ config, pool: database.pool, logger, sessionStore, mailer }),
-  );
+  const app = createApp({ config, pool: database.pool, logger, sessionStore, mailer });
+  const server = createServer(app);
   // Requests Node's parser refuses (headers too large, malformed) get a page, not a bare status.
   server.on("clientError", answerClientError(config.appName));
   try {
@@ -84,7 +83,10 @@ export async function startServer(
     throw error;
   }
 
-  const maintenance = startAppMaintenance(database, config, logger, options.maintenanceTasks);
+  const maintenance = startAppMaintenance(database, config, logger, [
+    ...maintenanceTasksOf(app),
+    ...(options.maintenanceTasks ?? []),
+  ]);
   let closing: Promise<void> | undefined;
   return {
     url: urlOf(server.address() as AddressInfo),

@@ -1,14 +1,8 @@
-import { type Request, type Response, Router } from "express";
+import type { Request, Response, Router } from "express";
 import type pg from "pg";
-import { describeEvent } from "../activity/describe.js";
-import { listEvents } from "../activity/list.js";
-import { recordEvent } from "../activity/record.js";
-import { listPasskeys } from "../auth/passkeys/store.js";
 import { hashPassword, verifyPassword } from "../auth/passwords.js";
 import { clearSessionCookie, type SessionCookie } from "../auth/session-cookie.js";
 import { endAllSessions, endOtherSessions } from "../auth/session-generation.js";
-import type { RequireRecentAuth } from "../auth/sudo.js";
-import type { TwoFactorStore } from "../auth/two-factor/store.js";
 import { deleteUser, findPasswordHash, updatePasswordHash } from "../auth/users.js";
 import {
   changePasswordSchema,
@@ -16,19 +10,23 @@ import {
   fieldErrors,
   formValue,
 } from "../auth/validation.js";
-import { timeView } from "../http/time-format.js";
-import { noStore, type Views, wantsJson } from "../http/views.js";
+import type { Events } from "../core/events.js";
+import { type Guards, privateRouter } from "../core/guards.js";
+import { type PagePart, partsJson, renderParts } from "../core/page-parts.js";
+import { invalidForm, tooManyAttempts } from "../http/respond.js";
+import { type Views, wantsJson } from "../http/views.js";
 import type { DeviceCookies } from "../security/device-cookie.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
-import { tooManyAttempts } from "../security/too-many-attempts.js";
 
 export interface SecurityRouteDeps {
   pool: pg.Pool;
   limiter: PasswordLimiter;
   views: Views;
   sessionCookie: SessionCookie;
-  twoFactor: TwoFactorStore;
-  requireRecentAuth: RequireRecentAuth;
+  guards: Guards;
+  events: Events;
+  /** The features' panels, between the password and "Delete account". */
+  sections: readonly PagePart[];
   /** Every password change: older mailed links stop working, a notice goes to the address. */
   afterPasswordChange(userId: string): Promise<void>;
   /** A password change makes older device cookies unknown; this browser's is renewed. */
@@ -36,50 +34,24 @@ export interface SecurityRouteDeps {
 }
 
 /**
- * The security page: password, two-factor, passkeys and deleting the account.
- * Every change made from it needs sudo mode (auth/sudo.ts).
+ * The security page: the password, the features' panels (two-factor, passkeys, activity) and
+ * deleting the account. Every change made from it needs sudo mode.
  */
 export function securityRoutes(deps: SecurityRouteDeps): Router {
-  const { pool, views, twoFactor } = deps;
-  const router = Router();
-  const sudo = deps.requireRecentAuth("/account/security");
+  const { pool, views, events } = deps;
+  const router = privateRouter(deps.guards);
+  const sudo = deps.guards.sudo("/account/security");
 
-  async function renderSecurity(
-    req: Request,
-    res: Response,
-    status = 200,
-    errors: FieldErrors = {},
-  ) {
-    const user = req.user as Express.User;
-    const enabled = await twoFactor.isEnabled(user.id);
-    const recoveryCodesLeft = enabled ? await twoFactor.remainingRecoveryCodes(user.id) : 0;
-    const events = await listEvents(pool, user.id);
-    const passkeys = await listPasskeys(pool, user.id);
-    if (wantsJson(req)) {
-      res
-        .status(status)
-        .json({ twoFactor: { enabled, recoveryCodesLeft }, passkeys, activity: events, errors });
-      return;
-    }
-    const now = new Date();
-    const activity = events.map((event) => describeEvent(event, now));
-    views.render(
-      res,
-      "account/security",
-      {
-        title: "Security",
-        twoFactor: { enabled, recoveryCodesLeft },
-        passkeys: passkeys.map((passkey) => ({
-          ...passkey,
-          created: timeView(passkey.createdAt, now),
-          lastUsed: passkey.lastUsedAt && timeView(passkey.lastUsedAt, now),
-        })),
-        activity,
-        errors,
-      },
-      status,
-    );
+  async function page(req: Request, res: Response) {
+    return {
+      views,
+      view: "account/security",
+      locals: { title: "Security", parts: await renderParts(req, res, deps.sections) },
+    };
   }
+
+  const refuse = async (req: Request, res: Response, errors: FieldErrors) =>
+    invalidForm(400, errors, await page(req, res));
 
   // This session was ended (revoked from another one) while the request was in flight.
   const sessionEnded = (res: Response) => {
@@ -88,29 +60,26 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
   };
 
   router.get("/account/security", async (req, res) => {
-    noStore(res);
-    await renderSecurity(req, res);
+    if (wantsJson(req)) return void res.json(await partsJson(req, deps.sections));
+    const form = await page(req, res);
+    views.render(res, form.view, { ...form.locals, errors: {} });
   });
 
   // Change password: needs the current one; this session is renewed, every other one ends.
   router.post("/account/password", sudo, async (req, res) => {
     const user = req.user as Express.User;
     const parsed = changePasswordSchema.safeParse(req.body ?? {});
-    if (!parsed.success) return renderSecurity(req, res, 400, fieldErrors(parsed.error));
+    if (!parsed.success) throw await refuse(req, res, fieldErrors(parsed.error));
     // A stolen session must not become a free password-guessing oracle: counted per user.
     const attempt = await deps.limiter.currentPasswordByUser.take(user.id);
-    if (!attempt.allowed) {
-      return tooManyAttempts(req, res, views, attempt.retryAfterSeconds, "password attempts");
-    }
+    if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds, "password attempts");
     const hash = await findPasswordHash(pool, user.id);
     if (!hash || !(await verifyPassword(hash, parsed.data.current_password))) {
-      return renderSecurity(req, res, 400, {
-        current_password: "That is not your current password.",
-      });
+      throw await refuse(req, res, { current_password: "That is not your current password." });
     }
     await attempt.giveBack();
     await updatePasswordHash(pool, user.id, await hashPassword(parsed.data.new_password));
-    await recordEvent(pool, { userId: user.id, kind: "password_changed", req });
+    await events.record({ userId: user.id, kind: "password_changed", req });
     await deps.afterPasswordChange(user.id);
     if ((await endOtherSessions(pool, req)) === false) return sessionEnded(res);
     // Device cookies are bound to the generation just bumped: only this browser's goes on.
@@ -129,7 +98,7 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
     const user = req.user as Express.User;
     const typed = formValue(req.body, "email").trim();
     if (typed === "" || typed.toLowerCase() !== user.email.toLowerCase()) {
-      return renderSecurity(req, res, 400, {
+      throw await refuse(req, res, {
         email: "Type your email address exactly as shown to delete your account.",
       });
     }

@@ -1,20 +1,16 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
-import { recordEvent } from "../activity/record.js";
-import type { SignIns } from "../activity/sign-in.js";
-import type { Clock } from "../clock.js";
-import { renderAnonymousForm } from "../http/anonymous-form.js";
+import type { Events } from "../core/events.js";
+import { type PagePart, renderParts } from "../core/page-parts.js";
+import type { SignIn } from "../core/sign-in.js";
+import { invalidForm, tooManyAttempts } from "../http/respond.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
 import type { Csrf } from "../security/csrf.js";
 import type { DeviceCookies } from "../security/device-cookie.js";
 import { type PasswordLimiter, takeAll } from "../security/password-limits.js";
-import { tooManyAttempts } from "../security/too-many-attempts.js";
-import { startUserSession } from "./login-session.js";
 import type { Authenticator } from "./passport.js";
 import { hashPassword } from "./passwords.js";
 import { clearSessionCookie, type SessionCookie } from "./session-cookie.js";
-import { beginSecondFactor } from "./two-factor/pending.js";
-import type { TwoFactorStore } from "./two-factor/store.js";
 import { createUser, loginAccount } from "./users.js";
 import {
   type FieldErrors,
@@ -32,14 +28,14 @@ export interface AuthRouteDeps {
   csrf: Csrf;
   limiter: PasswordLimiter;
   devices: DeviceCookies;
-  rememberMs: number;
   /** To clear the cookie on logout with the attributes it was set with. */
   sessionCookie: SessionCookie;
   /** After a sign-up (the verification mail). */
   onRegistered(user: Express.User): void;
-  twoFactor: TwoFactorStore;
-  clock: Clock;
-  signIns: SignIns;
+  signIn: SignIn;
+  events: Events;
+  /** What the features add under the forms ("Continue with ...", "Sign in with a passkey"). */
+  signInButtons: readonly PagePart[];
 }
 
 const INCORRECT = "Email or password is incorrect.";
@@ -56,36 +52,63 @@ const loginNotices: Record<string, string> = {
 };
 
 export function authRoutes(deps: AuthRouteDeps): Router {
-  const { pool, passport, views, csrf, limiter, devices, rememberMs, sessionCookie, clock } = deps;
+  const { pool, passport, views, csrf, limiter, devices, sessionCookie, events } = deps;
   const router = Router();
 
-  function renderRegister(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
-    renderAnonymousForm(views, csrf, req, res, {
-      view: "register",
-      status,
-      errors,
-      locals: { title: "Create an account", values: { email: formValue(req.body, "email") } },
-    });
+  /** A form for visitors: never cached; a script gets the token its POST will need. */
+  async function anonymousForm(
+    req: Request,
+    res: Response,
+    page: "login" | "register",
+    locals: Record<string, unknown>,
+  ) {
+    noStore(res);
+    res.locals.signInPage = page;
+    res.locals.signInNext = (locals.values as { next?: string }).next || undefined;
+    const buttons = await renderParts(req, res, deps.signInButtons);
+    return {
+      views,
+      view: page,
+      locals: { ...locals, formToken: csrf.formToken(req, res), buttons },
+    };
   }
 
-  function renderLogin(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
+  const registerPage = (req: Request, res: Response) =>
+    anonymousForm(req, res, "register", {
+      title: "Create an account",
+      values: { email: formValue(req.body, "email") },
+    });
+
+  function loginPage(req: Request, res: Response) {
     const query = req.query as Record<string, unknown>;
     const notice = Object.keys(loginNotices).find((key) => query[key] === "1");
-    renderAnonymousForm(views, csrf, req, res, {
-      view: "login",
-      status,
-      errors,
-      locals: {
-        title: "Log in",
-        notice: notice && loginNotices[notice],
-        values: {
-          email: formValue(req.body, "email"),
-          remember: formValue(req.body, "remember") === "on",
-          next: safeReturnPath(req.body?.next ?? query.next) ?? "",
-        },
+    return anonymousForm(req, res, "login", {
+      title: "Log in",
+      notice: notice && loginNotices[notice],
+      values: {
+        email: formValue(req.body, "email"),
+        remember: formValue(req.body, "remember") === "on",
+        next: safeReturnPath(req.body?.next ?? query.next) ?? "",
       },
     });
   }
+
+  async function showForm(
+    req: Request,
+    res: Response,
+    form: Awaited<ReturnType<typeof loginPage>>,
+  ) {
+    if (wantsJson(req)) return void res.json({ csrfToken: form.locals.formToken });
+    form.views.render(res, form.view, { ...form.locals, errors: {} });
+  }
+
+  const refuse = async (
+    req: Request,
+    res: Response,
+    status: number,
+    errors: FieldErrors,
+    page: typeof loginPage,
+  ) => invalidForm(status, errors, await page(req, res));
 
   /**
    * The forms need no session (their CSRF token is stateless) but sending them needs the
@@ -99,37 +122,35 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   router.get("/register", async (req, res) => {
     if (req.user) return res.redirect(303, "/account");
     await databaseAnswers();
-    renderRegister(req, res, 200);
+    await showForm(req, res, await registerPage(req, res));
   });
 
   // Sign up: a new account, logged in at once on a fresh session. Each costs a password hash:
   // limited per address.
   router.post("/register", async (req, res) => {
     const parsed = registerSchema.safeParse(req.body ?? {});
-    if (!parsed.success) return renderRegister(req, res, 400, fieldErrors(parsed.error));
+    if (!parsed.success) throw await refuse(req, res, 400, fieldErrors(parsed.error), registerPage);
     const { email, password } = parsed.data;
     const attempt = await limiter.registerByIp.take(req.ip ?? "unknown");
-    if (!attempt.allowed) {
-      return tooManyAttempts(req, res, views, attempt.retryAfterSeconds, "sign-ups");
-    }
+    if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds, "sign-ups");
     // Hash first, so a taken email answers in the same time as a new one.
     const created = await createUser(pool, email, await hashPassword(password));
-    if (created === "taken") return renderRegister(req, res, 409, { email: TAKEN });
+    if (created === "taken") throw await refuse(req, res, 409, { email: TAKEN }, registerPage);
     req.log?.info({ userId: created.id }, "user registered");
     deps.onRegistered(created);
-    await startUserSession(req, created, null, { authenticatedAt: clock() });
-    devices.issue(res, created);
-    req.session.flash = { kind: "info", text: "Welcome! Your account is ready." };
-    if (wantsJson(req))
-      return res.status(201).json({ user: { id: created.id, email: created.email } });
-    res.redirect(303, "/account");
+    await deps.signIn.firstFactor(req, res, created, {
+      method: "password",
+      remember: false,
+      newAccount: true,
+      flash: { kind: "info", text: "Welcome! Your account is ready." },
+    });
   });
 
   // The login form; ?next= is where to go after, ?expired=1 etc. explain why we are here.
   router.get("/login", async (req, res) => {
     if (req.user) return res.redirect(303, safeReturnPath(req.query.next) ?? "/account");
     await databaseAnswers();
-    renderLogin(req, res, 200);
+    await showForm(req, res, await loginPage(req, res));
   });
 
   // Log in. Each attempt is counted before the password is checked, and given back if it was
@@ -138,7 +159,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   // password answer alike.
   router.post("/login", async (req, res, next) => {
     const parsed = loginSchema.safeParse(req.body ?? {});
-    if (!parsed.success) return renderLogin(req, res, 400, fieldErrors(parsed.error));
+    if (!parsed.success) throw await refuse(req, res, 400, fieldErrors(parsed.error), loginPage);
     const { email, remember } = parsed.data;
 
     const account = await loginAccount(pool, email);
@@ -151,9 +172,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
             [limiter.loginByAccount, account.key],
           ],
     );
-    if (!attempt.allowed) {
-      return tooManyAttempts(req, res, views, attempt.retryAfterSeconds, "login attempts");
-    }
+    if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds, "login attempts");
 
     // The strategy reads the body: give it the email as validated (trimmed).
     req.body.email = email;
@@ -165,30 +184,24 @@ export function authRoutes(deps: AuthRouteDeps): Router {
           if (err) throw err;
           if (!user) {
             req.log?.info("login failed");
-            renderLogin(req, res, 401, { form: INCORRECT });
+            const refusal = await refuse(req, res, 401, { form: INCORRECT }, loginPage);
+            next(refusal);
             // Only for an existing account (guesses are already bounded by the limiter above),
             // and after the answer, so a known address does not answer later than an unknown one.
             if (account.userId === undefined) return;
-            return recordEvent(pool, { userId: account.userId, kind: "sign_in_failed", req }).catch(
-              (err: unknown) => req.log?.error({ err }, "recording a failed sign-in failed"),
-            );
+            return events
+              .record({ userId: account.userId, kind: "sign_in_failed", req })
+              .catch((err: unknown) =>
+                req.log?.error({ err }, "recording a failed sign-in failed"),
+              );
           }
           await attempt.giveBack();
-          const next = safeReturnPath(req.body?.next);
-          if (await deps.twoFactor.isEnabled(user.id)) {
-            // The password was right; the second factor decides (two-factor/login-routes.ts).
-            await beginSecondFactor(req, user, { since: clock(), remember, next });
-            req.log?.info({ userId: user.id }, "password accepted, second factor pending");
-            if (wantsJson(req)) return res.json({ twoFactor: "/login/two-factor" });
-            return res.redirect(303, "/login/two-factor");
-          }
-          await startUserSession(req, user, remember ? rememberMs : null, {
-            authenticatedAt: clock(),
+          // The password was right: the one sign-in pipeline decides the rest (core/sign-in.ts).
+          await deps.signIn.firstFactor(req, res, user, {
+            method: "password",
+            remember,
+            next: safeReturnPath(req.body?.next),
           });
-          await deps.signIns.signedIn(req, res, user, "password");
-          req.log?.info({ userId: user.id }, "user logged in");
-          if (wantsJson(req)) return res.json({ user: { id: user.id, email: user.email } });
-          res.redirect(303, next ?? "/account");
         })().catch(next);
       },
     )(req, res, next);
@@ -197,7 +210,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   // Log out: the session is deleted from the store and the cookie cleared.
   router.post("/logout", async (req, res) => {
     const hadSession = Boolean((req as { session?: unknown }).session);
-    if (req.user) await recordEvent(pool, { userId: req.user.id, kind: "sign_out", req });
+    if (req.user) await events.record({ userId: req.user.id, kind: "sign_out", req });
     if (hadSession) await req.session.destroy();
     clearSessionCookie(res, sessionCookie);
     noStore(res);

@@ -1,124 +1,77 @@
-import { type Request, type RequestHandler, type Response, Router } from "express";
+import type { Request, Response, Router } from "express";
 import type pg from "pg";
 import type { Clock } from "../clock.js";
-import { noStore, type Views, wantsJson } from "../http/views.js";
-import { SUDO_WINDOW_MS } from "../policy.js";
-import type { DeviceCookies } from "../security/device-cookie.js";
+import { type Guards, privateRouter } from "../core/guards.js";
+import type { SecondFactors } from "../core/second-factor.js";
+import { invalidForm, tooManyAttempts } from "../http/respond.js";
+import { type Views, wantsJson } from "../http/views.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
-import { tooManyAttempts } from "../security/too-many-attempts.js";
 import { renewUserSession } from "./login-session.js";
-import { hasPasskeys } from "./passkeys/store.js";
 import { verifyPassword } from "./passwords.js";
-import { checkSecondFactor } from "./two-factor/check.js";
-import type { TwoFactorStore } from "./two-factor/store.js";
 import { findPasswordHash } from "./users.js";
 import { type FieldErrors, formValue, safeReturnPath } from "./validation.js";
-
-/**
- * Sudo mode (OWASP: re-authenticate before sensitive changes). Changing the password or email
- * address, turning two-factor off, new recovery codes, passkeys and deleting the account need a
- * login or a confirmation (`/account/confirm`: the password, and the second factor if on)
- * within RECENT_AUTH_MS. `req.session.authenticatedAt` holds when that was.
- */
-export const RECENT_AUTH_MS = SUDO_WINDOW_MS;
-
-export function isRecentlyAuthenticated(req: Request, nowMs: number): boolean {
-  const at = req.session.authenticatedAt;
-  return typeof at === "number" && nowMs - at >= 0 && nowMs - at <= RECENT_AUTH_MS;
-}
-
-/** The confirmation page for `next` (a path on this site). */
-export const confirmPath = (next: string) => `/account/confirm?${new URLSearchParams({ next })}`;
-
-export type RequireRecentAuth = (returnTo?: string) => RequestHandler;
-
-/**
- * `requireRecentAuth()` guards a route (after requireUser). Without a recent authentication a
- * GET goes to /account/confirm and comes back to itself; a POST is never replayed: the user is
- * sent to confirm and then back to `returnTo`, the page its form is on.
- */
-export function recentAuthGuard(clock: Clock): RequireRecentAuth {
-  return (returnTo = "/account/security") =>
-    (req, res, next) => {
-      if (isRecentlyAuthenticated(req, clock())) return next();
-      noStore(res);
-      const back = req.method === "GET" ? (safeReturnPath(req.originalUrl) ?? returnTo) : returnTo;
-      if (wantsJson(req)) {
-        res.status(403).json({ error: "reauthentication_required", confirm: confirmPath(back) });
-        return;
-      }
-      res.redirect(303, confirmPath(back));
-    };
-}
 
 export interface ConfirmRouteDeps {
   pool: pg.Pool;
   views: Views;
   limiter: PasswordLimiter;
-  twoFactor: TwoFactorStore;
   clock: Clock;
-  /** A browser holding the account's device cookie counts its codes in its own lane. */
-  devices: DeviceCookies;
+  guards: Guards;
+  /** The account's second factors: asked for after the password, or offered instead of it. */
+  secondFactors: SecondFactors;
 }
 
-/** GET|POST /account/confirm: prove it is you again, then back to where you were going. */
+/**
+ * GET|POST /account/confirm: sudo mode (core/guards.ts) sends a user here to prove it is them
+ * again (the password, and the second factor if on, or a passkey), then back where they were going.
+ */
 export function confirmRoutes(deps: ConfirmRouteDeps): Router {
-  const { pool, views, limiter, twoFactor, clock } = deps;
-  const router = Router();
+  const { pool, views, limiter, clock, secondFactors } = deps;
+  const router = privateRouter(deps.guards);
 
-  async function render(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
-    const user = req.user as Express.User;
+  async function page(req: Request, res: Response, errors: FieldErrors) {
     const next = safeReturnPath(req.body?.next ?? req.query.next) ?? "/account/security";
-    if (wantsJson(req)) {
-      res.status(status).json({ errors });
-      return;
-    }
-    views.render(
-      res,
-      "sudo/confirm",
-      {
+    // The factors' parts read these from the page's locals.
+    res.locals.next = next;
+    res.locals.errors = errors;
+    return {
+      views,
+      view: "sudo/confirm",
+      locals: {
         title: "Confirm it's you",
-        errors,
         next,
-        needsCode: await twoFactor.isEnabled(user.id),
-        hasPasskeys: await hasPasskeys(pool, user.id),
+        fields: await secondFactors.parts(req, res, "confirmField"),
+        others: await secondFactors.parts(req, res, "confirmPart"),
       },
-      status,
-    );
+    };
   }
+
+  const refuse = async (req: Request, res: Response, errors: FieldErrors) =>
+    invalidForm(400, errors, await page(req, res, errors));
 
   // The form: your password, and a code if two-factor is on.
   router.get("/account/confirm", async (req, res) => {
-    await render(req, res, 200);
+    if (wantsJson(req)) return void res.json({ errors: {} });
+    const form = await page(req, res, {});
+    views.render(res, form.view, { ...form.locals, errors: {} });
   });
 
-  // Right password (and code): sudo mode for RECENT_AUTH_MS, on a new session ID, then `next`.
+  // Right password (and second factor): sudo mode on a new session ID, then `next`.
   router.post("/account/confirm", async (req, res) => {
     const user = req.user as Express.User;
     const password = formValue(req.body, "password");
-    if (password === "") return render(req, res, 400, { password: "Enter your password." });
+    if (password === "") throw await refuse(req, res, { password: "Enter your password." });
     // Counted as every check of a logged-in user's password is.
     const attempt = await limiter.currentPasswordByUser.take(user.id);
-    if (!attempt.allowed) {
-      return tooManyAttempts(req, res, views, attempt.retryAfterSeconds, "password attempts");
-    }
+    if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds, "password attempts");
     const hash = await findPasswordHash(pool, user.id);
     if (!hash || !(await verifyPassword(hash, password))) {
-      return render(req, res, 400, { password: "That is not your password." });
+      throw await refuse(req, res, { password: "That is not your password." });
     }
     await attempt.giveBack();
-    if (await twoFactor.isEnabled(user.id)) {
-      const checked = await checkSecondFactor(
-        { store: twoFactor, limiter },
-        user.id,
-        req.body?.code,
-        clock(),
-        deps.devices.deviceFor(req, user),
-      );
-      if ("retryAfterSeconds" in checked) {
-        return tooManyAttempts(req, res, views, checked.retryAfterSeconds, "code attempts");
-      }
-      if (!checked.ok) return render(req, res, 400, { code: "That code is not right." });
+    for (const factor of await secondFactors.requiredFor(user.id)) {
+      const refused = factor.confirm && (await factor.confirm(req, user.id));
+      if (refused) throw await refuse(req, res, { [refused.field]: refused.error });
     }
     if (!(await renewUserSession(pool, req, user))) {
       return res.redirect(303, "/login?expired=1");
@@ -126,7 +79,7 @@ export function confirmRoutes(deps: ConfirmRouteDeps): Router {
     req.session.authenticatedAt = clock();
     req.log?.info({ userId: user.id }, "re-authenticated");
     const next = safeReturnPath(req.body?.next) ?? "/account/security";
-    if (wantsJson(req)) return res.json({ confirmed: true, next });
+    if (wantsJson(req)) return void res.json({ confirmed: true, next });
     res.redirect(303, next);
   });
 

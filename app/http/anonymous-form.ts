@@ -1,5 +1,6 @@
 import type { Request, Response } from "express";
 import type { Csrf } from "../security/csrf.js";
+import { invalidForm } from "./respond.js";
 import { type Locals, noStore, type Views, wantsJson } from "./views.js";
 
 export interface AnonymousForm {
@@ -11,9 +12,9 @@ export interface AnonymousForm {
 }
 
 /**
- * A form for visitors who are not logged in (log in, sign up, forgot, reset): never cached, its
- * CSRF token `csrf.formToken` (stateless for a visitor: no session row). A JSON client gets the
- * form's errors, or on 200 the token its POST will need.
+ * A form for visitors who are not logged in (forgot, reset): never cached, its CSRF token
+ * `csrf.formToken` (stateless for a visitor: no session row). A JSON client gets, on 200, the
+ * token its POST will need; a form with errors is thrown to the responder (http/respond.ts).
  */
 export function renderAnonymousForm(
   views: Views,
@@ -23,9 +24,8 @@ export function renderAnonymousForm(
   { view, status, errors, locals }: AnonymousForm,
 ): void {
   noStore(res);
-  if (wantsJson(req)) {
-    res.status(status).json(status === 200 ? { csrfToken: csrf.formToken(req, res) } : { errors });
-    return;
-  }
-  views.render(res, view, { ...locals, formToken: csrf.formToken(req, res), errors }, status);
+  const page = { views, view, locals: { ...locals, formToken: csrf.formToken(req, res) } };
+  if (status >= 400) throw invalidForm(status, errors, page);
+  if (wantsJson(req)) return void res.json({ csrfToken: page.locals.formToken });
+  views.render(res, view, { ...page.locals, errors }, status);
 }

@@ -1,24 +1,8 @@
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from "express";
+import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { Logger } from "../logger.js";
 import { isDatabaseUnavailable } from "./database-errors.js";
-import { type Views, wantsJson } from "./views.js";
-
-/**
- * Something this app depends on (besides its database) cannot be reached: answered 503 with
- * `Retry-After`, the page saying `message` (shown to the user: no internals in it) and JSON
- * clients getting `{ error: code, message }`.
- */
-export class ServiceUnavailable extends Error {
-  override name = "ServiceUnavailable";
-  readonly status = 503;
-  constructor(
-    message: string,
-    readonly code: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
+import { AppError, sendAppError } from "./respond.js";
+import type { Views } from "./views.js";
 
 interface ErrorPage {
   status: number;
@@ -74,43 +58,33 @@ const PAGES: Record<string, ErrorPage> = {
   },
 };
 
-function pageFor(error: unknown): ErrorPage {
+const fromPage = (page: ErrorPage) =>
+  new AppError(page.status, page.code, page.message, {
+    title: page.title,
+    ...(page.status === 503 ? { retryAfter: 5 } : {}),
+  });
+
+/** Any error as the AppError it is answered with. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
   const { code, status, type } = (error ?? {}) as {
     code?: unknown;
     status?: unknown;
     type?: unknown;
   };
-  if (code === "EBADCSRFTOKEN") return PAGES.csrf as ErrorPage;
-  if (isDatabaseUnavailable(error)) return PAGES.unavailable as ErrorPage;
-  if (error instanceof ServiceUnavailable) {
-    return { ...(PAGES.unavailable as ErrorPage), code: error.code, message: error.message };
-  }
-  if (status === 413 || type === "entity.too.large") return PAGES.tooLarge as ErrorPage;
-  if (status === 415) return PAGES.unsupported as ErrorPage;
+  if (code === "EBADCSRFTOKEN") return fromPage(PAGES.csrf as ErrorPage);
+  if (isDatabaseUnavailable(error)) return fromPage(PAGES.unavailable as ErrorPage);
+  if (status === 413 || type === "entity.too.large") return fromPage(PAGES.tooLarge as ErrorPage);
+  if (status === 415) return fromPage(PAGES.unsupported as ErrorPage);
   // Errors from Express's own parsers (http-errors) carry a 4xx status meant for the client.
   if (typeof status === "number" && status >= 400 && status < 500)
-    return { ...(PAGES.badRequest as ErrorPage), status };
-  return PAGES.internal as ErrorPage;
-}
-
-export function sendErrorPage(req: Request, res: Response, views: Views, page: ErrorPage): void {
-  if (page.status === 503) res.set("Retry-After", "5");
-  res.set("Cache-Control", "no-store");
-  if (wantsJson(req)) {
-    res.status(page.status).json({ error: page.code, message: page.message });
-    return;
-  }
-  views.render(
-    res,
-    "error",
-    { title: page.title, status: page.status, message: page.message },
-    page.status,
-  );
+    return fromPage({ ...(PAGES.badRequest as ErrorPage), status });
+  return fromPage(PAGES.internal as ErrorPage);
 }
 
 /** Anything no route answered: an HTML page for browsers, JSON for the rest. */
 export function notFound(views: Views): RequestHandler {
-  return (req, res) => sendErrorPage(req, res, views, PAGES.notFound as ErrorPage);
+  return (req, res) => sendAppError(req, res, views, fromPage(PAGES.notFound as ErrorPage));
 }
 
 /** The last handler: logs the error, answers with a page that leaks nothing internal. */
@@ -122,23 +96,27 @@ export function errorHandler(views: Views, logger: Logger): ErrorRequestHandler 
       log.error({ err: error }, "error after the response was sent");
       return;
     }
-    const page = pageFor(error);
-    if (page.status >= 500)
+    const answer = toAppError(error);
+    if (answer.status >= 500)
       log.error(
         { err: error },
-        page.status !== 503
+        answer.status !== 503
           ? "request failed"
-          : error instanceof ServiceUnavailable
-            ? error.message
-            : "database unavailable",
+          : isDatabaseUnavailable(error)
+            ? "database unavailable"
+            : answer.message,
       );
-    else if (page.status === 403) log.warn({ path: req.path }, "CSRF token rejected");
+    else if (answer.code === "invalid_csrf_token")
+      log.warn({ path: req.path }, "CSRF token rejected");
     try {
-      sendErrorPage(req, res, views, page);
+      sendAppError(req, res, views, answer);
     } catch (renderError) {
       // The error page itself failed (e.g. its template): a plain answer rather than none.
       log.error({ err: renderError }, "error page failed");
-      res.status(page.status).type("text").send(page.title);
+      res
+        .status(answer.status)
+        .type("text")
+        .send(answer.options.title ?? answer.message);
     }
   };
 }

@@ -1,25 +1,62 @@
+import { dirname, isAbsolute, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Eta } from "eta";
 import type { Request, Response } from "express";
 
 export type Locals = Record<string, unknown>;
 
 export interface Views {
-  /** Renders `views/<view>.eta` inside the layout, with `res.locals` (user, csrfToken, flash). */
+  /** Renders `<view>.eta` of this folder inside the layout, with `res.locals` (user, flash, csrf). */
   render(res: Response, view: string, locals?: Locals, status?: number): void;
+  /** The same template as HTML, for a part of another page (a feature's panel or button). */
+  html(res: Response, view: string, locals?: Locals): string;
+  /**
+   * A feature's own templates (`app/features/<name>/views`, as `new URL("./views/",
+   * import.meta.url)`): the view names are this folder's; `/layout` and `/partials/...` still
+   * name the core's `views/` (a feature's template says `layout("/layout")`).
+   */
+  at(dir: URL | string): Views;
 }
 
+const isInside = (root: string, file: string) => {
+  const path = relative(root, file);
+  return path !== "" && !path.startsWith("..") && !isAbsolute(path);
+};
+
 /**
- * Eta templates: `<%= %>` escapes every value; raw output (`<%~ %>`) is only used for partials.
- * Every page also gets `appName` (APP_NAME: the layout's title and brand).
+ * Eta templates: `<%= %>` escapes every value; raw output (`<%~ %>`) is only used for partials
+ * and for parts of a page another feature rendered (already escaped there). A name starting
+ * with `/` is the core's `views/`; any other is relative to the template that names it, or to
+ * the views' own folder. Every page also gets `appName` (APP_NAME: the layout's title and brand).
  */
 export function createViews(dir: string, options: { cache: boolean; appName: string }): Views {
-  const eta = new Eta({ views: dir, cache: options.cache, autoEscape: true });
-  return {
-    render(res, view, locals = {}, status = 200) {
-      const html = eta.render(view, { appName: options.appName, ...res.locals, ...locals });
-      res.status(status).type("html").send(html);
-    },
+  const make = (own: string): Views => {
+    const eta = new Eta({ views: own, cache: options.cache, autoEscape: true });
+    eta.resolvePath = (name: string, meta?: { filepath?: string }) => {
+      const file = `${name}${name.endsWith(".eta") ? "" : ".eta"}`;
+      const resolved = file.startsWith("/")
+        ? join(dir, file)
+        : join(meta?.filepath ? dirname(meta.filepath) : own, file);
+      if (!isInside(dir, resolved) && !isInside(own, resolved)) {
+        throw new Error(`Template ${name} is outside the views folders`);
+      }
+      return resolved;
+    };
+    const data = (res: Response, locals: Locals) => ({
+      appName: options.appName,
+      ...res.locals,
+      ...locals,
+    });
+    return {
+      render(res, view, locals = {}, status = 200) {
+        const html = eta.render(view, data(res, locals));
+        res.status(status).type("html").send(html);
+      },
+      html: (res, view, locals = {}) => eta.render(view, data(res, locals)),
+      at: (folder) => make(typeof folder === "string" ? folder : fileURLToPath(folder)),
+    };
   };
+  return make(dir);
 }
 
 /** A client that asked for JSON (an API call or fetch) rather than a page. */

@@ -86,27 +86,18 @@ export const newDeviceMail = (signIn: {
 
 /** What proving an address that nobody had proven took away (app/auth/recovery/address-proof.ts). */
 export interface UnprovenAccess {
-  passkeys: number;
-  identities: number;
-  twoFactor: boolean;
+  /** What went, as each feature says it: "2 passkeys", "two-factor authentication (...)". */
+  removed: string[];
   /** Sessions ended, besides the one that proved the address. */
   sessions: number;
 }
-
-const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** To the address just proven: what was added while nobody had proven it, and is gone now. */
 export const unprovenAccessRemovedMail = (
   removed: UnprovenAccess,
   securityUrl: string,
 ): MailContent => {
-  const what = [
-    ...(removed.passkeys > 0 ? [count(removed.passkeys, "passkey", "passkeys")] : []),
-    ...(removed.identities > 0
-      ? [count(removed.identities, "linked sign-in provider", "linked sign-in providers")]
-      : []),
-    ...(removed.twoFactor ? ["two-factor authentication (its key and recovery codes)"] : []),
-  ];
+  const what = removed.removed;
   return {
     subject: "Ways into your account were removed",
     paragraphs: [

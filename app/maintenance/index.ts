@@ -18,7 +18,7 @@ export type { MaintenanceTask } from "./tasks.js";
  */
 export function startAppMaintenance(
   database: Pick<Database, "pool" | "url" | "kind">,
-  config: Pick<Config, "sessionPruneIntervalMs" | "activityRetentionDays">,
+  config: Pick<Config, "sessionPruneIntervalMs">,
   logger: Logger,
   extraTasks: MaintenanceTask[] = [],
 ): Maintenance {

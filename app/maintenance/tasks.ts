@@ -25,8 +25,6 @@ export interface TaskContext {
 }
 
 const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
 /** Expired sessions (connect-pg-simple's table), every SESSION_PRUNE_INTERVAL_MINUTES. */
 export function expiredSessionsTask(everyMs: number): MaintenanceTask {
@@ -86,32 +84,13 @@ export function expiredTokensTask(everyMs = 15 * MINUTE): MaintenanceTask {
   };
 }
 
-/** Security events older than ACTIVITY_RETENTION_DAYS (IDX_security_events_time). */
-export function oldActivityTask(retentionDays: number, everyMs = HOUR): MaintenanceTask {
-  return {
-    name: "activity",
-    everyMs,
-    run: (db, { now, batchSize, restRatio, stopped }) =>
-      deleteInBatches(db, {
-        table: "security_events",
-        key: "id",
-        where: "created_at < $1",
-        values: [new Date(now.valueOf() - retentionDays * DAY)],
-        batchSize,
-        restRatio,
-        stopped,
-      }),
-  };
-}
-
 /** Every cleanup the app itself needs, from its configuration. */
 export function coreMaintenanceTasks(
-  config: Pick<Config, "sessionPruneIntervalMs" | "activityRetentionDays">,
+  config: Pick<Config, "sessionPruneIntervalMs">,
 ): MaintenanceTask[] {
   return [
     expiredSessionsTask(config.sessionPruneIntervalMs),
     expiredRateLimitsTask(),
     expiredTokensTask(),
-    oldActivityTask(config.activityRetentionDays),
   ];
 }

@@ -112,14 +112,20 @@ export function createCsrf({ secrets, production, cookieName }: CsrfOptions): Cs
     );
   };
 
+  // One stateless token a response: each would set the cookie anew, and only the last match it.
+  const issued = new WeakMap<Response, string>();
   const anonymousFormToken = (req: Request, res: Response): string => {
+    const earlier = issued.get(res);
+    if (earlier !== undefined) return earlier;
     // A page holding this browser's token (and setting its cookie) is never cached.
     res.set("Cache-Control", "no-store");
     // A Secure cookie cannot reach a plain-HTTP client: none is sent (the form will be refused).
     if (production && !req.secure) return "";
     // Reuses a valid token the browser already has (other tabs keep working).
     parseCookies(req, res, () => {});
-    return double.generateCsrfToken(req, res);
+    const token = double.generateCsrfToken(req, res);
+    issued.set(res, token);
+    return token;
   };
 
   const sessionToken = (req: Request): string | undefined => {

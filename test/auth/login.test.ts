@@ -129,7 +129,10 @@ describe("a failed login does not tell whether the account exists", () => {
       const reply = await browser.postJson("/login", { email, password: "not the password" });
       answers.push({ status: reply.status, body: jsonOf(reply) });
     }
-    expect(answers[0]).toEqual({ status: 401, body: { errors: { form: INCORRECT } } });
+    expect(answers[0]).toEqual({
+      status: 401,
+      body: { error: "invalid", message: INCORRECT, errors: { form: INCORRECT } },
+    });
     expect(answers[1]).toEqual(answers[0]);
   });
 });
@@ -222,6 +225,8 @@ test("a JSON client logs in with the token in X-CSRF-Token and gets the user bac
   const invalid = await browser.postJson("/login", { email: "", password: "" }, token);
   expect(invalid.status).toBe(400);
   expect(jsonOf(invalid)).toEqual({
+    error: "invalid",
+    message: "Enter your email address.",
     errors: { email: "Enter your email address.", password: "Enter your password." },
   });
 
@@ -231,7 +236,10 @@ test("a JSON client logs in with the token in X-CSRF-Token and gets the user bac
     token,
   );
   expect(reply.status).toBe(200);
-  expect(jsonOf(reply)).toEqual({ user: { id: user.id, email: "hal@example.com" } });
+  expect(jsonOf(reply)).toEqual({
+    user: { id: user.id, email: "hal@example.com" },
+    next: "/account",
+  });
   expect(sessionIdOf(browser)).toBeDefined();
 
   const account = await browser.getJson("/account");

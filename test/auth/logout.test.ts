@@ -71,5 +71,5 @@ test("a JSON client logs out with the token in X-CSRF-Token", async () => {
   expect(await sessionRow(app.pool, id)).toBeUndefined();
   const after = await browser.getJson("/account");
   expect(after.status).toBe(401);
-  expect(jsonOf(after)).toEqual({ error: "unauthenticated" });
+  expect(jsonOf(after)).toEqual({ error: "unauthenticated", message: "Log in first." });
 });

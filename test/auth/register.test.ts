@@ -138,6 +138,8 @@ describe("signing up from a script (JSON)", () => {
     expect(invalid.status).toBe(400);
     expect(invalid.headers.get("content-type")).toMatch(/^application\/json/);
     expect(jsonOf(invalid)).toEqual({
+      error: "invalid",
+      message: "Enter an email address like name@example.com.",
       errors: {
         email: "Enter an email address like name@example.com.",
         password: "Use at least 12 characters.",
@@ -150,7 +152,7 @@ describe("signing up from a script (JSON)", () => {
       token,
     );
     expect(taken.status).toBe(409);
-    expect(jsonOf(taken)).toEqual({ errors: { email: TAKEN } });
+    expect(jsonOf(taken)).toEqual({ error: "invalid", message: TAKEN, errors: { email: TAKEN } });
 
     const created = await browser.postJson(
       "/register",

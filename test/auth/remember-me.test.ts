@@ -32,11 +32,6 @@ test("without 'remember me' the cookie ends with the browser, and the store ends
   const idleS = app.config.sessionIdleTimeoutMs / 1000;
   expect(row?.expiresIn).toBeGreaterThan(idleS - 10);
   expect(row?.expiresIn).toBeLessThanOrEqual(idleS + 1);
-
-  const account = await browser.get("/account");
-  expect(account.body).toContain(
-    '<span data-testid="max-age">null</span>: a browser-session cookie',
-  );
 });
 
 test("with 'remember me' the cookie and the stored session last 30 days, and each visit pushes that back", async () => {
@@ -53,7 +48,6 @@ test("with 'remember me' the cookie and the stored session last 30 days, and eac
   expect(firstExpires).toBeDefined();
   expect((firstExpires as number) - Date.now()).toBeGreaterThan((30 * DAY_S - 60) * 1000);
   expect((firstExpires as number) - Date.now()).toBeLessThanOrEqual(30 * DAY_S * 1000 + 1000);
-  expect(first.body).toContain("<code>cookie.originalMaxAge</code></dt><dd>2592000 s</dd>");
 
   await new Promise((resolve) => setTimeout(resolve, 1100));
   const second = await browser.get("/account");

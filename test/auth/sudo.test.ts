@@ -210,6 +210,7 @@ test("a JSON client without sudo mode gets 403 and where to confirm", async () =
   expect(reply.status).toBe(403);
   expect(JSON.parse(reply.body)).toEqual({
     error: "reauthentication_required",
+    message: "Confirm it's you first.",
     confirm: "/account/confirm?next=%2Faccount%2Fsecurity",
   });
 });

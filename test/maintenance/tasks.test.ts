@@ -69,7 +69,7 @@ describe("the maintenance runner", () => {
     const query = vi.spyOn(app.pool, "query");
     maintenance = startMaintenance({
       connection: sharedMaintenanceConnection(app.pool),
-      tasks: coreMaintenanceTasks({ sessionPruneIntervalMs: 60_000, activityRetentionDays: 90 }),
+      tasks: coreMaintenanceTasks({ sessionPruneIntervalMs: 60_000 }),
       logger: logs.logger,
       batchSize: 5,
       schedule: false,
@@ -82,9 +82,9 @@ describe("the maintenance runner", () => {
       ["sessions", 12],
       ["rate limits", 7],
       ["tokens", 4],
-      ["activity", 5],
     ]);
-    expect(await left(app.pool)).toEqual({ sessions: 2, rateLimits: 2, tokens: 1, events: 2 });
+    // Old activity is the activity feature's to delete (test/features/activity).
+    expect(await left(app.pool)).toEqual({ sessions: 2, rateLimits: 2, tokens: 1, events: 7 });
     // 12 expired sessions, 5 a statement: 5, 5, 2; never one DELETE of everything.
     const sessionDeletes = query.mock.calls.filter(([sql]) =>
       String(sql).startsWith("delete from session"),
@@ -96,15 +96,14 @@ describe("the maintenance runner", () => {
       ["sessions", 12],
       ["rate limits", 7],
       ["tokens", 4],
-      ["activity", 5],
     ]);
     for (const line of lines) expect(line.ms).toEqual(expect.any(Number));
 
     // Nothing left to do: a second run deletes nothing, in one statement per task.
     query.mockClear();
     const again = await maintenance.runNow();
-    expect(again.tasks.map((task) => task.rows)).toEqual([0, 0, 0, 0]);
-    expect(query).toHaveBeenCalledTimes(4);
+    expect(again.tasks.map((task) => task.rows)).toEqual([0, 0, 0]);
+    expect(query).toHaveBeenCalledTimes(3);
   });
 
   test("runs soon after start on its own, each task on its interval; SESSION_PRUNE_INTERVAL_MINUTES=0 never deletes sessions", async () => {
@@ -113,20 +112,20 @@ describe("the maintenance runner", () => {
     const logs = captureLogs();
     maintenance = startMaintenance({
       connection: sharedMaintenanceConnection(app.pool),
-      tasks: coreMaintenanceTasks({ sessionPruneIntervalMs: 0, activityRetentionDays: 90 }),
+      tasks: coreMaintenanceTasks({ sessionPruneIntervalMs: 0 }),
       logger: logs.logger,
       firstRun: { minMs: 10, maxMs: 50 },
     });
     await expect
       .poll(() => logs.entries().filter((entry) => entry.task).length, { timeout: 5_000 })
-      .toBe(3);
+      .toBe(2);
     expect(
       logs
         .entries()
         .map((entry) => entry.task)
         .filter(Boolean),
     ).not.toContain("sessions");
-    expect(await left(app.pool)).toEqual({ sessions: 14, rateLimits: 2, tokens: 1, events: 2 });
+    expect(await left(app.pool)).toEqual({ sessions: 14, rateLimits: 2, tokens: 1, events: 7 });
   });
 
   test("stop() waits for a run in flight, which ends at its next batch; no run after", async () => {

@@ -1,12 +1,21 @@
 import type { Request } from "express";
 import type pg from "pg";
 import { revokeAllSessions, revokeOtherSessions } from "../../account/sessions.js";
-import { recordEvent } from "../../activity/record.js";
+import type { Events } from "../../core/events.js";
+import type { SignInMethods, UnprovenAccessRemoval } from "../../core/sign-in-methods.js";
 import type { UnprovenAccess } from "../../mail/templates.js";
 import { hashStoreKey } from "../../session/index.js";
 import { renewUserSession } from "../login-session.js";
-import { changeSignInMethods } from "../sign-in-methods.js";
 import type { Recovery } from "./service.js";
+
+export interface AddressProofDeps {
+  pool: pg.Pool;
+  recovery: Recovery;
+  events: Events;
+  signInMethods: SignInMethods;
+  /** What the features added (passkeys, identities, a TOTP secret), removed at the first proof. */
+  unprovenAccess: readonly UnprovenAccessRemoval[];
+}
 
 /**
  * Account pre-hijacking (Sudhodanan and Paverd, USENIX Security 2022): anyone can make an
@@ -33,13 +42,13 @@ export interface AddressProof {
  * on under a new ID and the new generation; any other session ends.
  */
 export async function proveAddress(
-  deps: { pool: pg.Pool; recovery: Recovery },
+  deps: AddressProofDeps,
   req: Request,
   userId: string,
   options: { keepSession: boolean },
 ): Promise<AddressProof> {
   const { pool } = deps;
-  const cleared = await changeSignInMethods(pool, userId, async (client) => {
+  const cleared = await deps.signInMethods.change(userId, async (client) => {
     const { rows } = await client.query<{ session_generation: number }>(
       `update users set email_verified_at = now(), session_generation = session_generation + 1,
               updated_at = now()
@@ -48,14 +57,16 @@ export async function proveAddress(
     );
     const marked = rows[0];
     if (!marked) return undefined;
-    const removed = async (sql: string) => (await client.query(sql, [userId])).rowCount ?? 0;
-    const passkeys = await removed("delete from passkeys where user_id = $1");
-    const identities = await removed("delete from user_identities where user_id = $1");
-    await removed("delete from recovery_codes where user_id = $1");
-    const twoFactor = (await removed("delete from two_factor where user_id = $1")) > 0;
+    const removed: string[] = [];
+    for (const removal of deps.unprovenAccess) {
+      const what = await removal.removeAll(client, userId);
+      if (what !== undefined) removed.push(what);
+    }
     // A change of address asked for before: its link would move the account elsewhere.
-    await removed("delete from user_tokens where user_id = $1 and purpose = 'change_email'");
-    return { generation: marked.session_generation, passkeys, identities, twoFactor };
+    await client.query("delete from user_tokens where user_id = $1 and purpose = 'change_email'", [
+      userId,
+    ]);
+    return { generation: marked.session_generation, removed };
   });
   if (!cleared) return { first: false, keptSession: false };
 
@@ -74,16 +85,11 @@ export async function proveAddress(
   }
   req.log?.info({ userId }, "address proven for the first time");
 
-  const removed: UnprovenAccess = {
-    passkeys: cleared.passkeys,
-    identities: cleared.identities,
-    twoFactor: cleared.twoFactor,
-    sessions,
-  };
+  const removed: UnprovenAccess = { removed: cleared.removed, sessions };
   // Sessions alone end for every owner who signs up on one device and verifies on another:
   // said in the mail when something else went, not worth a mail of their own.
-  if (removed.passkeys + removed.identities > 0 || removed.twoFactor) {
-    await recordEvent(pool, { userId, kind: "unproven_access_removed", req });
+  if (removed.removed.length > 0) {
+    await deps.events.record({ userId, kind: "unproven_access_removed", req });
     deps.recovery.unprovenAccessRemoved(userId, removed);
   }
   return { first: true, keptSession };

@@ -1,10 +1,10 @@
-import { type Request, type Response, Router } from "express";
+import type { Request, Response, Router } from "express";
 import type pg from "pg";
-import { recordEvent } from "../../activity/record.js";
+import type { Events } from "../../core/events.js";
+import { type Guards, privateRouter } from "../../core/guards.js";
+import { invalidForm, tooManyAttempts } from "../../http/respond.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import type { PasswordLimiter } from "../../security/password-limits.js";
-import { tooManyAttempts } from "../../security/too-many-attempts.js";
-import { requireUser } from "../guards.js";
 import { renewUserSession } from "../login-session.js";
 import { verifyPassword } from "../passwords.js";
 import { findPasswordHash } from "../users.js";
@@ -20,7 +20,8 @@ export interface ChangeEmailDeps {
   views: Views;
   limiter: PasswordLimiter;
   recovery: Recovery;
-  sessionCookieName: string;
+  events: Events;
+  guards: Guards;
 }
 
 /**
@@ -30,36 +31,36 @@ export interface ChangeEmailDeps {
  */
 export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
   const { pool, views, limiter, recovery } = deps;
-  const router = Router();
+  // Open to a user whose address is not verified yet: a mistyped address is fixed here.
+  const router = privateRouter(deps.guards, { unverified: true });
+  const sudo = deps.guards.sudo("/account/email");
 
   function renderForm(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
     noStore(res);
-    if (wantsJson(req)) {
-      res.status(status).json({ errors });
-      return;
-    }
-    views.render(
-      res,
-      "recovery/change-email",
-      {
+    const page = {
+      views,
+      view: "recovery/change-email",
+      locals: {
         title: "Change your email address",
-        errors,
         values: { new_email: formValue(req.body, "new_email") },
       },
-      status,
-    );
+    };
+    if (status >= 400) throw invalidForm(status, errors, page);
+    if (wantsJson(req)) return void res.json({ errors });
+    views.render(res, page.view, { ...page.locals, errors }, status);
   }
 
-  router.get("/account/email", (req, res) => renderForm(req, res, 200));
+  // Changing the address is sudo mode (GET and POST; resending a link is not).
+  router.get("/account/email", sudo, (req, res) => renderForm(req, res, 200));
 
-  router.post("/account/email", async (req, res) => {
+  router.post("/account/email", sudo, async (req, res) => {
     const user = req.user as Express.User;
     const parsed = changeEmailSchema.safeParse(req.body ?? {});
     if (!parsed.success) return renderForm(req, res, 400, fieldErrors(parsed.error));
     const { new_email: newEmail, current_password: password } = parsed.data;
     const check = await limiter.currentPasswordByUser.take(user.id);
     if (!check.allowed) {
-      return tooManyAttempts(req, res, views, check.retryAfterSeconds, "password attempts");
+      throw tooManyAttempts(check.retryAfterSeconds, "password attempts");
     }
     const hash = await findPasswordHash(pool, user.id);
     if (!hash || !(await verifyPassword(hash, password))) {
@@ -70,10 +71,10 @@ export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
       return renderForm(req, res, 400, { new_email: "That is already your address." });
     }
     const mails = await takeMailPoints(pool, limiter, user, newEmail);
-    if (!mails.allowed) return tooManyAttempts(req, res, views, mails.retryAfterSeconds, "mails");
+    if (!mails.allowed) throw tooManyAttempts(mails.retryAfterSeconds, "mails");
     recovery.requestAddressChange(user.id, newEmail);
     req.log?.info({ userId: user.id }, "change of address requested");
-    await recordEvent(pool, { userId: user.id, kind: "email_change_requested", req });
+    await deps.events.record({ userId: user.id, kind: "email_change_requested", req });
     const text = `We sent a link to ${newEmail}. Your address changes when you open it.`;
     if (wantsJson(req)) return res.json({ message: text });
     req.session.flash = { kind: "info", text };
@@ -81,17 +82,17 @@ export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
   });
 
   // The link sent to the new address: opened logged in to the account that asked for it.
-  router.get("/email/change/:token", requireUser(deps.sessionCookieName), async (req, res) => {
+  router.get("/email/change/:token", async (req, res) => {
     const user = req.user as Express.User;
     const owner = await consumeToken(pool, String(req.params.token), "change_email", user.id);
-    if (!owner?.email) return invalidLink(req, res, views);
+    if (!owner?.email) throw invalidLink(views);
     if ((await changeEmail(pool, user.id, owner.email)) === "taken") {
-      return invalidLink(req, res, views);
+      throw invalidLink(views);
     }
     // Links sent to the old address (reset, verification) stop working.
     await deleteUserTokens(pool, user.id);
     req.log?.info({ userId: user.id }, "email address changed");
-    await recordEvent(pool, { userId: user.id, kind: "email_changed", req });
+    await deps.events.record({ userId: user.id, kind: "email_changed", req });
     const changed = { ...user, email: owner.email, emailVerifiedAt: new Date() };
     if (!(await renewUserSession(pool, req, changed))) return res.redirect(303, "/login?expired=1");
     req.session.flash = { kind: "info", text: `Your email address is now ${owner.email}.` };

@@ -1,11 +1,12 @@
 import { type Request, type Response, Router } from "express";
 import type pg from "pg";
-import { recordEvent } from "../../activity/record.js";
+import type { Events } from "../../core/events.js";
+import type { SignInMethods, UnprovenAccessRemoval } from "../../core/sign-in-methods.js";
 import { renderAnonymousForm } from "../../http/anonymous-form.js";
+import { tooManyAttempts } from "../../http/respond.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import type { Csrf } from "../../security/csrf.js";
 import { type PasswordLimiter, takeAll } from "../../security/password-limits.js";
-import { tooManyAttempts } from "../../security/too-many-attempts.js";
 import { hashPassword } from "../passwords.js";
 import { endAllSessions } from "../session-generation.js";
 import { loginAccount, updatePasswordHash } from "../users.js";
@@ -27,6 +28,9 @@ export interface PasswordResetDeps {
   csrf: Csrf;
   limiter: PasswordLimiter;
   recovery: Recovery;
+  events: Events;
+  signInMethods: SignInMethods;
+  unprovenAccess: readonly UnprovenAccessRemoval[];
 }
 
 export const FORGOT_SENT =
@@ -92,7 +96,7 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
       [limiter.mailByAccount, account.key],
     ]);
     if (!attempt.allowed) {
-      return tooManyAttempts(req, res, views, attempt.retryAfterSeconds, "reset requests");
+      throw tooManyAttempts(attempt.retryAfterSeconds, "reset requests");
     }
     recovery.sendPasswordReset(account.userId);
     req.log?.info("password reset requested");
@@ -102,7 +106,7 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
   // The link in the mail: a form for the new password (the token is used up only by the POST,
   // so a mail scanner opening the link spends nothing).
   router.get("/password/reset/:token", async (req, res) => {
-    if (!(await tokenIsValid(pool, req.params.token, "reset"))) return invalidLink(req, res, views);
+    if (!(await tokenIsValid(pool, req.params.token, "reset"))) throw invalidLink(views);
     renderReset(req, res, 200);
   });
 
@@ -111,14 +115,13 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
   router.post("/password/reset/:token", async (req, res) => {
     const parsed = resetPasswordSchema.safeParse(req.body ?? {});
     if (!parsed.success) {
-      if (!(await tokenIsValid(pool, req.params.token, "reset")))
-        return invalidLink(req, res, views);
+      if (!(await tokenIsValid(pool, req.params.token, "reset"))) throw invalidLink(views);
       return renderReset(req, res, 400, fieldErrors(parsed.error));
     }
     const owner = await consumeToken(pool, req.params.token, "reset");
-    if (!owner) return invalidLink(req, res, views);
+    if (!owner) throw invalidLink(views);
     await updatePasswordHash(pool, owner.userId, await hashPassword(parsed.data.password));
-    await recordEvent(pool, { userId: owner.userId, kind: "password_reset", req });
+    await deps.events.record({ userId: owner.userId, kind: "password_reset", req });
     // The link reached the user's mailbox: the address is theirs, and if nobody had proven it
     // before, whatever was added until now goes (address-proof.ts).
     await proveAddress(deps, req, owner.userId, { keepSession: false });

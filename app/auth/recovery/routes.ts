@@ -1,5 +1,8 @@
 import { Router } from "express";
 import type pg from "pg";
+import type { Events } from "../../core/events.js";
+import type { Guards } from "../../core/guards.js";
+import type { SignInMethods, UnprovenAccessRemoval } from "../../core/sign-in-methods.js";
 import type { Views } from "../../http/views.js";
 import type { Csrf } from "../../security/csrf.js";
 import type { PasswordLimiter } from "../../security/password-limits.js";
@@ -14,15 +17,16 @@ export interface RecoveryRouteDeps {
   csrf: Csrf;
   limiter: PasswordLimiter;
   recovery: Recovery;
-  sessionCookieName: string;
+  events: Events;
+  guards: Guards;
+  signInMethods: SignInMethods;
+  /** What the features added that the first proof of the address removes (address-proof.ts). */
+  unprovenAccess: readonly UnprovenAccessRemoval[];
 }
-
-/** Pages an unverified user still reaches with REQUIRE_EMAIL_VERIFICATION=true. */
-export const UNVERIFIED_ALLOWED = new Set(["/account", "/account/email", "/account/email/resend"]);
 
 /**
  * Account recovery and verification by mail: forgot/reset password, verify the address, change
- * it. /account/* routes here are behind requireUser (app.ts).
+ * it. The routes for a logged-in user declare it (core/guards.ts).
  */
 export function recoveryRoutes(deps: RecoveryRouteDeps): Router {
   const router = Router();

@@ -1,9 +1,11 @@
 import { type Request, Router } from "express";
 import type pg from "pg";
-import { recordEvent } from "../../activity/record.js";
+import type { Events } from "../../core/events.js";
+import { type Guards, privateRouter } from "../../core/guards.js";
+import type { SignInMethods, UnprovenAccessRemoval } from "../../core/sign-in-methods.js";
+import { tooManyAttempts } from "../../http/respond.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import { type PasswordLimiter, takeAll } from "../../security/password-limits.js";
-import { tooManyAttempts } from "../../security/too-many-attempts.js";
 import { renewUserSession } from "../login-session.js";
 import { loginAccount } from "../users.js";
 import { proveAddress } from "./address-proof.js";
@@ -16,6 +18,10 @@ export interface VerificationDeps {
   views: Views;
   limiter: PasswordLimiter;
   recovery: Recovery;
+  events: Events;
+  signInMethods: SignInMethods;
+  unprovenAccess: readonly UnprovenAccessRemoval[];
+  guards: Guards;
 }
 
 /** The mail limits for a logged-in user's own address: per account and per address. */
@@ -49,9 +55,9 @@ export function verificationRoutes(deps: VerificationDeps): Router {
   // a browser logged in to the account stays logged in, every other session ends.
   router.get("/email/verify/:token", async (req, res) => {
     const owner = await consumeToken(pool, req.params.token, "verify");
-    if (!owner) return invalidLink(req, res, views);
+    if (!owner) throw invalidLink(views);
     const user = req.user;
-    await recordEvent(pool, { userId: owner.userId, kind: "email_verified", req });
+    await deps.events.record({ userId: owner.userId, kind: "email_verified", req });
     const proof = await proveAddress(deps, req, owner.userId, { keepSession: true });
     req.log?.info({ userId: owner.userId }, "email verified");
     noStore(res);
@@ -73,7 +79,9 @@ export function verificationRoutes(deps: VerificationDeps): Router {
   });
 
   // "Resend" on the account page: a new link (the older ones stop working).
-  router.post("/account/email/resend", async (req, res) => {
+  // Open to a user whose address is not verified yet: that is who needs it.
+  const account = privateRouter(deps.guards, { unverified: true });
+  account.post("/account/email/resend", async (req, res) => {
     const user = req.user as Express.User;
     if (user.emailVerifiedAt) {
       flash(req, "Your email address is already verified.");
@@ -81,7 +89,7 @@ export function verificationRoutes(deps: VerificationDeps): Router {
     }
     const attempt = await takeMailPoints(pool, limiter, user, user.email);
     if (!attempt.allowed) {
-      return tooManyAttempts(req, res, views, attempt.retryAfterSeconds, "mails");
+      throw tooManyAttempts(attempt.retryAfterSeconds, "mails");
     }
     recovery.sendVerification(user.id);
     flash(req, `We sent a new link to ${user.email}.`);
@@ -89,5 +97,5 @@ export function verificationRoutes(deps: VerificationDeps): Router {
     res.redirect(303, "/account");
   });
 
-  return router;
+  return router.use(account);
 }

@@ -1,0 +1,87 @@
+import type { Router } from "express";
+import type pg from "pg";
+import type { SessionCookie } from "../auth/session-cookie.js";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config.js";
+import type { Views } from "../http/views.js";
+import type { Logger } from "../logger.js";
+import type { Mailer } from "../mail/mailer.js";
+import type { MaintenanceTask } from "../maintenance/tasks.js";
+import type { Csrf } from "../security/csrf.js";
+import type { DeviceCookies } from "../security/device-cookie.js";
+import type { PasswordLimiter } from "../security/password-limits.js";
+import type { EventListener, Events } from "./events.js";
+import type { Guards } from "./guards.js";
+import type { PagePart } from "./page-parts.js";
+import type { SecondFactor, SecondFactors } from "./second-factor.js";
+import type { SignIn, SignInDone } from "./sign-in.js";
+import type { SignInMethodSource, SignInMethods } from "./sign-in-methods.js";
+
+/**
+ * An optional capability: one folder under app/features/, listed once in app/features/index.ts.
+ * The core calls `setup` once per app with the kit; the feature answers with what it adds. A
+ * feature reaches the rest of the app only through the kit and its parts, never by importing
+ * another feature's folder, so deleting its folder and its line removes it.
+ */
+export interface Feature {
+  /** Its folder's name: app/features/<name>/, test/features/<name>/. */
+  readonly name: string;
+  /** Undefined: nothing to add with this configuration (e.g. no provider configured). */
+  setup(kit: Kit): FeatureParts | undefined;
+}
+
+/** What the core offers every feature. */
+export interface Kit {
+  config: Config;
+  pool: pg.Pool;
+  logger: Logger;
+  mailer: Mailer;
+  clock: Clock;
+  /** The core's views; `views.at(new URL("./views/", import.meta.url))` for the feature's own. */
+  views: Views;
+  csrf: Csrf;
+  limiter: PasswordLimiter;
+  devices: DeviceCookies;
+  sessionCookie: SessionCookie;
+  /** Private, verified-address and sudo-mode guards, declared on routes (core/guards.ts). */
+  guards: Guards;
+  /** The one way to finish a sign-in (core/sign-in.ts). */
+  signIn: SignIn;
+  /** The pending second-factor step and every feature's second factor (core/second-factor.ts). */
+  secondFactors: SecondFactors;
+  /** Every way to sign in an account has, counted together (core/sign-in-methods.ts). */
+  signInMethods: SignInMethods;
+  /** Tells the listening features what happened to an account (core/events.ts). */
+  events: Events;
+  /** How every feature's event kinds are said (filled as features are set up; read per request). */
+  eventKinds: ReadonlyMap<string, string>;
+}
+
+/** What a feature adds; every field is optional. */
+export interface FeatureParts {
+  /** Its routes, mounted after the core's, in the list's order. */
+  routes?: Router;
+  /** Its browser files, served under /static (a folder inside the feature's). */
+  publicDir?: string;
+  /** Routes for its other static files, mounted before the session (they never touch it). */
+  assets?: Router;
+  /** A second factor the pending sign-in step and sudo mode offer. */
+  secondFactor?: SecondFactor;
+  /** A way to sign in (counted so the last one cannot be removed). */
+  signInMethod?: SignInMethodSource;
+  /** Panels on the account page (/account) and the security page (/account/security). */
+  accountSections?: PagePart[];
+  securitySections?: PagePart[];
+  /** Buttons under the log-in and sign-up forms ("Continue with ..."). */
+  signInButtons?: PagePart[];
+  /** Event kinds this feature records, and how the activity trail says them. */
+  eventKinds?: Record<string, string>;
+  /** Told about every account event. */
+  onEvent?: EventListener;
+  /** After every sign-in, before the device cookie is issued (the new-device notice). */
+  onSignIn?: (done: SignInDone) => Promise<void>;
+  /** Its cleanups for the maintenance runner. */
+  maintenance?: MaintenanceTask[];
+  /** Origins its forms post to (CSP form-action: a provider's sign-in page). */
+  formTargets?: string[];
+}

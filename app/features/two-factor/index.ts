@@ -1,0 +1,79 @@
+import { Router } from "express";
+import type { Feature } from "../../core/feature.js";
+import { tooManyAttempts } from "../../http/respond.js";
+import { createSecretBox } from "../../security/secrets-at-rest.js";
+import { checkSecondFactor } from "./check.js";
+import { twoFactorLoginRoutes } from "./login-routes.js";
+import { twoFactorSetupRoutes } from "./setup-routes.js";
+import { twoFactorStore } from "./store.js";
+
+/**
+ * Two-factor authentication: a TOTP code from an authenticator app (or a recovery code) after
+ * the first factor, and in sudo mode after the password. Turned on and off on the security page.
+ */
+export const twoFactor: Feature = {
+  name: "two-factor",
+  setup(kit) {
+    const store = twoFactorStore(kit.pool, createSecretBox(kit.config.dataEncryptionKey));
+    const views = kit.views.at(new URL("./views/", import.meta.url));
+    return {
+      routes: Router()
+        .use(twoFactorLoginRoutes(kit, views, store))
+        .use(twoFactorSetupRoutes(kit, views, store)),
+      secondFactor: {
+        id: "totp",
+        page: "/login/two-factor",
+        required: (userId) => store.isEnabled(userId),
+        async confirm(req, userId) {
+          const checked = await checkSecondFactor(
+            { store, limiter: kit.limiter },
+            userId,
+            req.body?.code,
+            kit.clock(),
+            kit.devices.deviceFor(req, req.user ?? { id: userId, sessionGeneration: -1 }),
+          );
+          if ("retryAfterSeconds" in checked) {
+            throw tooManyAttempts(checked.retryAfterSeconds, "code attempts");
+          }
+          return checked.ok ? undefined : { field: "code", error: "That code is not right." };
+        },
+        confirmField: {
+          id: "two-factor-code",
+          render: async (req, res) =>
+            req.user && (await store.isEnabled(req.user.id))
+              ? views.html(res, "confirm-field")
+              : undefined,
+        },
+        async removeAll(client, userId) {
+          await client.query("delete from recovery_codes where user_id = $1", [userId]);
+          const { rowCount } = await client.query("delete from two_factor where user_id = $1", [
+            userId,
+          ]);
+          return rowCount ? "two-factor authentication (its key and recovery codes)" : undefined;
+        },
+      },
+      securitySections: [
+        {
+          id: "two-factor",
+          async render(req, res) {
+            const userId = (req.user as Express.User).id;
+            const enabled = await store.isEnabled(userId);
+            const left = enabled ? await store.remainingRecoveryCodes(userId) : 0;
+            return views.html(res, "security-section", { enabled, left });
+          },
+          async json(req) {
+            const userId = (req.user as Express.User).id;
+            const enabled = await store.isEnabled(userId);
+            const recoveryCodesLeft = enabled ? await store.remainingRecoveryCodes(userId) : 0;
+            return { twoFactor: { enabled, recoveryCodesLeft } };
+          },
+        },
+      ],
+      eventKinds: {
+        two_factor_enabled: "Turned on two-factor authentication",
+        two_factor_disabled: "Turned off two-factor authentication",
+        recovery_code_used: "Used a recovery code",
+      },
+    };
+  },
+};

@@ -1,0 +1,103 @@
+import { type Request, type Response, Router } from "express";
+import type { FieldErrors } from "../../auth/validation.js";
+import type { Kit } from "../../core/feature.js";
+import { AppError, invalidForm, tooManyAttempts } from "../../http/respond.js";
+import { noStore, type Views, wantsJson } from "../../http/views.js";
+import { checkSecondFactor } from "./check.js";
+import type { TwoFactorStore } from "./store.js";
+
+/** The login step after the first factor, for accounts with two-factor on. */
+export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorStore): Router {
+  const { csrf, limiter, secondFactors } = kit;
+  const router = Router();
+
+  // The form, with whatever other second factor the account has beside it (a passkey button).
+  async function page(req: Request, res: Response) {
+    noStore(res);
+    const token = csrf.sessionToken(req);
+    const others = await secondFactors.parts(req, res, "pendingPart");
+    return {
+      views,
+      view: "login",
+      locals: {
+        title: "Two-factor authentication",
+        // Not logged in yet: the pending session's own token (the layout only has one for users).
+        formToken: token,
+        csrfToken: token,
+        others: others.html,
+        scripts: others.scripts,
+      },
+    };
+  }
+
+  // No pending login (none, or older than 5 minutes): back to the password, saying why.
+  async function startOver(req: Request, res: Response) {
+    const session = (req as { session?: Request["session"] }).session;
+    const expired = Boolean(session?.twoFactor);
+    if (expired) {
+      await session?.destroy();
+      res.clearCookie(kit.sessionCookie.name, {
+        path: "/",
+        httpOnly: true,
+        secure: kit.sessionCookie.secure,
+        sameSite: kit.sessionCookie.sameSite,
+      });
+    }
+    noStore(res);
+    if (wantsJson(req)) {
+      throw new AppError(
+        401,
+        "no_pending_login",
+        "That login took more than 5 minutes. Enter your password again.",
+        { json: { next: "/login?twofactor=1" } },
+      );
+    }
+    res.redirect(303, expired ? "/login?twofactor=1" : "/login");
+  }
+
+  // The code form, while a login waits for its second factor.
+  router.get("/login/two-factor", async (req, res) => {
+    if (req.user) return res.redirect(303, "/account");
+    if (!secondFactors.pending(req)) return startOver(req, res);
+    const form = await page(req, res);
+    if (req.accepts(["html", "json"]) === "json") {
+      return void res.json({ csrfToken: csrf.sessionToken(req) });
+    }
+    form.views.render(res, form.view, { ...form.locals, errors: {} });
+  });
+
+  // A TOTP code or a recovery code: logged in on a new session, or the form again.
+  router.post("/login/two-factor", async (req, res) => {
+    if (req.user) return res.redirect(303, "/account");
+    const pending = secondFactors.pending(req);
+    if (!pending) return startOver(req, res);
+    const checked = await checkSecondFactor(
+      { store, limiter },
+      pending.userId,
+      req.body?.code,
+      kit.clock(),
+      kit.devices.deviceFor(req, { id: pending.userId, sessionGeneration: pending.generation }),
+    );
+    if ("retryAfterSeconds" in checked)
+      throw tooManyAttempts(checked.retryAfterSeconds, "code attempts");
+    if (!checked.ok) {
+      req.log?.info({ userId: pending.userId }, "second factor refused");
+      const errors: FieldErrors = { code: "That code is not right. Try the current one." };
+      throw invalidForm(401, errors, await page(req, res));
+    }
+    const recovery = checked.method === "recovery code";
+    const left = recovery ? await store.remainingRecoveryCodes(pending.userId) : 0;
+    const flash = {
+      kind: "info" as const,
+      text: `You used a recovery code; ${left} left. Make new ones on the security page if you need them.`,
+    };
+    if (!(await kit.signIn.secondFactor(req, res, pending, recovery ? { flash } : {}))) {
+      return startOver(req, res);
+    }
+    if (recovery) {
+      await kit.events.record({ userId: pending.userId, kind: "recovery_code_used", req });
+    }
+  });
+
+  return router;
+}
