@@ -1,7 +1,8 @@
 import { expect, test } from "vitest";
-import { startTestApp } from "../helpers/app.js";
+import { startTestApp, type TestAppOptions } from "../helpers/app.js";
 import { loggedInClient, PASSWORD, sessionIdOf } from "../helpers/auth.js";
 import type { HttpClient } from "../helpers/http-client.js";
+import { PROBE_REGENERATE } from "../helpers/probe-routes.js";
 import { enableTwoFactor, type TestClock, testClock, totpCode } from "../helpers/totp.js";
 
 const ELEVEN_MINUTES = 11 * 60_000;
@@ -49,9 +50,9 @@ const actions: Array<{
   },
 ];
 
-async function setUp(withTwoFactor: boolean, email: string) {
+async function setUp(withTwoFactor: boolean, email: string, options: TestAppOptions = {}) {
   const clock = testClock();
-  const app = await startTestApp({ clock: clock.clock });
+  const app = await startTestApp({ ...options, clock: clock.clock });
   const { client, user } = await loggedInClient(app, email);
   const secret = withTwoFactor ? (await enableTwoFactor(client, clock)).secret : undefined;
   return { app, clock, client, user, secret };
@@ -152,11 +153,13 @@ test("setting up two-factor asks for confirmation too, and comes back to the set
   expect((await client.get("/account/two-factor/setup")).status).toBe(200);
 });
 
-test("renewing the session ID (the regenerate button) does not renew sudo mode", async () => {
-  const { client, clock } = await setUp(false, "renew@example.com");
+test("renewing the session ID (renewUserSession, here through the probe) does not renew sudo mode", async () => {
+  const { client, clock } = await setUp(false, "renew@example.com", { probeRoutes: true });
   clock.advance(ELEVEN_MINUTES);
   await client.get("/account");
-  expect((await client.post("/account/session/regenerate")).status).toBe(303);
+  const before = sessionIdOf(client);
+  expect((await client.post(PROBE_REGENERATE)).location).toBe("/account");
+  expect(sessionIdOf(client)).not.toBe(before);
   await client.get("/account/security");
   const reply = await client.post("/account/two-factor/disable");
   expect(reply.location).toMatch(/^\/account\/confirm/);
