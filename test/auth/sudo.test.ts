@@ -2,6 +2,7 @@ import { expect, test } from "vitest";
 import { startTestApp } from "../helpers/app.js";
 import { loggedInClient, PASSWORD, sessionIdOf } from "../helpers/auth.js";
 import type { HttpClient } from "../helpers/http-client.js";
+import { PROBE_REGENERATE } from "../helpers/probe-routes.js";
 import { enableTwoFactor, type TestClock, testClock, totpCode } from "../helpers/totp.js";
 
 const ELEVEN_MINUTES = 11 * 60_000;
@@ -152,11 +153,17 @@ test("setting up two-factor asks for confirmation too, and comes back to the set
   expect((await client.get("/account/two-factor/setup")).status).toBe(200);
 });
 
-test("renewing the session ID (the regenerate button) does not renew sudo mode", async () => {
-  const { client, clock } = await setUp(false, "renew@example.com");
+test("renewing the session ID (renewUserSession, here through the probe) does not renew sudo mode", async () => {
+  // The app's clock starts 10 minutes behind the real one and ends 1 minute ahead: the login is
+  // 11 minutes old, and a renewal that took the time from Date.now() would reopen sudo mode.
+  const clock = testClock(Date.now() - 10 * 60_000);
+  const app = await startTestApp({ clock: clock.clock, probeRoutes: true });
+  const { client } = await loggedInClient(app, "renew@example.com");
   clock.advance(ELEVEN_MINUTES);
   await client.get("/account");
-  expect((await client.post("/account/session/regenerate")).status).toBe(303);
+  const before = sessionIdOf(client);
+  expect((await client.post(PROBE_REGENERATE)).location).toBe("/account");
+  expect(sessionIdOf(client)).not.toBe(before);
   await client.get("/account/security");
   const reply = await client.post("/account/two-factor/disable");
   expect(reply.location).toMatch(/^\/account\/confirm/);

@@ -1,6 +1,7 @@
 import { expect, test } from "vitest";
 import { makeUser } from "../helpers/auth.js";
 import { logInWithBrowser, pathOf, serveOtherSite, textOf, useBrowser } from "../helpers/e2e.js";
+import { PROBE_REGENERATE } from "../helpers/probe-routes.js";
 
 const e2e = useBrowser();
 
@@ -23,10 +24,11 @@ const origins = [
   { name: "another site", host: "localhost", fetchSite: "cross-site", sendsCookie: false },
 ] as const;
 
-test.each(["/logout", "/account/session/destroy"])(
+// Logging out, and a private POST that would give the session a new ID (the probe's).
+test.each(["/logout", PROBE_REGENERATE])(
   "a form posted to %s from another origin is refused with the 403 page; you stay logged in",
   async (target) => {
-    const app = await e2e.startApp();
+    const app = await e2e.startApp({ probeRoutes: true });
     await makeUser(app.pool, "victim@example.com");
     const other = await serveOtherSite(attackerPage(`${app.url}${target}`));
     try {

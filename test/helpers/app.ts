@@ -1,4 +1,5 @@
 import type { RequestListener } from "node:http";
+import { Router } from "express";
 import type pg from "pg";
 import { onTestFinished } from "vitest";
 import { type AppDeps, createApp } from "../../app/app.js";
@@ -11,6 +12,7 @@ import { testDatabaseUrl } from "./database.js";
 import { HttpClient } from "./http-client.js";
 import { listen } from "./listen.js";
 import { type CapturedLogs, captureLogs } from "./logs.js";
+import { probeRoutes } from "./probe-routes.js";
 import { testConfig } from "./test-config.js";
 import { createTestSchema, runSql } from "./test-schema.js";
 
@@ -30,6 +32,8 @@ export interface TestAppOptions {
   hostname?: "localhost";
   /** Routes the test adds to the app (before its 404): see AppDeps.extraRoutes. */
   extraRoutes?: AppDeps["extraRoutes"];
+  /** Mount the probe routes (./probe-routes.ts), before any extraRoutes. */
+  probeRoutes?: boolean;
   /** Close when the current test finishes (default true; false when started in beforeAll). */
   autoClose?: boolean;
 }
@@ -74,6 +78,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     appName: config.appName,
     logger: logs.logger,
   });
+  const probe = options.probeRoutes ? probeRoutes(schema.pool) : undefined;
+  const { extraRoutes } = options;
+  const routes: AppDeps["extraRoutes"] =
+    probe && extraRoutes
+      ? (kit) => Router().use(probe(kit), extraRoutes(kit))
+      : (probe ?? extraRoutes);
   app = createApp({
     config,
     pool: schema.pool,
@@ -82,7 +92,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     mailer,
     ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
+    ...(routes ? { extraRoutes: routes } : {}),
   });
 
   let closed = false;

@@ -16,7 +16,11 @@ export interface Traffic {
 
 /**
  * Until `done()` (at most 500 rounds each): every logged-in browser reads /account and, when that
- * works, saves its session; a visitor reads `/`. Tests wait on what `statuses` shows, not on time.
+ * works, writes its session; a visitor reads `/`. Tests wait on what `statuses` shows, not on time.
+ *
+ * The write is the app's own "end a session" form with a key that names no session: it ends
+ * nothing and leaves a one-time message (303 to /account), so the session is written. An app
+ * route, not a test's: the traffic also runs against app/server.ts in a process of its own.
  */
 export function traffic(url: string, browsers: Iterable<HttpClient>, done: () => boolean): Traffic {
   const statuses: number[] = [];
@@ -27,7 +31,7 @@ export function traffic(url: string, browsers: Iterable<HttpClient>, done: () =>
         const page = await browser.get("/account");
         statuses.push(page.status);
         if (page.status === 200) {
-          statuses.push((await browser.post("/account/session/save")).status);
+          statuses.push((await browser.post("/account/sessions/revoke", { key: "none" })).status);
         }
       }
     }),

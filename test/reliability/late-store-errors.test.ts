@@ -2,6 +2,7 @@ import http from "node:http";
 import { expect, test } from "vitest";
 import { startTestApp } from "../helpers/app.js";
 import { loggedInClient } from "../helpers/auth.js";
+import { PROBE_WRITE } from "../helpers/probe-routes.js";
 
 /**
  * The session is written when the response ends; if that write fails, the response is already
@@ -49,11 +50,11 @@ function send(
 }
 
 test("a session write that fails after an error page is logged, and the connection stays open", async () => {
-  const app = await startTestApp();
+  const app = await startTestApp({ probeRoutes: true });
   const { client } = await loggedInClient(app, "ann@example.com");
-  // A one-time message waits in the session: the next page shows it and removes it.
+  // A one-time message waits in the session (the probe's): the next page shows it and removes it.
   await client.get("/account");
-  expect((await client.post("/account/session/touch")).status).toBe(303);
+  expect((await client.post(PROBE_WRITE)).status).toBe(303);
 
   // From now on the database answers only the two reads every request starts with (the session,
   // then its user), as when it goes down in the middle of a request.

@@ -10,6 +10,7 @@ import {
   submitLogin,
 } from "../helpers/auth.js";
 import { type HttpClient, jsonOf, type Reply } from "../helpers/http-client.js";
+import { PROBE_REGENERATE, PROBE_WRITE } from "../helpers/probe-routes.js";
 
 /**
  * Every POST needs the token of the session it is sent with. A forged form (no token, a made-up
@@ -28,7 +29,8 @@ let annElsewhere: HttpClient;
 let mallory: HttpClient;
 
 beforeAll(async () => {
-  app = await startTestApp({ autoClose: false });
+  // The probe routes: a private POST of no feature's, behind the app's protection like any other.
+  app = await startTestApp({ autoClose: false, probeRoutes: true });
   ({ client: ann } = await loggedInClient(app, "ann@example.com"));
   annElsewhere = app.client({ "user-agent": "Ann's phone" });
   await logIn(annElsewhere, "ann@example.com");
@@ -95,11 +97,8 @@ describe.each(variants)("a form sent with %s is refused", (variant) => {
 
   const accountForms: Array<[string, () => Record<string, string>]> = [
     ["/logout", () => ({})],
-    ["/account/session/regenerate", () => ({})],
-    ["/account/session/reload", () => ({})],
-    ["/account/session/save", () => ({})],
-    ["/account/session/touch", () => ({})],
-    ["/account/session/destroy", () => ({})],
+    [PROBE_WRITE, () => ({})],
+    [PROBE_REGENERATE, () => ({})],
     [
       "/account/sessions/revoke",
       () => ({ key: hashStoreKey(sessionIdOf(annElsewhere) as string) }),
@@ -134,7 +133,7 @@ describe.each(variants)("a form sent with %s is refused", (variant) => {
 
 test("a script's request with a wrong X-CSRF-Token gets a JSON 403", async () => {
   const { client: script } = await loggedInClient(app, "script@example.com");
-  const reply = await script.postJson("/account/session/regenerate", {}, "not-the-token");
+  const reply = await script.postJson(PROBE_REGENERATE, {}, "not-the-token");
   expect(reply.status).toBe(403);
   expect(jsonOf(reply)).toEqual({
     error: "invalid_csrf_token",

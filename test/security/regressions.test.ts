@@ -15,6 +15,7 @@ import {
   submitLogin,
 } from "../helpers/auth.js";
 import type { HttpClient, Reply } from "../helpers/http-client.js";
+import { PROBE_REGENERATE, PROBE_WRITE } from "../helpers/probe-routes.js";
 
 /**
  * Security properties held as tests, each one a way this kind of app has gone wrong before:
@@ -76,7 +77,8 @@ describe("session fixation", () => {
 });
 
 test("no session ID, signed cookie or store key is ever written to the logs", async () => {
-  const app = await startTestApp();
+  // The probe routes: a session write, and a new session ID as the app renews one.
+  const app = await startTestApp({ probeRoutes: true });
   await makeUser(app.pool, "ann@example.com");
   const browser = app.client({ "user-agent": "log-test" });
   const seen: Reply[] = [];
@@ -90,15 +92,15 @@ test("no session ID, signed cookie or store key is ever written to the logs", as
   await track(browser.post("/login", { email: "ann@example.com", password: PASSWORD }));
   await track(browser.get("/account"));
   await track(browser.getJson("/account"));
-  await track(browser.post("/account/session/touch"));
+  await track(browser.post(PROBE_WRITE));
   await track(browser.get("/account"));
-  await track(browser.post("/account/session/regenerate"));
+  await track(browser.post(PROBE_REGENERATE));
   await track(browser.get("/account"));
   await track(browser.post("/account/password", { current_password: "no", new_password: "x" }));
-  await track(browser.request("POST", "/account/session/save", { form: { _csrf: "forged" } }));
+  await track(browser.request("POST", PROBE_WRITE, { form: { _csrf: "forged" } }));
   await track(browser.get("/nowhere"));
   // A script's token travels in a header: redacted like the cookies.
-  await track(browser.postJson("/account/session/touch", {}, browser.csrfToken() ?? null));
+  await track(browser.postJson(PROBE_WRITE, {}, browser.csrfToken() ?? null));
   const headerToken = browser.csrfToken() as string;
   const device = browser.cookies.get("device") as string;
   const formToken = browser.cookies.get("csrf") as string;
@@ -110,7 +112,7 @@ test("no session ID, signed cookie or store key is ever written to the logs", as
       .map((line) => line.slice("sid=".length, line.indexOf(";"))),
   );
   const ids = [...new Set(values.map(sessionIdFromCookie))];
-  // Two sessions: the one login made, the one "regenerate" made (the form starts none).
+  // Two sessions: the one login made, the one the renewal made (the form starts none).
   expect(ids).toHaveLength(2);
   expect(device).toBeDefined();
   expect(formToken).toBeDefined();

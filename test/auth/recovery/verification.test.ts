@@ -5,10 +5,12 @@ import { startTestApp } from "../../helpers/app.js";
 import { logIn, makeUser, PASSWORD, sessionIdOf, sessionRow } from "../../helpers/auth.js";
 import type { HttpClient } from "../../helpers/http-client.js";
 import { linkIn, pathOf, startTestSmtp } from "../../helpers/mail.js";
+import { PROBE_WRITE, PROBE_WRITTEN } from "../../helpers/probe-routes.js";
 
 async function appWithSmtp(env: Record<string, string> = {}) {
   const smtp = await startTestSmtp();
-  const app = await startTestApp({ env: { SMTP_URL: smtp.url, ...env } });
+  // PROBE_WRITE: a private page (under /account) that is not one an unverified user may reach.
+  const app = await startTestApp({ env: { SMTP_URL: smtp.url, ...env }, probeRoutes: true });
   return { app, smtp };
 }
 
@@ -173,20 +175,21 @@ describe("REQUIRE_EMAIL_VERIFICATION=true", () => {
 
     expect((await client.get("/account")).status).toBe(200);
     expect((await client.get("/account/email")).status).toBe(200);
-    const waiting = await client.post("/account/session/save");
+    const waiting = await client.post(PROBE_WRITE);
     expect(waiting.status).toBe(303);
     expect(waiting.location).toBe("/account");
     const page = await client.get("/account");
     expect(page.body).toContain("Confirm your email address first");
-    expect((await client.postJson("/account/session/touch", {})).status).toBe(403);
+    expect(page.body).not.toContain(PROBE_WRITTEN);
+    expect((await client.postJson(PROBE_WRITE, {})).status).toBe(403);
     await client.get("/account");
     expect((await client.post("/account/email/resend")).status).toBe(303);
 
     await client.get(pathOf(linkIn(await smtp.nextMailTo("jon@example.com"), "/email/verify/")));
     await client.get("/account");
-    const saved = await client.post("/account/session/save");
+    const saved = await client.post(PROBE_WRITE);
     expect(saved.status).toBe(303);
-    expect((await client.get("/account")).body).toContain("Saved to the store now");
+    expect((await client.get("/account")).body).toContain(PROBE_WRITTEN);
     expect((await client.get(pathOf(link))).status).toBe(400);
     await client.get("/account");
     expect((await client.post("/logout")).status).toBe(303);
@@ -197,8 +200,8 @@ describe("REQUIRE_EMAIL_VERIFICATION=true", () => {
     const client = app.client();
     await signUp(client, "kim@example.com");
     await client.get("/account");
-    const saved = await client.post("/account/session/save");
-    expect((await client.get("/account")).body).toContain("Saved to the store now");
+    const saved = await client.post(PROBE_WRITE);
+    expect((await client.get("/account")).body).toContain(PROBE_WRITTEN);
     expect(saved.status).toBe(303);
   });
 });
