@@ -1,8 +1,10 @@
 // `npm run build`: TypeScript's build mode, which compiles only what changed since the last build
 // (nothing changed: under a second). Build mode trusts its record (dist/.tsbuildinfo) and does not
-// notice an output deleted by hand, so a missing one forces a full build.
+// notice an output deleted by hand, so a missing one forces a full build. Then the files a
+// feature keeps beside its code (app/features/<name>/views/*.eta, public/*) are copied next to its
+// compiled code, where `new URL("./views/", import.meta.url)` finds them.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 const sources = readdirSync("app", { recursive: true, encoding: "utf8" }).filter(
@@ -13,4 +15,15 @@ const args = ["-b", "tsconfig.build.json", ...(missing ? ["--force"] : [])];
 const tsc = spawnSync(process.execPath, [join("node_modules/typescript/bin/tsc"), ...args], {
   stdio: "inherit",
 });
-process.exit(tsc.status ?? 1);
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+const features = join("app", "features");
+for (const entry of readdirSync(features, { withFileTypes: true })) {
+  if (!entry.isDirectory()) continue;
+  for (const folder of ["views", "public"]) {
+    const from = join(features, entry.name, folder);
+    const to = join("dist", features, entry.name, folder);
+    rmSync(to, { recursive: true, force: true });
+    if (existsSync(from)) cpSync(from, to, { recursive: true });
+  }
+}

@@ -1,7 +1,8 @@
-import { type Request, Router } from "express";
+import type { Request } from "express";
 import type pg from "pg";
 import type { AppDeps } from "../../app/app.js";
 import { renewUserSession } from "../../app/auth/login-session.js";
+import { privateRouter } from "../../app/core/guards.js";
 import { wantsJson } from "../../app/http/views.js";
 
 /**
@@ -10,10 +11,10 @@ import { wantsJson } from "../../app/http/views.js";
  * `extraRoutes` hook (startTestApp({ probeRoutes: true }), or createApp's extraRoutes), so after
  * the app's own routes, behind its session and CSRF protection: the probe checks no token itself.
  *
- * Under /account, so the app's own guards for private pages stand in front of them: requireUser
- * (logged out: 401 JSON, or 303 to /login) and, with REQUIRE_EMAIL_VERIFICATION, the wait for a
- * verified address. Reached without a login anyway, the probe throws (a 500): a test never passes
- * because the app stopped guarding /account.
+ * Declared on the app's own private router (core/guards.ts), so its guards stand in front of them:
+ * logged out, 401 JSON or 303 to /login; with REQUIRE_EMAIL_VERIFICATION, the wait for a verified
+ * address. Reached without a login anyway, the probe throws (a 500): a test never passes because
+ * the app's guard stopped working.
  */
 
 /** Writes to the session (a count and a one-time message), so the store is written. */
@@ -31,14 +32,14 @@ declare module "../../app/session/types.js" {
 }
 
 function loggedInUser(req: Request): Express.User {
-  if (!req.user) throw new Error(`${req.path} was reached without a login: /account is unguarded`);
+  if (!req.user) throw new Error(`${req.path} was reached without a login: the guard failed`);
   return req.user;
 }
 
 /** The probe routes as `extraRoutes` for an app on `pool` (the renewal deletes the old row). */
 export function probeRoutes(pool: pg.Pool): NonNullable<AppDeps["extraRoutes"]> {
-  return () =>
-    Router()
+  return ({ guards }) =>
+    privateRouter(guards)
       .post(PROBE_WRITE, (req, res) => {
         loggedInUser(req);
         const writes = (req.session.probeWrites ?? 0) + 1;
