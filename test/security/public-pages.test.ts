@@ -9,7 +9,7 @@ test("looking at public pages sets no cookie and writes no session row", async (
     await visitor.get("/"),
     await visitor.request("HEAD", "/"),
     await visitor.get("/static/app.css"),
-    await visitor.get("/static/account.js"),
+    await visitor.get("/static/local-times.js"),
     await visitor.get("/healthz"),
     await visitor.get("/readyz"),
     await visitor.get("/nowhere"),

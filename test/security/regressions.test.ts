@@ -262,7 +262,7 @@ test("every kind of answer carries the security headers: CSP without 'unsafe-inl
     ["account as JSON", await ann.getJson("/account")],
     ["redirect (303)", await visitor.get("/account")],
     ["stylesheet", await visitor.get("/static/app.css")],
-    ["script", await visitor.get("/static/account.js")],
+    ["script", await visitor.get("/static/local-times.js")],
     ["health probe", await visitor.get("/healthz")],
     ["readiness probe", await visitor.get("/readyz")],
     ["404", await visitor.get("/nowhere")],
