@@ -1,4 +1,5 @@
 import type { RequestListener } from "node:http";
+import type { Express } from "express";
 import { Router } from "express";
 import type pg from "pg";
 import { onTestFinished } from "vitest";
@@ -40,6 +41,8 @@ export interface TestAppOptions {
 
 export interface TestApp {
   url: string;
+  /** The Express app itself (its router: test/security/route-walk.test.ts). */
+  express: Express;
   /** The app's own pool (one connection) on a fresh schema: query the tables through it. */
   pool: pg.Pool;
   config: Config;
@@ -84,7 +87,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     probe && extraRoutes
       ? (kit) => Router().use(probe(kit), extraRoutes(kit))
       : (probe ?? extraRoutes);
-  app = createApp({
+  const express = createApp({
     config,
     pool: schema.pool,
     logger: logs.logger,
@@ -94,10 +97,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.clock ? { clock: options.clock } : {}),
     ...(routes ? { extraRoutes: routes } : {}),
   });
+  app = express;
 
   let closed = false;
   const testApp: TestApp = {
     url,
+    express,
     pool: schema.pool,
     config,
     logs,
