@@ -31,6 +31,8 @@ export interface TestAppOptions {
    * "localhost" for passkeys: a browser makes none for an IP address.
    */
   hostname?: "localhost";
+  /** The app's features (default: app/features/index.ts): see AppDeps.features. */
+  features?: AppDeps["features"];
   /** Routes the test adds to the app (before its 404): see AppDeps.extraRoutes. */
   extraRoutes?: AppDeps["extraRoutes"];
   /** Mount the probe routes (./probe-routes.ts), before any extraRoutes. */
@@ -96,6 +98,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(routes ? { extraRoutes: routes } : {}),
+    ...(options.features ? { features: options.features } : {}),
   });
   app = express;
 
