@@ -1,9 +1,9 @@
-import { type Request, type Response, Router } from "express";
+import { type Request, Router } from "express";
 import type pg from "pg";
-import { clearSessionCookie, type SessionCookie } from "../auth/session-cookie.js";
+import { type SessionCookie, sessionEnded } from "../auth/session-cookie.js";
 import { endOtherSessions } from "../auth/session-generation.js";
 import type { Events } from "../core/events.js";
-import { type Guards, privateRouter } from "../core/guards.js";
+import { type Guards, privateRouter, userOf } from "../core/guards.js";
 import { type PagePart, partsJson, renderParts } from "../core/page-parts.js";
 import { timeView } from "../http/time-format.js";
 import { deviceName } from "../http/user-agent.js";
@@ -39,7 +39,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
 
   /** One page of the user's sessions, marked `current`, and with their names and times for a page. */
   async function sessionPage(req: Request, limit: number, offset: number) {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     const currentKey = hashStoreKey(req.sessionID);
     const page: SessionPage = await listUserSessions(pool, user.id, {
       idleTimeoutMs: deps.idleTimeoutMs,
@@ -63,7 +63,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
 
   // The account page: your email address, your newest sessions, and the features' panels.
   open.get("/account", async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     // The newest few only: a user may have hundreds, and this page must stay small.
     const { sessions, more } = await sessionPage(req, SESSIONS_ON_ACCOUNT_PAGE, 0);
     if (wantsJson(req)) {
@@ -107,12 +107,6 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     });
   });
 
-  // This session was ended (revoked from another one) while the request was in flight.
-  const sessionEnded = (res: Response) => {
-    clearSessionCookie(res, deps.sessionCookie);
-    res.redirect(303, "/login?expired=1");
-  };
-
   const flash = (req: Request, text: string) => {
     req.session.flash = { kind: "info", text };
   };
@@ -123,7 +117,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     const back =
       Number.isSafeInteger(page) && page >= 1 ? `/account/sessions?page=${page}` : "/account";
     const key = typeof req.body?.key === "string" ? req.body.key : "";
-    const user = req.user as Express.User;
+    const user = userOf(req);
     if (key === hashStoreKey(req.sessionID)) {
       flash(req, "To end this session, log out.");
     } else {
@@ -142,8 +136,8 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   // Log out everywhere else: every other session of this user ends.
   router.post("/account/sessions/revoke-others", async (req, res) => {
     const count = await endOtherSessions(pool, req);
-    if (count === false) return sessionEnded(res);
-    const userId = (req.user as Express.User).id;
+    if (count === false) throw sessionEnded(res, deps.sessionCookie);
+    const userId = userOf(req).id;
     await events.record({ userId, kind: "other_sessions_revoked", req });
     flash(req, `Logged out of ${count} other session(s).`);
     res.redirect(303, "/account");

@@ -1,9 +1,10 @@
 import type { Request, Response, Router } from "express";
 import type pg from "pg";
-import { hashPassword, verifyPassword } from "../auth/passwords.js";
-import { clearSessionCookie, type SessionCookie } from "../auth/session-cookie.js";
+import { checkCurrentPassword } from "../auth/current-password.js";
+import { hashPassword } from "../auth/passwords.js";
+import { clearSessionCookie, type SessionCookie, sessionEnded } from "../auth/session-cookie.js";
 import { endAllSessions, endOtherSessions } from "../auth/session-generation.js";
-import { deleteUser, findPasswordHash, updatePasswordHash } from "../auth/users.js";
+import { deleteUser, updatePasswordHash } from "../auth/users.js";
 import {
   changePasswordSchema,
   type FieldErrors,
@@ -11,9 +12,9 @@ import {
   formValue,
 } from "../auth/validation.js";
 import type { Events } from "../core/events.js";
-import { type Guards, privateRouter } from "../core/guards.js";
+import { type Guards, privateRouter, userOf } from "../core/guards.js";
 import { type PagePart, partsJson, renderParts } from "../core/page-parts.js";
-import { invalidForm, tooManyAttempts } from "../http/respond.js";
+import { invalidForm } from "../http/respond.js";
 import { type Views, wantsJson } from "../http/views.js";
 import type { DeviceCookies } from "../security/device-cookie.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
@@ -53,12 +54,6 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
   const refuse = async (req: Request, res: Response, errors: FieldErrors) =>
     invalidForm(400, errors, await page(req, res));
 
-  // This session was ended (revoked from another one) while the request was in flight.
-  const sessionEnded = (res: Response) => {
-    clearSessionCookie(res, deps.sessionCookie);
-    res.redirect(303, "/login?expired=1");
-  };
-
   router.get("/account/security", async (req, res) => {
     if (wantsJson(req)) return void res.json(await partsJson(req, deps.sections));
     const form = await page(req, res);
@@ -67,23 +62,18 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
 
   // Change password: needs the current one; this session is renewed, every other one ends.
   router.post("/account/password", sudo, async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     const parsed = changePasswordSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw await refuse(req, res, fieldErrors(parsed.error));
-    // A stolen session must not become a free password-guessing oracle: counted per user.
-    const attempt = await deps.limiter.currentPasswordByUser.take(user.id);
-    if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds, "password attempts");
-    const hash = await findPasswordHash(pool, user.id);
-    if (!hash || !(await verifyPassword(hash, parsed.data.current_password))) {
+    if (!(await checkCurrentPassword(deps, user.id, parsed.data.current_password))) {
       throw await refuse(req, res, { current_password: "That is not your current password." });
     }
-    await attempt.giveBack();
     await updatePasswordHash(pool, user.id, await hashPassword(parsed.data.new_password));
     await events.record({ userId: user.id, kind: "password_changed", req });
     await deps.afterPasswordChange(user.id);
-    if ((await endOtherSessions(pool, req)) === false) return sessionEnded(res);
+    if ((await endOtherSessions(pool, req)) === false) throw sessionEnded(res, deps.sessionCookie);
     // Device cookies are bound to the generation just bumped: only this browser's goes on.
-    deps.devices.carryOver(req, res, user, req.user as Express.User);
+    deps.devices.carryOver(req, res, user, userOf(req));
     req.log?.info({ userId: user.id }, "password changed");
     req.session.flash = {
       kind: "info",
@@ -95,7 +85,7 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
   // Delete the account: typed-in email to confirm; the user, their sessions, two-factor secret
   // and recovery codes (foreign keys, ON DELETE CASCADE) are gone; the cookie is cleared.
   router.post("/account/delete", sudo, async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     const typed = formValue(req.body, "email").trim();
     if (typed === "" || typed.toLowerCase() !== user.email.toLowerCase()) {
       throw await refuse(req, res, {

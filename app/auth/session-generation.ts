@@ -1,6 +1,7 @@
 import type { Request } from "express";
 import type pg from "pg";
 import { revokeAllSessions, revokeOtherSessions } from "../account/sessions.js";
+import { userOf } from "../core/guards.js";
 import { hashStoreKey } from "../session/index.js";
 import { renewUserSession } from "./login-session.js";
 
@@ -26,7 +27,7 @@ export async function bumpSessionGeneration(pool: pg.Pool, userId: string): Prom
  * generation. False when this session itself had been ended meanwhile (then it is logged out).
  */
 export async function endOtherSessions(pool: pg.Pool, req: Request): Promise<number | false> {
-  const user = req.user as Express.User;
+  const user = userOf(req);
   const sessionGeneration = await bumpSessionGeneration(pool, user.id);
   const renewed = await renewUserSession(pool, req, { ...user, sessionGeneration });
   if (!renewed) return false;

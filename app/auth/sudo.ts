@@ -1,14 +1,14 @@
 import type { Request, Response, Router } from "express";
 import type pg from "pg";
 import type { Clock } from "../clock.js";
-import { type Guards, privateRouter } from "../core/guards.js";
+import { type Guards, privateRouter, userOf } from "../core/guards.js";
 import type { SecondFactors } from "../core/second-factor.js";
-import { invalidForm, tooManyAttempts } from "../http/respond.js";
+import { invalidForm } from "../http/respond.js";
 import { type Views, wantsJson } from "../http/views.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
+import { checkCurrentPassword } from "./current-password.js";
 import { renewUserSession } from "./login-session.js";
-import { verifyPassword } from "./passwords.js";
-import { findPasswordHash } from "./users.js";
+import { type SessionCookie, sessionEnded } from "./session-cookie.js";
 import { type FieldErrors, formValue, safeReturnPath } from "./validation.js";
 
 export interface ConfirmRouteDeps {
@@ -17,6 +17,7 @@ export interface ConfirmRouteDeps {
   limiter: PasswordLimiter;
   clock: Clock;
   guards: Guards;
+  sessionCookie: SessionCookie;
   /** The account's second factors: asked for after the password, or offered instead of it. */
   secondFactors: SecondFactors;
 }
@@ -26,7 +27,7 @@ export interface ConfirmRouteDeps {
  * again (the password, and the second factor if on, or a passkey), then back where they were going.
  */
 export function confirmRoutes(deps: ConfirmRouteDeps): Router {
-  const { pool, views, limiter, clock, secondFactors } = deps;
+  const { pool, views, clock, secondFactors } = deps;
   const router = privateRouter(deps.guards);
 
   async function page(req: Request, res: Response, errors: FieldErrors) {
@@ -58,24 +59,17 @@ export function confirmRoutes(deps: ConfirmRouteDeps): Router {
 
   // Right password (and second factor): sudo mode on a new session ID, then `next`.
   router.post("/account/confirm", async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     const password = formValue(req.body, "password");
     if (password === "") throw await refuse(req, res, { password: "Enter your password." });
-    // Counted as every check of a logged-in user's password is.
-    const attempt = await limiter.currentPasswordByUser.take(user.id);
-    if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds, "password attempts");
-    const hash = await findPasswordHash(pool, user.id);
-    if (!hash || !(await verifyPassword(hash, password))) {
+    if (!(await checkCurrentPassword(deps, user.id, password))) {
       throw await refuse(req, res, { password: "That is not your password." });
     }
-    await attempt.giveBack();
     for (const factor of await secondFactors.requiredFor(user.id)) {
       const refused = factor.confirm && (await factor.confirm(req, user.id));
       if (refused) throw await refuse(req, res, { [refused.field]: refused.error });
     }
-    if (!(await renewUserSession(pool, req, user))) {
-      return res.redirect(303, "/login?expired=1");
-    }
+    if (!(await renewUserSession(pool, req, user))) throw sessionEnded(res, deps.sessionCookie);
     req.session.authenticatedAt = clock();
     req.log?.info({ userId: user.id }, "re-authenticated");
     const next = safeReturnPath(req.body?.next) ?? "/account/security";

@@ -116,3 +116,12 @@ export function privateRouter(guards: Guards, options: { unverified?: boolean } 
   });
   return router;
 }
+
+/**
+ * The logged-in user of a request that passed the login guard. A route that calls it without
+ * the guard in front answers 401 rather than reading an undefined user.
+ */
+export function userOf(req: Express.Request): Express.User {
+  if (!req.user) throw new AppError(401, "unauthenticated", "Log in first.");
+  return req.user;
+}

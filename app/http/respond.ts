@@ -29,6 +29,8 @@ export interface AppErrorOptions {
   title?: string;
   /** Pages: back to this path with the message as a flash, rather than an error page. */
   back?: string;
+  /** Pages: a redirect to this path, which says why itself (`/login?expired=1`). */
+  redirect?: string;
   /** Pages: the answer is this page (a form again, its errors beside its fields). */
   page?: { views: Views; view: string; locals: Locals };
   /** More JSON fields: `errors` of a form, `next` for a script, `retryAfter`. */
@@ -91,6 +93,10 @@ export function sendAppError(req: Request, res: Response, views: Views, error: A
   if (options.retryAfter !== undefined) res.set("Retry-After", String(options.retryAfter));
   if (wantsJson(req)) {
     res.status(status).json({ error: code, message, ...options.json });
+    return;
+  }
+  if (options.redirect) {
+    res.redirect(303, options.redirect);
     return;
   }
   const session = (req as { session?: Request["session"] }).session;

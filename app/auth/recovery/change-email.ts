@@ -1,13 +1,13 @@
 import type { Request, Response, Router } from "express";
 import type pg from "pg";
 import type { Events } from "../../core/events.js";
-import { type Guards, privateRouter } from "../../core/guards.js";
+import { type Guards, privateRouter, userOf } from "../../core/guards.js";
 import { invalidForm, tooManyAttempts } from "../../http/respond.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import type { PasswordLimiter } from "../../security/password-limits.js";
+import { checkCurrentPassword } from "../current-password.js";
 import { renewUserSession } from "../login-session.js";
-import { verifyPassword } from "../passwords.js";
-import { findPasswordHash } from "../users.js";
+import { type SessionCookie, sessionEnded } from "../session-cookie.js";
 import { changeEmailSchema, type FieldErrors, fieldErrors, formValue } from "../validation.js";
 import { changeEmail } from "./addresses.js";
 import { invalidLink } from "./pages.js";
@@ -22,6 +22,7 @@ export interface ChangeEmailDeps {
   recovery: Recovery;
   events: Events;
   guards: Guards;
+  sessionCookie: SessionCookie;
 }
 
 /**
@@ -54,19 +55,13 @@ export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
   router.get("/account/email", sudo, (req, res) => renderForm(req, res, 200));
 
   router.post("/account/email", sudo, async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     const parsed = changeEmailSchema.safeParse(req.body ?? {});
     if (!parsed.success) return renderForm(req, res, 400, fieldErrors(parsed.error));
     const { new_email: newEmail, current_password: password } = parsed.data;
-    const check = await limiter.currentPasswordByUser.take(user.id);
-    if (!check.allowed) {
-      throw tooManyAttempts(check.retryAfterSeconds, "password attempts");
-    }
-    const hash = await findPasswordHash(pool, user.id);
-    if (!hash || !(await verifyPassword(hash, password))) {
+    if (!(await checkCurrentPassword(deps, user.id, password))) {
       return renderForm(req, res, 400, { current_password: "That is not your current password." });
     }
-    await check.giveBack();
     if (newEmail.toLowerCase() === user.email.toLowerCase()) {
       return renderForm(req, res, 400, { new_email: "That is already your address." });
     }
@@ -83,7 +78,7 @@ export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
 
   // The link sent to the new address: opened logged in to the account that asked for it.
   router.get("/email/change/:token", async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     const owner = await consumeToken(pool, String(req.params.token), "change_email", user.id);
     if (!owner?.email) throw invalidLink(views);
     if ((await changeEmail(pool, user.id, owner.email)) === "taken") {
@@ -94,7 +89,7 @@ export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
     req.log?.info({ userId: user.id }, "email address changed");
     await deps.events.record({ userId: user.id, kind: "email_changed", req });
     const changed = { ...user, email: owner.email, emailVerifiedAt: new Date() };
-    if (!(await renewUserSession(pool, req, changed))) return res.redirect(303, "/login?expired=1");
+    if (!(await renewUserSession(pool, req, changed))) throw sessionEnded(res, deps.sessionCookie);
     req.session.flash = { kind: "info", text: `Your email address is now ${owner.email}.` };
     if (wantsJson(req)) return res.json({ email: owner.email });
     res.redirect(303, "/account");

@@ -6,6 +6,7 @@ import type { SignInMethods, UnprovenAccessRemoval } from "../../core/sign-in-me
 import type { Views } from "../../http/views.js";
 import type { Csrf } from "../../security/csrf.js";
 import type { PasswordLimiter } from "../../security/password-limits.js";
+import type { SessionCookie } from "../session-cookie.js";
 import { changeEmailRoutes } from "./change-email.js";
 import { passwordResetRoutes } from "./password-reset.js";
 import type { Recovery } from "./service.js";
@@ -19,6 +20,7 @@ export interface RecoveryRouteDeps {
   recovery: Recovery;
   events: Events;
   guards: Guards;
+  sessionCookie: SessionCookie;
   signInMethods: SignInMethods;
   /** What the features added that the first proof of the address removes (address-proof.ts). */
   unprovenAccess: readonly UnprovenAccessRemoval[];

@@ -1,7 +1,7 @@
 import { type Request, Router } from "express";
 import type pg from "pg";
 import type { Events } from "../../core/events.js";
-import { type Guards, privateRouter } from "../../core/guards.js";
+import { type Guards, privateRouter, userOf } from "../../core/guards.js";
 import type { SignInMethods, UnprovenAccessRemoval } from "../../core/sign-in-methods.js";
 import { tooManyAttempts } from "../../http/respond.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
@@ -82,7 +82,7 @@ export function verificationRoutes(deps: VerificationDeps): Router {
   // Open to a user whose address is not verified yet: that is who needs it.
   const account = privateRouter(deps.guards, { unverified: true });
   account.post("/account/email/resend", async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     if (user.emailVerifiedAt) {
       flash(req, "Your email address is already verified.");
       return res.redirect(303, "/account");

@@ -1,4 +1,5 @@
 import type { Feature } from "../../core/feature.js";
+import { userOf } from "../../core/guards.js";
 import { exactTime } from "../../http/time-format.js";
 import { deviceName } from "../../http/user-agent.js";
 import { newDeviceMail } from "../../mail/templates.js";
@@ -48,13 +49,13 @@ export const activity: Feature = {
           id: "activity",
           scripts: ["/static/local-times.js"],
           async render(req, res) {
-            const events = await listEvents(pool, (req.user as Express.User).id);
+            const events = await listEvents(pool, userOf(req).id);
             const now = new Date();
             const lines = events.map((event) => describeEvent(event, kit.eventKinds, now));
             return views.html(res, "activity", { activity: lines });
           },
           json: async (req) => ({
-            activity: await listEvents(pool, (req.user as Express.User).id),
+            activity: await listEvents(pool, userOf(req).id),
           }),
         },
       ],

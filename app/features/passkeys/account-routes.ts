@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from "express";
 import { z } from "zod";
 import type { Kit } from "../../core/feature.js";
-import { privateRouter } from "../../core/guards.js";
+import { privateRouter, userOf } from "../../core/guards.js";
 import { AppError } from "../../http/respond.js";
 import { deviceName, UNKNOWN_BROWSER } from "../../http/user-agent.js";
 import { noStore, wantsJson } from "../../http/views.js";
@@ -42,14 +42,14 @@ export function passkeyAccountRoutes(kit: Kit, deps: CeremonyDeps): Router {
   // Options for the browser to make a passkey (JSON, for public/passkeys.js).
   router.post("/account/passkeys/options", sudo, async (req, res) => {
     noStore(res);
-    const user = req.user as Express.User;
+    const user = userOf(req);
     res.json({ options: await registrationOptions(deps, req, user) });
   });
 
   // The browser's new passkey: checked, then stored under the name of this device.
   router.post("/account/passkeys", sudo, async (req, res) => {
     noStore(res);
-    const user = req.user as Express.User;
+    const user = userOf(req);
     const checked = await verifyRegistration(deps, req, user, req.body?.credential);
     if (!checked.ok) throw new AppError(checked.status, checked.error, checked.message);
     const device = deviceName(req.get("user-agent"));
@@ -79,7 +79,7 @@ export function passkeyAccountRoutes(kit: Kit, deps: CeremonyDeps): Router {
   });
 
   router.post("/account/passkeys/:id/name", sudo, async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     const parsed = passkeyName.safeParse(typeof req.body?.name === "string" ? req.body.name : "");
     if (!parsed.success) {
       throw refused(400, "error", parsed.error.issues[0]?.message ?? "That name cannot be used.");
@@ -92,7 +92,7 @@ export function passkeyAccountRoutes(kit: Kit, deps: CeremonyDeps): Router {
 
   // "Remove": refused while it is the account's last way to sign in.
   router.post("/account/passkeys/:id/delete", sudo, async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     const result = await removePasskey(kit.signInMethods, user.id, String(req.params.id));
     if (result === "none") throw refused(404, "error", "That passkey is not on your account.");
     if (result === "last") {

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Request, type Response, Router } from "express";
 import type { Feature } from "../../core/feature.js";
+import { userOf } from "../../core/guards.js";
 import { timeView } from "../../http/time-format.js";
 import { passkeyAccountRoutes } from "./account-routes.js";
 import { relyingParty } from "./relying-party.js";
@@ -79,7 +80,7 @@ export const passkeys: Feature = {
           scripts: SCRIPTS,
           async render(req, res) {
             const now = new Date();
-            const list = await listPasskeys(kit.pool, (req.user as Express.User).id);
+            const list = await listPasskeys(kit.pool, userOf(req).id);
             return views.html(res, "security-section", {
               passkeys: list.map((passkey) => ({
                 ...passkey,
@@ -89,7 +90,7 @@ export const passkeys: Feature = {
             });
           },
           json: async (req) => ({
-            passkeys: await listPasskeys(kit.pool, (req.user as Express.User).id),
+            passkeys: await listPasskeys(kit.pool, userOf(req).id),
           }),
         },
       ],

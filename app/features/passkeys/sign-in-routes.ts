@@ -1,9 +1,10 @@
 import { type Request, type Response, Router } from "express";
 import { renewUserSession } from "../../auth/login-session.js";
+import { sessionEnded } from "../../auth/session-cookie.js";
 import { findUserById } from "../../auth/users.js";
 import { safeReturnPath } from "../../auth/validation.js";
 import type { Kit } from "../../core/feature.js";
-import { privateRouter } from "../../core/guards.js";
+import { privateRouter, userOf } from "../../core/guards.js";
 import { AppError, tooManyAttempts } from "../../http/respond.js";
 import { noStore } from "../../http/views.js";
 import {
@@ -99,23 +100,19 @@ export function passkeySignInRoutes(kit: Kit, deps: CeremonyDeps): Router {
   // Sudo mode with a passkey instead of the password (and code).
   const confirm = privateRouter(kit.guards);
   confirm.post("/account/confirm/passkey/options", async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     json(res, { options: await authenticationOptions(deps, req, "confirm", user.id) });
   });
 
   confirm.post("/account/confirm/passkey", async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     const { credential, next } = extras(req);
     const checked = await verifyAssertion(deps, req, "confirm", credential, {
       userId: user.id,
       endSession: false,
     });
     if (!checked.ok) throw refuse(checked);
-    if (!(await renewUserSession(pool, req, user))) {
-      throw new AppError(401, "session_ended", "Your session has ended.", {
-        json: { next: "/login?expired=1" },
-      });
-    }
+    if (!(await renewUserSession(pool, req, user))) throw sessionEnded(res, kit.sessionCookie);
     req.session.authenticatedAt = clock();
     req.log?.info({ userId: user.id }, "re-authenticated with a passkey");
     json(res, { confirmed: true, next: next ?? "/account/security" });

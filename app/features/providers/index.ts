@@ -1,4 +1,5 @@
 import type { Feature } from "../../core/feature.js";
+import { userOf } from "../../core/guards.js";
 import { cookieName } from "../../security/cookie-names.js";
 import { oidcClient } from "./client.js";
 import { flowCookies } from "./flow-cookie.js";
@@ -41,7 +42,7 @@ export const providers: Feature = {
         {
           id: "oidc-identities",
           async render(req, res) {
-            const identities = await listIdentities(kit.pool, (req.user as Express.User).id);
+            const identities = await listIdentities(kit.pool, userOf(req).id);
             return views.html(res, "account-section", { oidcName: name, identities });
           },
         },

@@ -3,7 +3,7 @@ import * as oidc from "openid-client";
 import { createUser, findUserById } from "../../auth/users.js";
 import { emailAddress, safeReturnPath } from "../../auth/validation.js";
 import type { Kit } from "../../core/feature.js";
-import { privateRouter } from "../../core/guards.js";
+import { privateRouter, userOf } from "../../core/guards.js";
 import { AppError } from "../../http/respond.js";
 import { type OidcClient, SignInFailed } from "./client.js";
 import type { FlowCookies } from "./flow-cookie.js";
@@ -59,12 +59,12 @@ export function oidcRoutes(kit: Kit, deps: OidcRouteDeps): Router {
   // "Link <name>" on the account page (sudo mode: a new way to sign in, like a passkey): the
   // same trip, remembered as this user's.
   account.post("/account/oidc/link", sudo, async (req, res) => {
-    await begin(res, { linkUserId: (req.user as Express.User).id, next: "/account" });
+    await begin(res, { linkUserId: userOf(req).id, next: "/account" });
   });
 
   // "Unlink" (sudo mode): refused while it is the last way to sign in.
   account.post("/account/oidc/unlink", sudo, async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     const id = typeof req.body?.identity === "string" ? req.body.identity : "";
     const result = await unlinkIdentity(kit.signInMethods, user.id, id);
     if (result === "unlinked") {

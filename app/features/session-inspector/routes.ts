@@ -1,9 +1,9 @@
-import type { Request, Response, Router } from "express";
+import type { Request, Router } from "express";
 import { sessionExpiry, validDate } from "../../account/sessions.js";
 import { renewUserSession } from "../../auth/login-session.js";
-import { clearSessionCookie } from "../../auth/session-cookie.js";
+import { clearSessionCookie, sessionEnded } from "../../auth/session-cookie.js";
 import type { Kit } from "../../core/feature.js";
-import { privateRouter } from "../../core/guards.js";
+import { privateRouter, userOf } from "../../core/guards.js";
 import { timeView } from "../../http/time-format.js";
 import { type Views, wantsJson } from "../../http/views.js";
 import { hashStoreKey } from "../../session/index.js";
@@ -53,12 +53,6 @@ export function inspectorRoutes(kit: Kit, views: Views): Router {
     req.session.flash = { kind: "info", text };
   };
 
-  // This session was ended (revoked from another one) while the request was in flight.
-  const sessionEnded = (res: Response) => {
-    clearSessionCookie(res, kit.sessionCookie);
-    res.redirect(303, "/login?expired=1");
-  };
-
   // The inspector: this session's cookie, timers and data, and the session API's buttons.
   router.get(PAGE, async (req, res) => {
     const { inspector, dates } = await inspect(req);
@@ -86,7 +80,8 @@ export function inspectorRoutes(kit: Kit, views: Views): Router {
   // req.session.regenerate(): a new ID; we log the user back in on it, keeping the counter and lifetime.
   router.post("/account/session/regenerate", async (req, res) => {
     const before = req.sessionID;
-    if (!(await renewUserSession(pool, req, req.user as Express.User))) return sessionEnded(res);
+    if (!(await renewUserSession(pool, req, userOf(req))))
+      throw sessionEnded(res, kit.sessionCookie);
     flash(
       req,
       `Regenerated: session ID ${short(before)} → ${short(req.sessionID)}; the old one is gone from the store.`,

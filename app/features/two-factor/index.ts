@@ -1,5 +1,6 @@
 import { Router } from "express";
 import type { Feature } from "../../core/feature.js";
+import { userOf } from "../../core/guards.js";
 import { tooManyAttempts } from "../../http/respond.js";
 import { createSecretBox } from "../../security/secrets-at-rest.js";
 import { checkSecondFactor } from "./check.js";
@@ -56,13 +57,13 @@ export const twoFactor: Feature = {
         {
           id: "two-factor",
           async render(req, res) {
-            const userId = (req.user as Express.User).id;
+            const userId = userOf(req).id;
             const enabled = await store.isEnabled(userId);
             const left = enabled ? await store.remainingRecoveryCodes(userId) : 0;
             return views.html(res, "security-section", { enabled, left });
           },
           async json(req) {
-            const userId = (req.user as Express.User).id;
+            const userId = userOf(req).id;
             const enabled = await store.isEnabled(userId);
             const recoveryCodesLeft = enabled ? await store.remainingRecoveryCodes(userId) : 0;
             return { twoFactor: { enabled, recoveryCodesLeft } };

@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from "express";
 import type { Kit } from "../../core/feature.js";
-import { privateRouter } from "../../core/guards.js";
+import { privateRouter, userOf } from "../../core/guards.js";
 import { invalidForm } from "../../http/respond.js";
 import { type Views, wantsJson } from "../../http/views.js";
 import { newRecoveryCodes } from "./recovery-codes.js";
@@ -48,7 +48,7 @@ export function twoFactorSetupRoutes(kit: Kit, views: Views, store: TwoFactorSto
 
   // The QR code and the secret for an authenticator app, and a field for its first code.
   router.get("/account/two-factor/setup", sudo, async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     if (await store.isEnabled(user.id)) return res.redirect(303, "/account/security");
     const { secret, uri, qr } = await setupPage(req, user);
     if (wantsJson(req)) return void res.json({ secret, uri, errors: {} });
@@ -57,7 +57,7 @@ export function twoFactorSetupRoutes(kit: Kit, views: Views, store: TwoFactorSto
 
   // The first code from the app: two-factor is on, and the ten recovery codes are shown once.
   router.post("/account/two-factor/setup", sudo, async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     if (await store.isEnabled(user.id)) return res.redirect(303, "/account/security");
     const sealed = req.session.twoFactorSetup;
     const secret = sealed && store.openSetupSecret(user.id, sealed);
@@ -86,7 +86,7 @@ export function twoFactorSetupRoutes(kit: Kit, views: Views, store: TwoFactorSto
 
   // New recovery codes: the old ones stop working.
   router.post("/account/two-factor/recovery-codes", sudo, async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     const codes = newRecoveryCodes();
     if (!(await store.replaceRecoveryCodes(user.id, codes))) {
       return res.redirect(303, "/account/security");
@@ -97,7 +97,7 @@ export function twoFactorSetupRoutes(kit: Kit, views: Views, store: TwoFactorSto
 
   // Two-factor off: the secret and the recovery codes are deleted.
   router.post("/account/two-factor/disable", sudo, async (req, res) => {
-    const user = req.user as Express.User;
+    const user = userOf(req);
     await store.disable(user.id);
     req.log?.info({ userId: user.id }, "two-factor turned off");
     await events.record({ userId: user.id, kind: "two_factor_disabled", req });
