@@ -2,6 +2,19 @@ import type { PasswordLimiter } from "../../security/password-limits.js";
 import type { TwoFactorStore } from "./store.js";
 import { totpStep } from "./totp.js";
 
+/** What the form sent: a recovery code in its own field, else the `code` field (which takes either). */
+export function typedCode(req: { body?: unknown }): {
+  field: "code" | "recovery_code";
+  typed: unknown;
+} {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const recovery = body.recovery_code;
+  if (typeof recovery === "string" && recovery.trim() !== "") {
+    return { field: "recovery_code", typed: recovery };
+  }
+  return { field: "code", typed: body.code };
+}
+
 export type SecondFactorCheck =
   | { ok: true; method: "totp" | "recovery code" }
   | { ok: false }

@@ -1,9 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { Router } from "express";
 import type { Feature } from "../../core/feature.js";
 import { userOf } from "../../core/guards.js";
 import { tooManyAttempts } from "../../http/respond.js";
 import { createSecretBox } from "../../security/secrets-at-rest.js";
-import { checkSecondFactor } from "./check.js";
+import { checkSecondFactor, typedCode } from "./check.js";
 import { twoFactorLoginRoutes } from "./login-routes.js";
 import { twoFactorSetupRoutes } from "./setup-routes.js";
 import { twoFactorStore } from "./store.js";
@@ -18,6 +19,7 @@ export const twoFactor: Feature = {
     const store = twoFactorStore(kit.pool, createSecretBox(kit.config.dataEncryptionKey));
     const views = kit.views.at(new URL("./views/", import.meta.url));
     return {
+      publicDir: fileURLToPath(new URL("./public/", import.meta.url)),
       routes: Router()
         .use(twoFactorLoginRoutes(kit, views, store))
         .use(twoFactorSetupRoutes(kit, views, store)),
@@ -26,17 +28,21 @@ export const twoFactor: Feature = {
         page: "/login/two-factor",
         required: (userId) => store.isEnabled(userId),
         async confirm(req, userId) {
+          const { field, typed } = typedCode(req);
           const checked = await checkSecondFactor(
             { store, limiter: kit.limiter },
             userId,
-            req.body?.code,
+            typed,
             kit.clock(),
             kit.devices.deviceFor(req, req.user ?? { id: userId, sessionGeneration: -1 }),
           );
           if ("retryAfterSeconds" in checked) {
             throw tooManyAttempts(checked.retryAfterSeconds, "code attempts");
           }
-          return checked.ok ? undefined : { field: "code", error: "That code is not right." };
+          if (checked.ok) return undefined;
+          return field === "code"
+            ? { field, error: "That code is not right." }
+            : { field, error: "That recovery code is not right, or was used already." };
         },
         confirmField: {
           id: "two-factor-code",

@@ -3,7 +3,7 @@ import type { FieldErrors } from "../../auth/validation.js";
 import type { Kit } from "../../core/feature.js";
 import { AppError, invalidForm, tooManyAttempts } from "../../http/respond.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
-import { checkSecondFactor } from "./check.js";
+import { checkSecondFactor, typedCode } from "./check.js";
 import type { TwoFactorStore } from "./store.js";
 
 /** The login step after the first factor, for accounts with two-factor on. */
@@ -71,10 +71,12 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
     if (req.user) return res.redirect(303, "/account");
     const pending = secondFactors.pending(req);
     if (!pending) return startOver(req, res);
+    // A recovery code has a field of its own (a phone shows letters for it); `code` takes one too.
+    const { field, typed } = typedCode(req);
     const checked = await checkSecondFactor(
       { store, limiter },
       pending.userId,
-      req.body?.code,
+      typed,
       kit.clock(),
       kit.devices.deviceFor(req, { id: pending.userId, sessionGeneration: pending.generation }),
     );
@@ -82,14 +84,19 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
       throw tooManyAttempts(checked.retryAfterSeconds, "code attempts");
     if (!checked.ok) {
       req.log?.info({ userId: pending.userId }, "second factor refused");
-      const errors: FieldErrors = { code: "That code is not right. Try the current one." };
+      const errors: FieldErrors = {
+        [field]:
+          field === "code"
+            ? "That code is not right. Try the current one."
+            : "That recovery code is not right, or was used already.",
+      };
       throw invalidForm(401, errors, await page(req, res));
     }
     const recovery = checked.method === "recovery code";
     const left = recovery ? await store.remainingRecoveryCodes(pending.userId) : 0;
     const flash = {
       kind: "info" as const,
-      text: `You used a recovery code; ${left} left. Make new ones on the security page if you need them.`,
+      text: `You used a recovery code; ${left === 1 ? "1 is" : `${left} are`} left. Make new ones on the security page if you need them.`,
     };
     if (!(await kit.signIn.secondFactor(req, res, pending, recovery ? { flash } : {}))) {
       return startOver(req, res);

@@ -177,16 +177,26 @@ test("a recovery code logs in once; the same code is refused the second time", a
 
   const browser = app.client();
   await passwordStep(browser, "fay@example.com");
-  // Typed as people do: lower case, spaces instead of dashes.
+  // In its own field ("Use a recovery code instead"), typed as people do: lower case, spaces
+  // instead of dashes.
+  const page = await browser.get("/login/two-factor");
+  expect(page.body).toContain("Use a recovery code instead");
+  expect(page.body).toMatch(/name="code"[^>]*inputmode="numeric"/);
   const done = await browser.post("/login/two-factor", {
-    code: first.toLowerCase().replaceAll("-", " "),
+    recovery_code: first.toLowerCase().replaceAll("-", " "),
   });
   expect(done.status).toBe(303);
-  expect((await browser.get("/account")).body).toContain("You used a recovery code; 9 left.");
+  expect((await browser.get("/account")).body).toContain("You used a recovery code; 9 are left.");
 
   const again = app.client();
   await passwordStep(again, "fay@example.com");
-  expect((await again.post("/login/two-factor", { code: first })).status).toBe(401);
+  const refused = await again.post("/login/two-factor", { recovery_code: first });
+  expect(refused.status).toBe(401);
+  // The error is beside the field it was typed in, which stays open.
+  expect(refused.body).toContain('id="recovery_code-error"');
+  expect(refused.body).toContain("That recovery code is not right, or was used already.");
+  expect(refused.body).toMatch(/<details class="alternative" open>/);
+  // The code field takes a recovery code too, for clients that send it there.
   expect((await again.post("/login/two-factor", { code: second })).status).toBe(303);
 });
 

@@ -63,7 +63,7 @@ test("the security page's button leads to a QR code (inline SVG, no style or scr
   expect(again.status).toBe(303);
   expect(again.location).toBe("/account/security");
   const on = await client.get("/account/security");
-  expect(on.body).toContain("10 recovery code(s) left");
+  expect(on.body).toContain("10 recovery codes left");
   expect(on.body).not.toContain(secret);
   expect(on.body).not.toContain(codes[0]);
 });
