@@ -12,7 +12,7 @@ import {
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { projectRoot } from "../../app/paths.js";
 import { startTestApp, type TestApp, type TestAppOptions } from "./app.js";
-import { PASSWORD } from "./auth.js";
+import { PASSWORD, sessionIdFromCookie } from "./auth.js";
 import { type Listening, listen } from "./listen.js";
 
 /**
@@ -275,20 +275,11 @@ export async function flashSaying(page: Page, text: string | RegExp): Promise<st
   return (await textOf(flash)).trim();
 }
 
-/** The session inspector's `req.session.counter` (changed only by its "Add one" button). */
-export async function sessionCounter(page: Page): Promise<number> {
-  const text = (await textOf(page.getByTestId("counter"))).trim();
-  if (!/^\d+$/.test(text)) throw new Error(`no counter in "${text}"`);
-  return Number(text);
+/** The session ID in the browser's session cookie (`sid`), or undefined without one. */
+export async function browserSessionId(watched: WatchedContext): Promise<string | undefined> {
+  const cookie = await watched.cookie("sid");
+  return cookie === undefined ? undefined : sessionIdFromCookie(cookie.value);
 }
-
-/** The session ID the inspector shows (its first 8 characters and an ellipsis). */
-export async function shownSessionId(page: Page): Promise<string> {
-  return (await textOf(page.getByTestId("session-id"))).trim();
-}
-
-/** The inspector's short form of a session ID. */
-export const shortId = (id: string) => `${id.slice(0, 8)}…`;
 
 /** Saves a full-page screenshot as screenshots/<name>.png (git-ignored); returns the path. */
 export async function saveScreenshot(page: Page, name: string): Promise<string> {
