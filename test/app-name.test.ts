@@ -2,6 +2,7 @@ import { expect, test } from "vitest";
 import { DEFAULT_APP_NAME } from "../app/config.js";
 import { startTestApp } from "./helpers/app.js";
 import { logIn, makeUser, PASSWORD } from "./helpers/auth.js";
+import { hasFeature } from "./helpers/features.js";
 import { jsonOf } from "./helpers/http-client.js";
 import { startTestSmtp } from "./helpers/mail.js";
 
@@ -45,20 +46,23 @@ test("mails come from APP_NAME at the same address, signed with it, escaped in t
   expect(mail.html).not.toContain("<b>");
 });
 
-test("the authenticator app and the passkey prompt name the app APP_NAME", async () => {
-  const app = await startTestApp({ env: { APP_NAME: NAME }, hostname: "localhost" });
-  await makeUser(app.pool, "ann@example.com");
-  const ann = app.client();
-  await logIn(ann, "ann@example.com");
+test.skipIf(!hasFeature("two-factor") || !hasFeature("passkeys"))(
+  "the authenticator app and the passkey prompt name the app APP_NAME",
+  async () => {
+    const app = await startTestApp({ env: { APP_NAME: NAME }, hostname: "localhost" });
+    await makeUser(app.pool, "ann@example.com");
+    const ann = app.client();
+    await logIn(ann, "ann@example.com");
 
-  const setup = await ann.getJson("/account/two-factor/setup");
-  expect(setup.status).toBe(200);
-  const uri = new URL(jsonOf<{ uri: string }>(setup).uri);
-  expect(uri.searchParams.get("issuer")).toBe(NAME);
-  expect(decodeURIComponent(uri.pathname)).toBe(`/${NAME}:ann@example.com`);
+    const setup = await ann.getJson("/account/two-factor/setup");
+    expect(setup.status).toBe(200);
+    const uri = new URL(jsonOf<{ uri: string }>(setup).uri);
+    expect(uri.searchParams.get("issuer")).toBe(NAME);
+    expect(decodeURIComponent(uri.pathname)).toBe(`/${NAME}:ann@example.com`);
 
-  await ann.get("/account/security");
-  const options = await ann.postJson("/account/passkeys/options", {});
-  expect(options.status).toBe(200);
-  expect(jsonOf<{ options: { rp: { name: string } } }>(options).options.rp.name).toBe(NAME);
-});
+    await ann.get("/account/security");
+    const options = await ann.postJson("/account/passkeys/options", {});
+    expect(options.status).toBe(200);
+    expect(jsonOf<{ options: { rp: { name: string } } }>(options).options.rp.name).toBe(NAME);
+  },
+);

@@ -7,58 +7,62 @@ import {
   setCookieFor,
   submitLogin,
 } from "../helpers/auth.js";
+import { hasFeature } from "../helpers/features.js";
 import { registerPasskey } from "../helpers/passkeys.js";
 import { SoftAuthenticator } from "../helpers/soft-authenticator.js";
 import { enableTwoFactor, testClock } from "../helpers/totp.js";
 
-test("deleting the account: the user, every session, the two-factor secret, recovery codes and passkeys are gone; the cookie is cleared; the home page says so; the old password logs nobody in", async () => {
-  const clock = testClock();
-  const app = await startTestApp({ clock: clock.clock });
-  const { client, user } = await loggedInClient(app, "ann@example.com");
-  const elsewhere = app.client();
-  await logIn(elsewhere, "ann@example.com");
-  await enableTwoFactor(client, clock);
-  expect((await registerPasskey(client, new SoftAuthenticator(app.url))).status).toBe(201);
-  const other = await makeOtherUser(app);
-  const sessionsBefore = await countSessionRows(app.pool);
+test.skipIf(!hasFeature("two-factor") || !hasFeature("passkeys"))(
+  "deleting the account: the user, every session, the two-factor secret, recovery codes and passkeys are gone; the cookie is cleared; the home page says so; the old password logs nobody in",
+  async () => {
+    const clock = testClock();
+    const app = await startTestApp({ clock: clock.clock });
+    const { client, user } = await loggedInClient(app, "ann@example.com");
+    const elsewhere = app.client();
+    await logIn(elsewhere, "ann@example.com");
+    await enableTwoFactor(client, clock);
+    expect((await registerPasskey(client, new SoftAuthenticator(app.url))).status).toBe(201);
+    const other = await makeOtherUser(app);
+    const sessionsBefore = await countSessionRows(app.pool);
 
-  await client.get("/account/security");
-  const reply = await client.post("/account/delete", { email: "ANN@example.com" });
-  expect(reply.status).toBe(303);
-  expect(reply.location).toBe("/?deleted=1");
-  expect(setCookieFor(reply, "sid")).toMatch(/Expires=Thu, 01 Jan 1970/);
-  expect(client.cookies.has("sid")).toBe(false);
+    await client.get("/account/security");
+    const reply = await client.post("/account/delete", { email: "ANN@example.com" });
+    expect(reply.status).toBe(303);
+    expect(reply.location).toBe("/?deleted=1");
+    expect(setCookieFor(reply, "sid")).toMatch(/Expires=Thu, 01 Jan 1970/);
+    expect(client.cookies.has("sid")).toBe(false);
 
-  for (const [table, column] of [
-    ["users", "id"],
-    ["two_factor", "user_id"],
-    ["recovery_codes", "user_id"],
-    ["passkeys", "user_id"],
-  ] as const) {
-    const { rowCount } = await app.pool.query(`select 1 from ${table} where ${column} = $1`, [
-      user.id,
-    ]);
-    expect(rowCount, table).toBe(0);
-  }
-  // Every session of Ann's is gone (this one and the other browser's); the other user's stays.
-  const { rowCount: annSessions } = await app.pool.query(
-    "select 1 from session where sess -> 'passport' ->> 'user' = $1",
-    [user.id],
-  );
-  expect(annSessions).toBe(0);
-  expect(await countSessionRows(app.pool)).toBeLessThan(sessionsBefore);
-  expect((await other.get("/account")).status).toBe(200);
-  expect((await elsewhere.get("/account")).status).toBe(303);
+    for (const [table, column] of [
+      ["users", "id"],
+      ["two_factor", "user_id"],
+      ["recovery_codes", "user_id"],
+      ["passkeys", "user_id"],
+    ] as const) {
+      const { rowCount } = await app.pool.query(`select 1 from ${table} where ${column} = $1`, [
+        user.id,
+      ]);
+      expect(rowCount, table).toBe(0);
+    }
+    // Every session of Ann's is gone (this one and the other browser's); the other user's stays.
+    const { rowCount: annSessions } = await app.pool.query(
+      "select 1 from session where sess -> 'passport' ->> 'user' = $1",
+      [user.id],
+    );
+    expect(annSessions).toBe(0);
+    expect(await countSessionRows(app.pool)).toBeLessThan(sessionsBefore);
+    expect((await other.get("/account")).status).toBe(200);
+    expect((await elsewhere.get("/account")).status).toBe(303);
 
-  const home = await client.get(reply.location as string);
-  expect(home.status).toBe(200);
-  expect(home.body).toContain("Your account was deleted.");
-  expect(home.setCookies).toEqual([]);
-  expect((await client.get("/account")).status).toBe(303);
+    const home = await client.get(reply.location as string);
+    expect(home.status).toBe(200);
+    expect(home.body).toContain("Your account was deleted.");
+    expect(home.setCookies).toEqual([]);
+    expect((await client.get("/account")).status).toBe(303);
 
-  const again = await submitLogin(app.client(), "ann@example.com");
-  expect(again.status).toBe(401);
-});
+    const again = await submitLogin(app.client(), "ann@example.com");
+    expect(again.status).toBe(401);
+  },
+);
 
 test("the typed address must be the account's: otherwise nothing is deleted", async () => {
   const app = await startTestApp();

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { logIn, makeUser, PASSWORD, submitLogin } from "../helpers/auth.js";
+import { hasFeature } from "../helpers/features.js";
 import type { HttpClient } from "../helpers/http-client.js";
 import { linkIn, pathOf, startTestSmtp } from "../helpers/mail.js";
 import { enableTwoFactor, type TestClock, testClock, totpCode } from "../helpers/totp.js";
@@ -103,55 +104,58 @@ describe("device cookies do not outlive the password", () => {
   });
 });
 
-describe("the code step has the password step's device lanes", () => {
-  async function ownerWithTwoFactor(clock: TestClock) {
-    const app = await startTestApp({ clock: clock.clock, loginLimits: { perIp: 100 } });
-    await makeUser(app.pool, "ann@example.com");
-    const ann = app.client();
-    await logIn(ann, "ann@example.com");
-    const { secret } = await enableTwoFactor(ann, clock);
-    return { app, ann, secret };
-  }
-
-  /** Someone with Ann's password, in a browser of their own, types five wrong codes. */
-  async function attackerExhaustsCodes(app: TestApp) {
-    const attacker = app.client();
-    expect((await submitLogin(attacker, "ann@example.com")).location).toBe("/login/two-factor");
-    await attacker.get("/login/two-factor");
-    for (let i = 0; i < 5; i++) {
-      expect((await attacker.post("/login/two-factor", { code: "000000" })).status).toBe(401);
+describe.skipIf(!hasFeature("two-factor"))(
+  "the code step has the password step's device lanes",
+  () => {
+    async function ownerWithTwoFactor(clock: TestClock) {
+      const app = await startTestApp({ clock: clock.clock, loginLimits: { perIp: 100 } });
+      await makeUser(app.pool, "ann@example.com");
+      const ann = app.client();
+      await logIn(ann, "ann@example.com");
+      const { secret } = await enableTwoFactor(ann, clock);
+      return { app, ann, secret };
     }
-    expect((await attacker.post("/login/two-factor", { code: "000000" })).status).toBe(429);
-  }
 
-  test("five wrong codes from another browser do not lock the owner's code step in her own browser", async () => {
-    const clock = testClock();
-    const { app, ann, secret } = await ownerWithTwoFactor(clock);
-    await ann.get("/account");
-    await ann.post("/logout");
+    /** Someone with Ann's password, in a browser of their own, types five wrong codes. */
+    async function attackerExhaustsCodes(app: TestApp) {
+      const attacker = app.client();
+      expect((await submitLogin(attacker, "ann@example.com")).location).toBe("/login/two-factor");
+      await attacker.get("/login/two-factor");
+      for (let i = 0; i < 5; i++) {
+        expect((await attacker.post("/login/two-factor", { code: "000000" })).status).toBe(401);
+      }
+      expect((await attacker.post("/login/two-factor", { code: "000000" })).status).toBe(429);
+    }
 
-    await attackerExhaustsCodes(app);
+    test("five wrong codes from another browser do not lock the owner's code step in her own browser", async () => {
+      const clock = testClock();
+      const { app, ann, secret } = await ownerWithTwoFactor(clock);
+      await ann.get("/account");
+      await ann.post("/logout");
 
-    expect((await submitLogin(ann, "ann@example.com")).location).toBe("/login/two-factor");
-    await ann.get("/login/two-factor");
-    const done = await ann.post("/login/two-factor", { code: totpCode(secret, clock.now()) });
-    expect(done.status).toBe(303);
-    expect(done.location).toBe("/account");
-  });
+      await attackerExhaustsCodes(app);
 
-  test("nor her confirmation (sudo mode) on /account/confirm", async () => {
-    const clock = testClock();
-    const { app, ann, secret } = await ownerWithTwoFactor(clock);
-    await attackerExhaustsCodes(app);
-
-    clock.advance(11 * 60_000);
-    await ann.get("/account/confirm");
-    const confirmed = await ann.post("/account/confirm", {
-      password: PASSWORD,
-      code: totpCode(secret, clock.now()),
-      next: "/account/security",
+      expect((await submitLogin(ann, "ann@example.com")).location).toBe("/login/two-factor");
+      await ann.get("/login/two-factor");
+      const done = await ann.post("/login/two-factor", { code: totpCode(secret, clock.now()) });
+      expect(done.status).toBe(303);
+      expect(done.location).toBe("/account");
     });
-    expect(confirmed.status).toBe(303);
-    expect(confirmed.location).toBe("/account/security");
-  });
-});
+
+    test("nor her confirmation (sudo mode) on /account/confirm", async () => {
+      const clock = testClock();
+      const { app, ann, secret } = await ownerWithTwoFactor(clock);
+      await attackerExhaustsCodes(app);
+
+      clock.advance(11 * 60_000);
+      await ann.get("/account/confirm");
+      const confirmed = await ann.post("/account/confirm", {
+        password: PASSWORD,
+        code: totpCode(secret, clock.now()),
+        next: "/account/security",
+      });
+      expect(confirmed.status).toBe(303);
+      expect(confirmed.location).toBe("/account/security");
+    });
+  },
+);
