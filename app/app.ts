@@ -1,4 +1,4 @@
-import express, { type Express, type Router } from "express";
+import express, { type Express, Router } from "express";
 import type pg from "pg";
 import { pageLocals } from "./account/page-locals.js";
 import { accountRoutes } from "./account/routes.js";
@@ -74,7 +74,112 @@ export const maintenanceTasksOf = (app: Express): MaintenanceTask[] => featureTa
  * (sessions, security, accounts) first, then each feature of app/features/index.ts.
  */
 export function createApp(deps: AppDeps): Express {
-  const { config, pool, logger, sessionStore, clock = systemClock } = deps;
+  const { config, pool, logger } = deps;
+  const { kit, parts } = core(deps);
+  setUp(deps.features ?? allFeatures, kit, parts);
+  const app = express();
+  app.set("trust proxy", config.trustProxy);
+  app.disable("x-powered-by");
+  featureTasks.set(app, parts.maintenance);
+
+  app.use(securityHeaders({ production: config.isProduction, formTargets: parts.formTargets }));
+  app.use(httpLogger(logger));
+  // DNS rebinding: a development server answers for its own names only.
+  if (!config.isProduction) app.use(developmentHostCheck(config.appUrl));
+  // Probes and assets come before the session, so they never read or write the store.
+  app.use(healthRoutes(pool));
+  app.use(assets(config, parts));
+  // Small forms only: anything bigger is refused with 413 before it costs anything.
+  app.use(express.urlencoded({ extended: false, limit: "16kb", parameterLimit: 50 }));
+  app.use(express.json({ limit: "16kb" }));
+  app.use(sessionAndLogin(deps, kit));
+  // The core's pages, then the features' routes in the list's order, then a test's own.
+  app.use(corePages(kit, parts));
+  for (const routes of parts.routes) app.use(routes);
+  if (deps.extraRoutes) app.use(deps.extraRoutes(kit));
+  app.use(notFound(kit.views));
+  app.use(errorHandler(kit.views, logger));
+  return app;
+}
+
+/** The core's static files and the features', under /static; a feature's own asset routes. */
+function assets(config: Config, parts: Contributions): Router {
+  const router = Router();
+  const maxAge = config.isProduction ? "1h" : 0;
+  for (const routes of parts.assets) router.use(routes);
+  for (const dir of [publicDir, ...parts.publicDirs]) {
+    router.use("/static", express.static(dir, { index: false, maxAge }));
+  }
+  return router;
+}
+
+/** The session, who is logged in (Passport), CSRF on every POST, and what every page needs. */
+function sessionAndLogin(deps: AppDeps, kit: CoreKit): Router {
+  const { config, sessionStore, logger } = deps;
+  const router = Router();
+  router.use(
+    logLateErrors(sessionMiddleware(config, sessionStore, kit.sessionCookie.name), logger),
+  );
+  // Passport needs the session; a request the session middleware passes over (`OPTIONS *`, an
+  // absolute-form URL: not under the cookie's path) goes on without a login.
+  const passportSession = kit.passport.session();
+  router.use((req, res, next) => {
+    if (!req.url.startsWith("/")) return next();
+    passportSession(req, res, next);
+  });
+  router.use(kit.csrf.protection);
+  router.use(pageLocals(kit.csrf));
+  return router;
+}
+
+/**
+ * The core's pages: home, sign-up, log in and out, sudo mode, the security and account pages,
+ * recovery by mail, the development outbox. Each router declares who may use its routes.
+ */
+function corePages(kit: CoreKit, parts: Contributions): Router {
+  const { config, pool, mailer } = kit;
+  const recovery = createRecovery({
+    pool,
+    mailer,
+    appUrl: config.appUrl,
+    resetTokenMs: config.passwordResetTokenMs,
+    emailTokenMs: config.emailTokenMs,
+  });
+  const router = Router();
+  router.use(homeRoutes(kit.views));
+  router.use(
+    authRoutes({
+      ...kit,
+      onRegistered: (user) => recovery.sendVerification(user.id),
+      signInButtons: parts.signInButtons,
+    }),
+  );
+  // Development only (no SMTP server): the outbox. Production requires SMTP_URL, so a 404 there.
+  if (mailer.outbox && !config.isProduction) router.use(devOutboxRoutes(mailer.outbox, kit.views));
+  router.use(confirmRoutes(kit));
+  router.use(
+    securityRoutes({
+      ...kit,
+      sections: parts.securitySections,
+      afterPasswordChange: (userId) => recovery.afterPasswordChange(userId),
+    }),
+  );
+  router.use(recoveryRoutes({ ...kit, recovery, unprovenAccess: parts.unprovenAccess }));
+  router.use(
+    accountRoutes({
+      ...kit,
+      idleTimeoutMs: config.sessionIdleTimeoutMs,
+      sections: parts.accountSections,
+    }),
+  );
+  return router;
+}
+
+type CoreKit = ReturnType<typeof core>["kit"];
+
+/** What every app has, and the kit the features get. */
+function core(deps: AppDeps) {
+  const { config, pool, logger, clock = systemClock } = deps;
   const mailer =
     deps.mailer ??
     createMailer({
@@ -83,97 +188,6 @@ export function createApp(deps: AppDeps): Express {
       appName: config.appName,
       logger,
     });
-  const app = express();
-  app.set("trust proxy", config.trustProxy);
-  app.disable("x-powered-by");
-
-  const { kit, parts } = core(deps, mailer, clock);
-  setUp(deps.features ?? allFeatures, kit, parts);
-  featureTasks.set(app, parts.maintenance);
-  const { views, csrf, guards, events, sessionCookie } = kit;
-
-  app.use(securityHeaders({ production: config.isProduction, formTargets: parts.formTargets }));
-  app.use(httpLogger(logger));
-  // DNS rebinding: a development server answers for its own names only.
-  if (!config.isProduction) app.use(developmentHostCheck(config.appUrl));
-  // Probes and assets come before the session, so they never read or write the store.
-  app.use(healthRoutes(pool));
-  const maxAge = config.isProduction ? "1h" : 0;
-  for (const assets of parts.assets) app.use(assets);
-  for (const dir of [publicDir, ...parts.publicDirs]) {
-    app.use("/static", express.static(dir, { index: false, maxAge, fallthrough: true }));
-  }
-
-  // Small forms only: anything bigger is refused with 413 before it costs anything.
-  app.use(express.urlencoded({ extended: false, limit: "16kb", parameterLimit: 50 }));
-  app.use(express.json({ limit: "16kb" }));
-  app.use(logLateErrors(sessionMiddleware(config, sessionStore, sessionCookie.name), logger));
-  // Passport needs the session; a request the session middleware passes over (`OPTIONS *`, an
-  // absolute-form URL: not under the cookie's path) goes on without a login.
-  const passportSession = kit.passport.session();
-  app.use((req, res, next) => {
-    if (!req.url.startsWith("/")) return next();
-    passportSession(req, res, next);
-  });
-  app.use(csrf.protection);
-  app.use(pageLocals(csrf));
-
-  // The core's pages: home, sign-up, log in and out, the account and security pages, sudo mode,
-  // recovery by mail. Each router declares who may use its routes (core/guards.ts).
-  const recovery = createRecovery({
-    pool,
-    mailer,
-    appUrl: config.appUrl,
-    resetTokenMs: config.passwordResetTokenMs,
-    emailTokenMs: config.emailTokenMs,
-  });
-  app.use(homeRoutes(views));
-  app.use(
-    authRoutes({
-      ...kit,
-      passport: kit.passport,
-      onRegistered: (user) => recovery.sendVerification(user.id),
-      signInButtons: parts.signInButtons,
-    }),
-  );
-  // Development only (no SMTP server): the outbox. Production requires SMTP_URL, so a 404 there.
-  if (mailer.outbox && !config.isProduction) app.use(devOutboxRoutes(mailer.outbox, views));
-  app.use(confirmRoutes(kit));
-  app.use(
-    securityRoutes({
-      ...kit,
-      sections: parts.securitySections,
-      afterPasswordChange: (userId) => recovery.afterPasswordChange(userId),
-    }),
-  );
-  app.use(
-    recoveryRoutes({
-      ...kit,
-      recovery,
-      unprovenAccess: parts.unprovenAccess,
-    }),
-  );
-  app.use(
-    accountRoutes({
-      ...kit,
-      idleTimeoutMs: config.sessionIdleTimeoutMs,
-      sections: parts.accountSections,
-    }),
-  );
-
-  // The features, in the list's order.
-  for (const routes of parts.routes) app.use(routes);
-  if (deps.extraRoutes) app.use(deps.extraRoutes({ views, csrf, guards }));
-
-  app.use(notFound(views));
-  app.use(errorHandler(views, logger));
-  void events;
-  return app;
-}
-
-/** What every app has, and the kit the features get. */
-function core(deps: AppDeps, mailer: Mailer, clock: Clock) {
-  const { config, pool, logger } = deps;
   const parts: Contributions = emptyContributions();
   // __Host-: the browser only accepts it over HTTPS, for this host, on path / (production).
   const sessionCookie = {
@@ -229,7 +243,6 @@ function core(deps: AppDeps, mailer: Mailer, clock: Clock) {
     eventKinds: parts.eventKinds,
     passport: createAuthenticator(pool),
   };
-  void logger;
   return { kit, parts };
 }
 
