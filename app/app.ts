@@ -3,6 +3,7 @@ import type pg from "pg";
 import { pageLocals } from "./account/page-locals.js";
 import { accountRoutes } from "./account/routes.js";
 import { securityRoutes } from "./account/security.js";
+import { settingsNav } from "./account/settings-nav.js";
 import { createAuthenticator } from "./auth/passport.js";
 import { recoveryRoutes } from "./auth/recovery/routes.js";
 import { createRecovery } from "./auth/recovery/service.js";
@@ -117,6 +118,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(csrf.protection);
   app.use(pageLocals(csrf));
+  app.use(settingsNav(parts.settingsPages));
 
   // The core's pages: home, sign-up, log in and out, the account and security pages, sudo mode,
   // recovery by mail. Each router declares who may use its routes (core/guards.ts).
