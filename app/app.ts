@@ -3,6 +3,7 @@ import type pg from "pg";
 import { pageLocals } from "./account/page-locals.js";
 import { accountRoutes } from "./account/routes.js";
 import { securityRoutes } from "./account/security.js";
+import { settingsNav } from "./account/settings-nav.js";
 import { createAuthenticator } from "./auth/passport.js";
 import { recoveryRoutes } from "./auth/recovery/routes.js";
 import { createRecovery } from "./auth/recovery/service.js";
@@ -93,6 +94,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.urlencoded({ extended: false, limit: "16kb", parameterLimit: 50 }));
   app.use(express.json({ limit: "16kb" }));
   app.use(sessionAndLogin(deps, kit));
+  // The settings pages' navigation: the core's entries and the features' (settingsPages).
+  app.use(settingsNav(parts.settingsPages));
   // The core's pages, then the features' routes in the list's order, then a test's own.
   app.use(corePages(kit, parts));
   for (const routes of parts.routes) app.use(routes);

@@ -61,12 +61,13 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       lastSeen: s.lastSeen && timeView(s.lastSeen, now),
     }));
 
-  // The account page: your email address, your newest sessions, and the features' panels.
+  // The account page: your email address and the features' panels. Its JSON keeps the newest
+  // sessions (a script's answer); the page lists them under "Sessions and devices".
   open.get("/account", async (req, res) => {
     const user = userOf(req);
-    // The newest few only: a user may have hundreds, and this page must stay small.
-    const { sessions, more } = await sessionPage(req, SESSIONS_ON_ACCOUNT_PAGE, 0);
     if (wantsJson(req)) {
+      // The newest few only: a user may have hundreds, and this answer must stay small.
+      const { sessions, more } = await sessionPage(req, SESSIONS_ON_ACCOUNT_PAGE, 0);
       res.json({
         user: { id: user.id, email: user.email },
         sessions,
@@ -76,15 +77,13 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       return;
     }
     views.render(res, "account", {
-      title: "Your account",
-      sessions: sessionRows(sessions, new Date()),
-      moreSessions: more,
+      title: "Account",
       parts: await renderParts(req, res, deps.sections),
       errors: {},
     });
   });
 
-  // All your sessions, a page at a time (?page=2): "Show all" on the account page.
+  // Sessions and devices: all your sessions, a page at a time (?page=2).
   router.get("/account/sessions", async (req, res) => {
     const asked = Number(req.query.page ?? 1);
     const page = Number.isSafeInteger(asked) && asked >= 1 ? asked : 1;
@@ -100,7 +99,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       return;
     }
     views.render(res, "account/sessions", {
-      title: "Your sessions",
+      title: "Sessions and devices",
       sessions: sessionRows(sessions, new Date()),
       page,
       more,
@@ -112,10 +111,13 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
   };
 
   // Your sessions: end one of them (someone else's key does nothing); back to the page it was on.
+  // (A form without `page`, as the account page used to post: the first page.)
   router.post("/account/sessions/revoke", async (req, res) => {
     const page = Number(req.body?.page);
     const back =
-      Number.isSafeInteger(page) && page >= 1 ? `/account/sessions?page=${page}` : "/account";
+      Number.isSafeInteger(page) && page >= 1
+        ? `/account/sessions?page=${page}`
+        : "/account/sessions";
     const key = typeof req.body?.key === "string" ? req.body.key : "";
     const user = userOf(req);
     if (key === hashStoreKey(req.sessionID)) {
@@ -140,7 +142,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     const userId = userOf(req).id;
     await events.record({ userId, kind: "other_sessions_revoked", req });
     flash(req, `Logged out of ${count} other session(s).`);
-    res.redirect(303, "/account");
+    res.redirect(303, "/account/sessions");
   });
 
   return Router().use(open, router);

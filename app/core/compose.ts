@@ -1,7 +1,7 @@
 import type { Router } from "express";
 import type { MaintenanceTask } from "../maintenance/tasks.js";
 import { CORE_EVENT_KINDS, type EventListener } from "./events.js";
-import type { Feature, FeatureParts, Kit } from "./feature.js";
+import type { Feature, FeatureParts, Kit, SettingsPage } from "./feature.js";
 import type { PagePart } from "./page-parts.js";
 import type { SecondFactor } from "./second-factor.js";
 import type { SignInDone } from "./sign-in.js";
@@ -21,6 +21,7 @@ export interface Contributions {
   unprovenAccess: UnprovenAccessRemoval[];
   accountSections: PagePart[];
   securitySections: PagePart[];
+  settingsPages: SettingsPage[];
   signInButtons: PagePart[];
   eventKinds: Map<string, string>;
   eventListeners: EventListener[];
@@ -39,6 +40,7 @@ export function emptyContributions(): Contributions {
     unprovenAccess: [],
     accountSections: [],
     securitySections: [],
+    settingsPages: [],
     signInButtons: [],
     eventKinds: new Map(Object.entries(CORE_EVENT_KINDS)),
     eventListeners: [],
@@ -63,6 +65,7 @@ function add(into: Contributions, parts: FeatureParts): void {
   }
   into.accountSections.push(...(parts.accountSections ?? []));
   into.securitySections.push(...(parts.securitySections ?? []));
+  into.settingsPages.push(...(parts.settingsPages ?? []));
   into.signInButtons.push(...(parts.signInButtons ?? []));
   for (const [kind, text] of Object.entries(parts.eventKinds ?? {}))
     into.eventKinds.set(kind, text);

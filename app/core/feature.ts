@@ -57,6 +57,13 @@ export interface Kit {
   eventKinds: ReadonlyMap<string, string>;
 }
 
+/** One entry in the settings navigation: where it goes and what it says. */
+export interface SettingsPage {
+  /** A path of its own (the entry is the current one there), or `/account#panel-id`. */
+  path: string;
+  label: string;
+}
+
 /** What a feature adds; every field is optional. */
 export interface FeatureParts {
   /** Its routes, mounted after the core's, in the list's order. */
@@ -72,6 +79,12 @@ export interface FeatureParts {
   /** Panels on the account page (/account) and the security page (/account/security). */
   accountSections?: PagePart[];
   securitySections?: PagePart[];
+  /**
+   * Entries in the settings navigation (`<nav aria-label="Settings">`), after the core's
+   * (Account, Security, Sessions and devices). A page of the feature's own (its view uses
+   * `layout("/settings")`), or a panel of the feature's on a core page (`/account#its-id`).
+   */
+  settingsPages?: SettingsPage[];
   /** Buttons under the log-in and sign-up forms ("Continue with ..."). */
   signInButtons?: PagePart[];
   /** Event kinds this feature records, and how the activity trail says them. */

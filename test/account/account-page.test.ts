@@ -26,13 +26,13 @@ test("the account page is private: never cached, and logged-out visitors are sen
   expect(json.headers.get("cache-control")).toBe("no-store");
 });
 
-test("the account page lists this session among yours, naming browsers only as a parser does", async () => {
+test("sessions and devices lists this session among yours, naming browsers only as a parser does; the account page's JSON has them too", async () => {
   const app = await startTestApp();
   const { client: browser, user } = await loggedInClient(app, "ann@example.com", {
     remember: true,
     headers: { "user-agent": "Ann's laptop" },
   });
-  const page = await browser.get("/account");
+  const page = await browser.get("/account/sessions");
   const { user: shown, sessions } = jsonOf<AccountJson>(await browser.getJson("/account"));
   expect(shown).toEqual({ id: user.id, email: "ann@example.com" });
   expect(sessions).toHaveLength(1);

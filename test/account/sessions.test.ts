@@ -9,12 +9,13 @@ const flashOf = (body: string) =>
   /<p class="flash info" role="status">([^<]*)<\/p>/.exec(body)?.[1];
 const keyOf = (client: HttpClient) => hashStoreKey(sessionIdOf(client) as string);
 
+/** Revoke from the sessions page (a form without `page`): back to its first page. */
 async function revoke(browser: HttpClient, key: string) {
-  await browser.get("/account");
+  await browser.get("/account/sessions");
   const reply = await browser.post("/account/sessions/revoke", { key });
   expect(reply.status).toBe(303);
-  expect(reply.location).toBe("/account");
-  return flashOf((await browser.get("/account")).body);
+  expect(reply.location).toBe("/account/sessions");
+  return flashOf((await browser.get("/account/sessions")).body);
 }
 
 const FIREFOX_WINDOWS =
@@ -30,7 +31,7 @@ test("your sessions lists each device; revoking one logs that device out on its 
   const phone = app.client({ "user-agent": SAFARI_IPHONE });
   await logIn(phone, "ann@example.com");
 
-  const page = await laptop.get("/account");
+  const page = await laptop.get("/account/sessions");
   expect(page.body).toContain(
     '<td class="device">Firefox on Windows <span class="badge">this session</span></td>',
   );
@@ -49,7 +50,7 @@ test("your sessions lists each device; revoking one logs that device out on its 
   expect(kicked.location).toBe(EXPIRED);
   expect(kicked.body).not.toContain("ann@example.com");
 
-  const after = await laptop.get("/account");
+  const after = await laptop.get("/account/sessions");
   expect(after.status).toBe(200);
   expect(after.body).not.toContain("Safari on iOS");
   expect(after.body).not.toContain("Log out everywhere else");
@@ -81,10 +82,13 @@ test("log out everywhere else: every other session of yours ends, yours and othe
   const carol = app.client();
   await logIn(carol, "carol@example.com");
 
-  await desk.get("/account");
+  await desk.get("/account/sessions");
   const reply = await desk.post("/account/sessions/revoke-others");
   expect(reply.status).toBe(303);
-  expect(flashOf((await desk.get("/account")).body)).toBe("Logged out of 2 other session(s).");
+  expect(reply.location).toBe("/account/sessions");
+  expect(flashOf((await desk.get("/account/sessions")).body)).toBe(
+    "Logged out of 2 other session(s).",
+  );
 
   for (const device of [tablet, phone]) {
     const kicked = await device.get("/account");
@@ -100,7 +104,7 @@ test("a browser's self-reported name is never shown as sent: not as markup, not 
   const { client: browser } = await loggedInClient(app, "dan@example.com", {
     headers: { "user-agent": `"><script>alert(1)</script>` },
   });
-  const page = await browser.get("/account");
+  const page = await browser.get("/account/sessions");
   expect(page.body).not.toContain("alert(1)");
   expect(page.body).toMatch(/<td class="device">an unknown browser/);
 });
@@ -120,7 +124,7 @@ test("when each session logged in and was last seen: relative, with the exact ti
   const other = app.client();
   await logIn(other, "eve@example.com");
 
-  const page = (await other.get("/account")).body;
+  const page = (await other.get("/account/sessions")).body;
   const times = [
     ...page.matchAll(
       /<td data-label="([^"]+)"><time datetime="([^"]+)" title="([^"]+)" data-local="title">([^<]+)<\/time><\/td>/g,

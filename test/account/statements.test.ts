@@ -20,11 +20,16 @@ test("a logged-in page view reads the session and the user, and writes nothing",
   expect(home[0]).toMatch(/^SELECT sess FROM "session"/);
   expect(home[1]).toMatch(/^select \* from users where id/);
 
-  // The account page: the same two, then one for "your sessions" (with the count and this
-  // session's store expiry): no separate `select expire` for the inspector.
+  // The account page: the same two, and the features' panels (no sessions listed there).
   const account = await statements.during(() => browser.get("/account"));
   expect(account.length).toBeLessThanOrEqual(4);
   expect(account.filter((sql) => /select expire from session/i.test(sql))).toEqual([]);
+
+  // Sessions and devices: the same two, then one for "your sessions" (with the count and this
+  // session's store expiry): no separate `select expire`.
+  const sessions = await statements.during(() => browser.get("/account/sessions"));
+  expect(sessions.length).toBeLessThanOrEqual(3);
+  expect(sessions.filter((sql) => /select expire from session/i.test(sql))).toEqual([]);
 
   // Viewed again within touchAfter (a minute), neither writes the session; nothing else does either.
   for (const path of ["/", "/account", "/account", "/", "/account/sessions"]) {

@@ -33,8 +33,8 @@ test("two browsers are two sessions; revoking one from the other logs it out on 
   expect(await browserSessionId(phone.watched)).toBeDefined();
   expect(laptopId).not.toBe(await browserSessionId(phone.watched));
 
-  // The laptop sees both: itself (no button) and the phone (Revoke).
-  await laptop.page.reload();
+  // The laptop sees both under "Sessions and devices": itself (no button) and the phone (Revoke).
+  await laptop.page.goto("/account/sessions");
   const rows = laptop.page.getByTestId("sessions").locator("tbody tr");
   expect(await rows.count()).toBe(2);
   const phoneRow = rows.filter({ hasText: "Firefox on Windows" });
@@ -47,16 +47,16 @@ test("two browsers are two sessions; revoking one from the other logs it out on 
   expect(await textOf(rows)).toContain("Chrome on Linux");
 
   // The phone still shows its old page; its next click finds the session gone.
-  await phone.page.getByRole("link", { name: "Account" }).click();
+  await phone.page.locator("header.site").getByRole("link", { name: "Account" }).click();
   await phone.page.waitForURL("**/login?*");
   expect(pathOf(phone.page)).toBe("/login?next=%2Faccount&expired=1");
   await flashSaying(phone.page, "Your session has ended. Log in again to continue.");
 
   // The laptop is untouched, on the same session.
   await laptop.page.reload();
-  expect(pathOf(laptop.page)).toBe("/account");
+  expect(pathOf(laptop.page)).toBe("/account/sessions");
   expect(await browserSessionId(laptop.watched)).toBe(laptopId);
-  expect(await textOf(laptop.page.locator("p.lead"))).toContain("two@example.com");
+  expect(await textOf(laptop.page.locator("header.site"))).toContain("two@example.com");
 });
 
 test("on a phone each session is a card: browser, then IP, logged in and last seen, each labelled, and Revoke in reach", async () => {
@@ -67,10 +67,11 @@ test("on a phone each session is a card: browser, then IP, logged in and last se
   await logInWithBrowser(other.page, "card@example.com");
   const { page } = await e2e.newPage(app, { viewport, userAgent: CHROME_LINUX });
   await logInWithBrowser(page, "card@example.com");
+  await page.goto("/account/sessions");
 
   const rows = page.getByTestId("sessions").locator("tbody tr");
   await rows.nth(1).waitFor();
-  await expectNoSidewaysScroll(page, "account");
+  await expectNoSidewaysScroll(page, "sessions and devices");
   for (const row of await rows.all()) {
     // The cells stack down the card, each labelled as its column was; all inside the window.
     const cells = await row.locator("td:visible").all();
@@ -101,6 +102,7 @@ test("times read '… ago', and their exact time (the title) is in the reader's 
   await makeUser(app.pool, "tz@example.com");
   const { page } = await e2e.newPage(app, { timezoneId: "Asia/Tokyo", userAgent: CHROME_LINUX });
   await logInWithBrowser(page, "tz@example.com");
+  await page.goto("/account/sessions");
 
   const row = page.getByTestId("sessions").locator("tbody tr").first();
   expect(await textOf(row.locator("td").first())).toBe("Chrome on Linux this session");

@@ -43,7 +43,12 @@ test("register: the account page shows the session; a reload keeps you logged in
   // The cookie as it was set: a browser-session cookie (no "remember me"), for this site only.
   const cookie = await watched.cookie("sid");
   expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", secure: false, expires: -1 });
-  // "Your sessions" lists the one the browser holds: this one.
+  // "Sessions and devices" (the settings navigation) lists the one the browser holds: this one.
+  await page
+    .getByRole("navigation", { name: "Settings" })
+    .getByRole("link", { name: "Sessions and devices" })
+    .click();
+  await page.waitForURL("**/account/sessions");
   const rows = page.getByTestId("sessions").locator("tbody tr");
   expect(await rows.count()).toBe(1);
   expect(await textOf(rows)).toContain("this session");
@@ -54,7 +59,7 @@ test("register: the account page shows the session; a reload keeps you logged in
   // Reloading keeps you logged in on the same session, and the store's copy is unchanged.
   for (let i = 0; i < 2; i++) {
     await page.reload();
-    expect(pathOf(page)).toBe("/account");
+    expect(pathOf(page)).toBe("/account/sessions");
     expect(await textOf(page.locator("header.site"))).toContain("ada@example.com");
     expect(await textOf(rows)).toContain("this session");
     expect(await browserSessionId(watched)).toBe(id);
@@ -69,7 +74,7 @@ test("log out: the back button shows nothing private, and /account sends you to 
   await makeUser(app.pool, "bo@example.com");
   const { watched, page } = await e2e.newPage(app);
   await logInWithBrowser(page, "bo@example.com");
-  await page.getByTestId("sessions").waitFor();
+  await page.getByRole("heading", { level: 1, name: "Account" }).waitFor();
   const loggedInCookie = (await watched.cookie("sid"))?.value;
 
   await page.getByRole("button", { name: "Log out", exact: true }).click();
@@ -103,11 +108,11 @@ test("idle expiry: after the idle timeout the next click lands on login with a m
   await page.waitForURL("**/login?next=%2Faccount");
   await submitLoginForm(page, "cy@example.com");
   await page.waitForURL("**/account");
-  await page.getByTestId("sessions").waitFor();
+  await page.getByRole("heading", { level: 1, name: "Account" }).waitFor();
 
   // Wait, without clicking, until the store holds no live session: the idle timeout has passed.
   await expect.poll(() => liveSessions(app.pool), { timeout: 30_000, interval: 250 }).toBe(0);
-  await page.getByRole("link", { name: "Account" }).click();
+  await page.locator("header.site").getByRole("link", { name: "Account" }).click();
   await page.waitForURL("**/login?*");
   expect(pathOf(page)).toBe("/login?next=%2Faccount&expired=1");
   await flashSaying(page, "Your session has ended. Log in again to continue.");

@@ -88,8 +88,9 @@ test("no console errors and no CSP violations on any page, public, private or er
   expect(await heading(page)).toBe("Page not found");
 
   await logInWithBrowser(page, "tour@example.com");
-  // The account page's own script ran under the policy: it put the reader's time zone in the
+  // The sessions page's own script ran under the policy: it put the reader's time zone in the
   // exact time (the title) of "Logged in".
+  await visit(page, "/account/sessions");
   const loggedIn = page.getByTestId("sessions").locator('td[data-label="Logged in"] time').first();
   await expect.poll(() => loggedIn.getAttribute("title")).toMatch(/GMT\+9$/);
   await visit(page, "/");
@@ -139,7 +140,8 @@ const IPHONE =
 
 /**
  * Every page a visitor can reach, in the states that change it: home, sign-up (and its errors),
- * login, the account page with a second session to revoke, and the 403, 404 and 429 pages.
+ * login, the account page, sessions and devices with a second session to revoke, security, and
+ * the 403, 404 and 429 pages.
  * `atEach` runs on each once it has loaded. Needs ada@ and eve@ (limits: perAccount 2).
  */
 async function tourEveryPage(
@@ -165,10 +167,14 @@ async function tourEveryPage(
   await logInWithBrowser(phone.page, "ada@example.com");
   await submitLoginForm(page, "ada@example.com", { remember: true });
   await page.waitForURL("**/account");
+  await atEach(page, "account");
+  await visit(page, "/account/sessions");
   const sessions = page.getByTestId("sessions").locator("tbody tr");
   await sessions.filter({ hasText: "Safari on iOS" }).waitFor();
   expect(await sessions.count()).toBe(2);
-  await atEach(page, "account");
+  await atEach(page, "sessions-page");
+  await visit(page, "/account/security");
+  await atEach(page, "security");
   await visit(page, "/");
   await atEach(page, "home-logged-in");
 
@@ -201,7 +207,7 @@ test.each(Object.entries(VIEWPORTS))(
       await expectNoSidewaysScroll(page, name);
       seen.push(name);
     });
-    expect(seen).toHaveLength(9);
+    expect(seen).toHaveLength(11);
   },
 );
 
@@ -253,13 +259,13 @@ test.each([
   await tourEveryPage(app, { viewport }, async (page, name) => {
     saved.push(await saveScreenshot(page, `${name}${suffix}`));
     if (["home", "login", "account"].includes(name) && !suffix) await docShot(page, name);
-    if (name === "account") {
+    if (name === "sessions-page") {
       const path = join(SCREENSHOTS_DIR, `sessions${suffix}.png`);
       await page.locator(SESSIONS).screenshot({ path });
       saved.push(path);
       await docShot(page, `sessions${suffix}`, SESSIONS);
     }
   });
-  expect(saved).toHaveLength(10);
+  expect(saved).toHaveLength(12);
   for (const path of saved) expect(statSync(path).size, path).toBeGreaterThan(5_000);
 });

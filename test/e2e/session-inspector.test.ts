@@ -32,9 +32,12 @@ async function shownSessionId(page: Page): Promise<string> {
 /** The inspector's short form of a session ID. */
 const shortId = (id: string | undefined) => `${(id ?? "no session cookie").slice(0, 8)}…`;
 
-/** Follows the account page's link to the inspector. */
+/** Follows the settings navigation's "Developer" entry to the inspector. */
 async function openInspector(page: Page): Promise<void> {
-  await page.getByRole("link", { name: "Open the session inspector" }).click();
+  await page
+    .getByRole("navigation", { name: "Settings" })
+    .getByRole("link", { name: "Developer" })
+    .click();
   await page.waitForURL(`**${INSPECTOR}`);
   await page.getByRole("heading", { level: 1, name: "Session inspector" }).waitFor();
 }
@@ -72,7 +75,10 @@ test("from the account page to the inspector: the session the browser holds, its
   }
 
   // And back to the account page, still logged in on the same session.
-  await page.getByRole("link", { name: "Back to your account" }).click();
+  await page
+    .getByRole("navigation", { name: "Settings" })
+    .getByRole("link", { name: "Account" })
+    .click();
   await page.waitForURL("**/account");
   expect(await textOf(page.locator("p.lead"))).toContain("Logged in as ada@example.com");
   expect(shortId(await browserSessionId(watched))).toBe(id);

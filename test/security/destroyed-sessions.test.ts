@@ -84,7 +84,7 @@ async function everyRunEndsB(
 
 describe("a destroyed session stays destroyed, with requests in flight on it", () => {
   test(
-    `revoked from the account page: ${RUNS} runs, ${LOOPS} request loops on B each`,
+    `revoked from the sessions page: ${RUNS} runs, ${LOOPS} request loops on B each`,
     () =>
       everyRunEndsB(async (a, token, bId) => {
         const reply = await a.post("/account/sessions/revoke", {
@@ -101,7 +101,7 @@ describe("a destroyed session stays destroyed, with requests in flight on it", (
     () =>
       everyRunEndsB(async (a, token) => {
         const reply = await a.post("/account/sessions/revoke-others", { _csrf: token });
-        expect(reply.location).toBe("/account");
+        expect(reply.location).toBe("/account/sessions");
       }),
     TIMEOUT_MS,
   );

@@ -40,7 +40,7 @@ export const activity: Feature = {
         mailer.queue("new device notice", () =>
           mailer.send(
             user.email,
-            newDeviceMail({ device, when, ip, sessionsUrl: `${config.appUrl}/account` }),
+            newDeviceMail({ device, when, ip, sessionsUrl: `${config.appUrl}/account/sessions` }),
           ),
         );
       },

@@ -38,6 +38,8 @@ export const providers: Feature = {
           render: async (_req, res) => views.html(res, "sign-in-button", { oidcName: name }),
         },
       ],
+      // Its panel is on the account page; the settings navigation names it.
+      settingsPages: [{ path: "/account#connected-accounts", label: "Connected accounts" }],
       accountSections: [
         {
           id: "oidc-identities",

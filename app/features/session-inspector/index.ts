@@ -24,12 +24,8 @@ export const sessionInspector: Feature = {
     return {
       routes: inspectorRoutes(kit, views),
       publicDir: fileURLToPath(new URL("./public/", import.meta.url)),
-      accountSections: [
-        {
-          id: "session-inspector",
-          render: async (_req, res) => views.html(res, "account-section"),
-        },
-      ],
+      // Its page is in the settings navigation (a demo: delete it when the app is yours).
+      settingsPages: [{ path: "/account/session", label: "Developer" }],
     };
   },
 };

@@ -31,9 +31,9 @@ describe("each security action leaves its event, on that user's trail only", () 
     await logIn(phone, user.email);
 
     const key = hashStoreKey(sessionIdOf(phone) as string);
-    expect((await submit(laptop, "/account", "/account/sessions/revoke", { key })).status).toBe(
-      303,
-    );
+    expect(
+      (await submit(laptop, "/account/sessions", "/account/sessions/revoke", { key })).status,
+    ).toBe(303);
     await logIn(app.client(), user.email);
     expect((await submit(laptop, "/account", "/account/sessions/revoke-others")).status).toBe(303);
     const changed = await submit(laptop, "/account/security", "/account/password", {

@@ -18,7 +18,9 @@ describe("a notice mail for a sign-in from a new device", () => {
     expect(notice.subject).toBe(NEW_DEVICE_SUBJECT);
     expect(notice.text).toContain("Firefox on macOS");
     expect(notice.text).toMatch(/\d{4}, \d+:\d{2}:\d{2} [AP]M UTC/);
-    expect(new URL(linkIn(notice, "/account")).toString()).toBe(`${app.url}/account`);
+    expect(new URL(linkIn(notice, "/account/sessions")).toString()).toBe(
+      `${app.url}/account/sessions`,
+    );
 
     // The same browser again (its device cookie names the account): no mail.
     await browser.get("/account");
@@ -51,7 +53,7 @@ describe("a user agent is the client's to choose: never shown as sent", () => {
     // The owner's own pages, in their own browser.
     const owner = app.client({ "user-agent": FIREFOX_MAC });
     await logIn(owner, user.email);
-    const sessions = await owner.get("/account");
+    const sessions = await owner.get("/account/sessions");
     expect(sessions.body).toContain("Firefox on macOS");
     expect(sessions.body).toMatch(/an unknown browser/i);
     const trail = await owner.get("/account/security");

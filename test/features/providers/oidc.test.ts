@@ -209,6 +209,9 @@ describe("accounts are never linked silently", () => {
     await logIn(ann, "ann@example.com");
     const page = await ann.get("/account");
     expect(page.body).toContain(`<button type="submit">Link ${NAME}</button>`);
+    // With a provider configured, the settings navigation names its panel.
+    expect(page.body).toContain('<a href="/account#connected-accounts">Connected accounts</a>');
+    expect(page.body).toContain('<section class="panel" id="connected-accounts"');
     const start = await ann.post("/account/oidc/link", {});
     expect(start.status).toBe(303);
     const callback = await signInAtProvider(start.location as string, "sub-ann");
