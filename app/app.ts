@@ -127,6 +127,13 @@ export function createApp(deps: AppDeps): Express {
     resetTokenMs: config.passwordResetTokenMs,
     emailTokenMs: config.emailTokenMs,
   });
+  // Development only: pages that say "we sent you a mail" link to the outbox.
+  if (mailer.outbox && !config.isProduction) {
+    app.use((_req, res, next) => {
+      res.locals.devMail = "/dev/mail";
+      next();
+    });
+  }
   app.use(homeRoutes(views));
   app.use(
     authRoutes({
