@@ -53,7 +53,9 @@ describe("signing up", () => {
 
     const empty = await browser.post("/register", { email: "", password: "" });
     expect(empty.status).toBe(400);
-    expect(empty.body).toContain('<p class="error" id="email-error" role="alert">Enter your email address.</p>');
+    expect(empty.body).toContain(
+      '<p class="error" id="email-error" role="alert">Enter your email address.</p>',
+    );
     expect(empty.body).toContain(
       '<p class="error" id="password-error" role="alert">Use at least 12 characters.</p>',
     );
