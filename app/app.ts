@@ -149,6 +149,13 @@ function corePages(kit: CoreKit, parts: Contributions): Router {
     emailTokenMs: config.emailTokenMs,
   });
   const router = Router();
+  // Development only: pages that say "we sent you a mail" link to the outbox.
+  if (mailer.outbox && !config.isProduction) {
+    router.use((_req, res, next) => {
+      res.locals.devMail = "/dev/mail";
+      next();
+    });
+  }
   router.use(homeRoutes(kit.views));
   router.use(
     authRoutes({

@@ -14,7 +14,7 @@ import {
 import type { Events } from "../core/events.js";
 import { type Guards, privateRouter, userOf } from "../core/guards.js";
 import { type PagePart, partsJson, renderParts } from "../core/page-parts.js";
-import { invalidForm } from "../http/respond.js";
+import { invalidForm, limitOnForm } from "../http/respond.js";
 import { type Views, wantsJson } from "../http/views.js";
 import type { DeviceCookies } from "../security/device-cookie.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
@@ -65,7 +65,8 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
     const user = userOf(req);
     const parsed = changePasswordSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw await refuse(req, res, fieldErrors(parsed.error));
-    if (!(await checkCurrentPassword(deps, user.id, parsed.data.current_password))) {
+    const current = checkCurrentPassword(deps, user.id, parsed.data.current_password);
+    if (!(await limitOnForm(current, "current_password", () => page(req, res)))) {
       throw await refuse(req, res, { current_password: "That is not your current password." });
     }
     await updatePasswordHash(pool, user.id, await hashPassword(parsed.data.new_password));

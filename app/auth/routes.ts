@@ -132,7 +132,10 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     if (!parsed.success) throw await refuse(req, res, 400, fieldErrors(parsed.error), registerPage);
     const { email, password } = parsed.data;
     const attempt = await limiter.registerByIp.take(req.ip ?? "unknown");
-    if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds, "sign-ups");
+    if (!attempt.allowed) {
+      const limit = tooManyAttempts(attempt.retryAfterSeconds, "sign-ups");
+      throw invalidForm(429, { form: limit.message }, await registerPage(req, res), limit);
+    }
     // Hash first, so a taken email answers in the same time as a new one.
     const created = await createUser(pool, email, await hashPassword(password));
     if (created === "taken") throw await refuse(req, res, 409, { email: TAKEN }, registerPage);
@@ -172,7 +175,10 @@ export function authRoutes(deps: AuthRouteDeps): Router {
             [limiter.loginByAccount, account.key],
           ],
     );
-    if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds, "login attempts");
+    if (!attempt.allowed) {
+      const limit = tooManyAttempts(attempt.retryAfterSeconds, "login attempts");
+      throw invalidForm(429, { form: limit.message }, await loginPage(req, res), limit);
+    }
 
     // The strategy reads the body: give it the email as validated (trimmed).
     req.body.email = email;

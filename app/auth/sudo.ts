@@ -3,7 +3,7 @@ import type pg from "pg";
 import type { Clock } from "../clock.js";
 import { type Guards, privateRouter, userOf } from "../core/guards.js";
 import type { SecondFactors } from "../core/second-factor.js";
-import { invalidForm } from "../http/respond.js";
+import { invalidForm, limitOnForm } from "../http/respond.js";
 import { type Views, wantsJson } from "../http/views.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
 import { checkCurrentPassword } from "./current-password.js";
@@ -62,11 +62,16 @@ export function confirmRoutes(deps: ConfirmRouteDeps): Router {
     const user = userOf(req);
     const password = formValue(req.body, "password");
     if (password === "") throw await refuse(req, res, { password: "Enter your password." });
-    if (!(await checkCurrentPassword(deps, user.id, password))) {
+    const current = checkCurrentPassword(deps, user.id, password);
+    if (!(await limitOnForm(current, "password", (errors) => page(req, res, errors)))) {
       throw await refuse(req, res, { password: "That is not your password." });
     }
     for (const factor of await secondFactors.requiredFor(user.id)) {
-      const refused = factor.confirm && (await factor.confirm(req, user.id));
+      const refused =
+        factor.confirm &&
+        (await limitOnForm(factor.confirm(req, user.id), "code", (errors) =>
+          page(req, res, errors),
+        ));
       if (refused) throw await refuse(req, res, { [refused.field]: refused.error });
     }
     if (!(await renewUserSession(pool, req, user))) throw sessionEnded(res, deps.sessionCookie);

@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
 import type { Csrf } from "../security/csrf.js";
-import { invalidForm } from "./respond.js";
+import { type AppError, invalidForm } from "./respond.js";
 import { type Locals, noStore, type Views, wantsJson } from "./views.js";
 
 export interface AnonymousForm {
@@ -9,6 +9,8 @@ export interface AnonymousForm {
   errors: Record<string, string>;
   /** What the template needs besides the token and the errors (title, values, ...). */
   locals: Locals;
+  /** A limit reached (429): its answer, on this form (errors hold its message). */
+  limit?: AppError;
 }
 
 /**
@@ -21,11 +23,11 @@ export function renderAnonymousForm(
   csrf: Csrf,
   req: Request,
   res: Response,
-  { view, status, errors, locals }: AnonymousForm,
+  { view, status, errors, locals, limit }: AnonymousForm,
 ): void {
   noStore(res);
   const page = { views, view, locals: { ...locals, formToken: csrf.formToken(req, res) } };
-  if (status >= 400) throw invalidForm(status, errors, page);
+  if (status >= 400) throw invalidForm(status, errors, page, limit);
   if (wantsJson(req)) return void res.json({ csrfToken: page.locals.formToken });
   views.render(res, view, { ...page.locals, errors }, status);
 }

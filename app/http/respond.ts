@@ -69,12 +69,44 @@ export const tooManyAttempts = (retryAfterSeconds: number, what: string): AppErr
 export const invalidForm = (
   status: number,
   errors: Record<string, string>,
-  page: { views: Views; view: string; locals: Locals },
-): AppError =>
-  new AppError(status, "invalid", Object.values(errors)[0] ?? "Check the form.", {
-    page: { ...page, locals: { ...page.locals, errors } },
+  page: FormPage,
+  limit?: AppError,
+): AppError => {
+  const onPage = { ...page, locals: { ...page.locals, errors } };
+  // A limit reached: its answer (429, Retry-After, its JSON), but on the form, typed values kept.
+  if (limit)
+    return new AppError(limit.status, limit.code, limit.message, {
+      ...limit.options,
+      page: onPage,
+    });
+  return new AppError(status, "invalid", Object.values(errors)[0] ?? "Check the form.", {
+    page: onPage,
     json: { errors },
   });
+};
+
+export type FormPage = { views: Views; view: string; locals: Locals };
+
+/**
+ * `work`, but a limit it reaches (a 429 thrown deep inside, as by checkCurrentPassword) is
+ * answered on the form: the message beside `field`, what was typed kept, still 429 with
+ * Retry-After (JSON unchanged).
+ */
+export async function limitOnForm<T>(
+  work: Promise<T>,
+  field: string,
+  page: (errors: Record<string, string>) => FormPage | Promise<FormPage>,
+): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof AppError && error.status === 429 && !error.options.page) {
+      const errors = { [field]: error.message };
+      throw invalidForm(429, errors, await page(errors), error);
+    }
+    throw error;
+  }
+}
 
 const TITLES: Record<number, string> = {
   400: "Bad request",

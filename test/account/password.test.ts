@@ -61,7 +61,7 @@ test("a wrong current password changes nothing, and says so beside the field", a
   });
   expect(reply.status).toBe(400);
   expect(reply.body).toContain(
-    '<p class="error" id="current_password-error">That is not your current password.</p>',
+    '<p class="error" id="current_password-error" role="alert">That is not your current password.</p>',
   );
   expect(reply.body).not.toContain(NEW_PASSWORD);
   expect(reply.body).not.toContain("not my password");
@@ -84,13 +84,13 @@ test("the new password must be long enough; both fields are required", async () 
   });
   expect(short.status).toBe(400);
   expect(short.body).toContain(
-    '<p class="error" id="new_password-error">Use at least 12 characters.</p>',
+    '<p class="error" id="new_password-error" role="alert">Use at least 12 characters.</p>',
   );
 
   const empty = await here.post("/account/password", { current_password: "", new_password: "" });
   expect(empty.status).toBe(400);
   expect(empty.body).toContain(
-    '<p class="error" id="current_password-error">Enter your password.</p>',
+    '<p class="error" id="current_password-error" role="alert">Enter your password.</p>',
   );
   await logIn(app.client(), "cat@example.com");
 });

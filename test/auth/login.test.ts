@@ -79,8 +79,12 @@ describe("logging in", () => {
     await browser.get("/login");
     const reply = await browser.post("/login", { email: "", password: "" });
     expect(reply.status).toBe(400);
-    expect(reply.body).toContain('<p class="error" id="email-error">Enter your email address.</p>');
-    expect(reply.body).toContain('<p class="error" id="password-error">Enter your password.</p>');
+    expect(reply.body).toContain(
+      '<p class="error" id="email-error" role="alert">Enter your email address.</p>',
+    );
+    expect(reply.body).toContain(
+      '<p class="error" id="password-error" role="alert">Enter your password.</p>',
+    );
   });
 });
 
@@ -110,7 +114,9 @@ describe("a failed login does not tell whether the account exists", () => {
 
     expect(unknown.status).toBe(401);
     expect(wrong.status).toBe(401);
-    expect(unknown.page).toContain(`<p class="flash error" role="alert">${INCORRECT}</p>`);
+    expect(unknown.page).toContain(
+      `<p class="flash error" role="alert" id="form-error">${INCORRECT}</p>`,
+    );
     expect(unknown.page).toBe(wrong.page);
     // Both paths run one argon2 verification, so they take about as long.
     expect(unknown.verifies).toBe(1);

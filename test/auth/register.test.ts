@@ -53,18 +53,20 @@ describe("signing up", () => {
 
     const empty = await browser.post("/register", { email: "", password: "" });
     expect(empty.status).toBe(400);
-    expect(empty.body).toContain('<p class="error" id="email-error">Enter your email address.</p>');
     expect(empty.body).toContain(
-      '<p class="error" id="password-error">Use at least 12 characters.</p>',
+      '<p class="error" id="email-error" role="alert">Enter your email address.</p>',
+    );
+    expect(empty.body).toContain(
+      '<p class="error" id="password-error" role="alert">Use at least 12 characters.</p>',
     );
 
     const bad = await browser.post("/register", { email: "not-an-email", password: "short pw" });
     expect(bad.status).toBe(400);
     expect(bad.body).toContain(
-      '<p class="error" id="email-error">Enter an email address like name@example.com.</p>',
+      '<p class="error" id="email-error" role="alert">Enter an email address like name@example.com.</p>',
     );
     expect(bad.body).toContain(
-      '<p class="error" id="password-error">Use at least 12 characters.</p>',
+      '<p class="error" id="password-error" role="alert">Use at least 12 characters.</p>',
     );
     expect(bad.body).toContain('value="not-an-email"');
     expect(bad.body).toContain('aria-invalid="true"');
@@ -93,7 +95,7 @@ describe("signing up", () => {
       password: "another password entirely",
     });
     expect(reply.status).toBe(409);
-    expect(reply.body).toContain(`<p class="error" id="email-error">${TAKEN}</p>`);
+    expect(reply.body).toContain(`<p class="error" id="email-error" role="alert">${TAKEN}</p>`);
     expect(reply.body).toContain('value="Ann@Example.com"');
     expect(reply.body).not.toContain("another password entirely");
     // Nobody got logged in, and the existing account's password is unchanged.

@@ -68,7 +68,10 @@ async function tooManyAttempts(watched: WatchedContext, page: Page, email: strin
     ]);
     expect(answered.status()).toBe(status);
   }
-  expect(await heading(page)).toBe("Too many attempts");
+  // The limit answers on the form itself, the email kept.
+  expect(await heading(page)).toBe("Log in");
+  await page.getByRole("alert").filter({ hasText: "Too many login attempts" }).waitFor();
+  expect(await page.getByLabel("Email").inputValue()).toBe(email);
 }
 
 const limits = { perIp: 20, perAccount: 2, windowSeconds: 900 };

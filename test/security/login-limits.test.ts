@@ -26,8 +26,12 @@ test("after too many wrong passwords the account is locked for a while, even for
   }
   const locked = await submitLogin(attacker, "ann@example.com", { password: "guess 654321" });
   expectLimited(locked, 60);
-  expect(locked.body).toContain("<h1>Too many attempts</h1>");
-  expect(locked.body).toContain("Too many login attempts. Try again in 1 minute(s).");
+  // On the login form itself, the email kept, the message announced.
+  expect(locked.body).toContain("<h1>Log in</h1>");
+  expect(locked.body).toContain(
+    '<p class="flash error" role="alert" id="form-error">Too many login attempts. Try again in 1 minute(s).</p>',
+  );
+  expect(locked.body).toContain('value="ann@example.com"');
 
   // Ann herself, from another device, with her real password: refused while the lock holds.
   const ann = app.client();

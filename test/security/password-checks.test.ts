@@ -15,7 +15,7 @@ function expectLimited(reply: Reply) {
 }
 
 const errorOf = (body: string, field: string) =>
-  new RegExp(`<p class="error" id="${field}-error">([^<]*)</p>`).exec(body)?.[1];
+  new RegExp(`<p class="error" id="${field}-error" role="alert">([^<]*)</p>`).exec(body)?.[1];
 
 describe("sign-up is limited per address", () => {
   test("one form token, a flood of sign-ups: only registerPerIp are hashed, the rest 429", async () => {

@@ -2,7 +2,7 @@ import type { Request, Response, Router } from "express";
 import type pg from "pg";
 import type { Events } from "../../core/events.js";
 import { type Guards, privateRouter, userOf } from "../../core/guards.js";
-import { invalidForm, tooManyAttempts } from "../../http/respond.js";
+import { AppError, invalidForm, tooManyAttempts } from "../../http/respond.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import type { PasswordLimiter } from "../../security/password-limits.js";
 import { checkCurrentPassword } from "../current-password.js";
@@ -36,7 +36,13 @@ export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
   const router = privateRouter(deps.guards, { unverified: true });
   const sudo = deps.guards.sudo("/account/email");
 
-  function renderForm(req: Request, res: Response, status: number, errors: FieldErrors = {}) {
+  function renderForm(
+    req: Request,
+    res: Response,
+    status: number,
+    errors: FieldErrors = {},
+    limit?: AppError,
+  ) {
     noStore(res);
     const page = {
       views,
@@ -46,7 +52,7 @@ export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
         values: { new_email: formValue(req.body, "new_email") },
       },
     };
-    if (status >= 400) throw invalidForm(status, errors, page);
+    if (status >= 400) throw invalidForm(status, errors, page, limit);
     if (wantsJson(req)) return void res.json({ errors });
     views.render(res, page.view, { ...page.locals, errors }, status);
   }
@@ -59,14 +65,23 @@ export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
     const parsed = changeEmailSchema.safeParse(req.body ?? {});
     if (!parsed.success) return renderForm(req, res, 400, fieldErrors(parsed.error));
     const { new_email: newEmail, current_password: password } = parsed.data;
-    if (!(await checkCurrentPassword(deps, user.id, password))) {
+    const limited = (limit: AppError) =>
+      renderForm(req, res, 429, { current_password: limit.message }, limit);
+    const right = await checkCurrentPassword(deps, user.id, password).catch((error: unknown) => {
+      if (error instanceof AppError && error.status === 429) return limited(error);
+      throw error;
+    });
+    if (!right) {
       return renderForm(req, res, 400, { current_password: "That is not your current password." });
     }
     if (newEmail.toLowerCase() === user.email.toLowerCase()) {
       return renderForm(req, res, 400, { new_email: "That is already your address." });
     }
     const mails = await takeMailPoints(pool, limiter, user, newEmail);
-    if (!mails.allowed) throw tooManyAttempts(mails.retryAfterSeconds, "mails");
+    if (!mails.allowed) {
+      const limit = tooManyAttempts(mails.retryAfterSeconds, "mails");
+      return renderForm(req, res, 429, { new_email: limit.message }, limit);
+    }
     recovery.requestAddressChange(user.id, newEmail);
     req.log?.info({ userId: user.id }, "change of address requested");
     await deps.events.record({ userId: user.id, kind: "email_change_requested", req });

@@ -3,7 +3,7 @@ import type pg from "pg";
 import type { Events } from "../../core/events.js";
 import type { SignInMethods, UnprovenAccessRemoval } from "../../core/sign-in-methods.js";
 import { renderAnonymousForm } from "../../http/anonymous-form.js";
-import { tooManyAttempts } from "../../http/respond.js";
+import { type AppError, tooManyAttempts } from "../../http/respond.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import type { Csrf } from "../../security/csrf.js";
 import { type PasswordLimiter, takeAll } from "../../security/password-limits.js";
@@ -50,6 +50,7 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
     status: number,
     errors: FieldErrors = {},
     sent = false,
+    limit?: AppError,
   ) {
     if (sent && wantsJson(req)) {
       noStore(res);
@@ -60,6 +61,7 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
       view: "recovery/forgot",
       status,
       errors,
+      limit,
       locals: {
         title: "Forgot your password?",
         sent: sent ? FORGOT_SENT : "",
@@ -96,7 +98,8 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
       [limiter.mailByAccount, account.key],
     ]);
     if (!attempt.allowed) {
-      throw tooManyAttempts(attempt.retryAfterSeconds, "reset requests");
+      const limit = tooManyAttempts(attempt.retryAfterSeconds, "reset requests");
+      return renderForgot(req, res, 429, { email: limit.message }, false, limit);
     }
     recovery.sendPasswordReset(account.userId);
     req.log?.info("password reset requested");

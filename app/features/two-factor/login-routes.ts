@@ -80,8 +80,10 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
       kit.clock(),
       kit.devices.deviceFor(req, { id: pending.userId, sessionGeneration: pending.generation }),
     );
-    if ("retryAfterSeconds" in checked)
-      throw tooManyAttempts(checked.retryAfterSeconds, "code attempts");
+    if ("retryAfterSeconds" in checked) {
+      const limit = tooManyAttempts(checked.retryAfterSeconds, "code attempts");
+      throw invalidForm(429, { [field]: limit.message }, await page(req, res), limit);
+    }
     if (!checked.ok) {
       req.log?.info({ userId: pending.userId }, "second factor refused");
       const errors: FieldErrors = {
