@@ -59,6 +59,12 @@ test.each(Object.entries(VIEWPORTS))(
       await saveScreenshot(page, `settings${path.replaceAll("/", "-")}-${viewport.width}`);
     }
 
+    // Pages outside the settings area with the address in the header: nothing sideways either.
+    for (const path of ["/", "/account/email", "/account/two-factor/setup", "/account/confirm"]) {
+      await page.goto(path);
+      await expectNoSidewaysScroll(page, `${path} (${name})`);
+    }
+
     // The address is on the account page whole, wrapped inside the column.
     await page.goto("/account");
     expect(await textOf(page.locator("#email-title + p strong"))).toBe(EMAIL);
