@@ -279,7 +279,9 @@ test("5. the form: its token, zod's errors on the page or as JSON, CSRF refused,
   expect(empty.status).toBe(400);
   expect(tokenOfForm(empty.body, "/notes/new")).toBe(token);
   expect(empty.body).toContain('aria-invalid="true"');
-  expect(empty.body).toContain('<p class="error" id="body-error">Write your note.</p>');
+  expect(empty.body).toContain(
+    '<p class="error" id="body-error" role="alert">Write your note.</p>',
+  );
   const long = await ann.post("/notes/new", { _csrf: token, body: `<i>${"x".repeat(500)}` });
   expect(long.status).toBe(400);
   expect(long.body).toContain("A note has at most 500 characters.");
