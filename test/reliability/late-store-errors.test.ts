@@ -70,10 +70,10 @@ test("a session write that fails after an error page is logged, and the connecti
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    // The account page takes the message out (the session changes), then its own query fails:
+    // The sessions page takes the message out (the session changes), then its own query fails:
     // the 503 page; then the end of the request saves the changed session, and that fails too.
     const reply = await send(agent, app.url, {
-      path: "/account",
+      path: "/account/sessions",
       headers: { accept: "text/html", cookie: client.cookieHeader() },
     });
     expect(reply.status).toBe(503);

@@ -88,6 +88,6 @@ test("behind the trusted proxy the per-IP limit counts the client's address, whi
   // Someone else behind the same proxy is not locked out, and their sessions show their address.
   const neighbour = app.client({ ...VIA_HTTPS_PROXY, "x-forwarded-for": "198.51.100.2" });
   await logIn(neighbour, "cat@example.com");
-  const account = await neighbour.get("/account");
-  expect(account.body).toContain(`<td data-label="IP">198.51.100.2</td>`);
+  const sessions = await neighbour.get("/account/sessions");
+  expect(sessions.body).toContain(`<td data-label="IP">198.51.100.2</td>`);
 });
