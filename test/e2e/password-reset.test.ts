@@ -33,5 +33,5 @@ test("forgot password → the mail in the development outbox → its link → a 
   await submitLoginForm(page, "reset@example.com", { password: NEW_PASSWORD });
   await page.waitForURL("**/account");
   expect(pathOf(page)).toBe("/account");
-  await page.getByRole("heading", { name: "Your account" }).waitFor();
+  await page.getByRole("heading", { name: "Account", level: 1 }).waitFor();
 });
