@@ -4,8 +4,9 @@
 // feature keeps beside its code (app/features/<name>/views/*.eta, public/*) are copied next to its
 // compiled code, where `new URL("./views/", import.meta.url)` finds them.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { copyFeatureAssets } from "./feature-assets.mjs";
 
 const sources = readdirSync("app", { recursive: true, encoding: "utf8" }).filter(
   (file) => file.endsWith(".ts") && !file.endsWith(".d.ts"),
@@ -17,13 +18,4 @@ const tsc = spawnSync(process.execPath, [join("node_modules/typescript/bin/tsc")
 });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
-const features = join("app", "features");
-for (const entry of readdirSync(features, { withFileTypes: true })) {
-  if (!entry.isDirectory()) continue;
-  for (const folder of ["views", "public"]) {
-    const from = join(features, entry.name, folder);
-    const to = join("dist", features, entry.name, folder);
-    rmSync(to, { recursive: true, force: true });
-    if (existsSync(from)) cpSync(from, to, { recursive: true });
-  }
-}
+copyFeatureAssets(".", "dist");

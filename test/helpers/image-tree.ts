@@ -78,4 +78,11 @@ async function compile(dir: string): Promise<void> {
     { cwd: projectRoot, env: { PATH: process.env.PATH ?? "" }, timeoutMs: 120_000 },
   );
   if (result.code !== 0) throw new Error(`tsc failed:\n${result.output}`);
+  // As `npm run build` does after tsc: each feature's views and browser files beside its code.
+  const copied = await runToEnd(
+    process.execPath,
+    [join(projectRoot, "scripts", "feature-assets.mjs"), join(dir, "dist")],
+    { cwd: projectRoot, env: { PATH: process.env.PATH ?? "" }, timeoutMs: 60_000 },
+  );
+  if (copied.code !== 0) throw new Error(`copying the features' files failed:\n${copied.output}`);
 }
