@@ -12,7 +12,7 @@ import "./auth/session-data.js";
 import { confirmRoutes } from "./auth/sudo.js";
 import { findUserById } from "./auth/users.js";
 import { type Clock, systemClock } from "./clock.js";
-import type { Config } from "./config.js";
+import { type Config, ConfigError, type ConfigProblem } from "./config.js";
 import { type Contributions, emptyContributions, setUp } from "./core/compose.js";
 import { createEvents } from "./core/events.js";
 import type { Feature, Kit } from "./core/feature.js";
@@ -69,6 +69,26 @@ const featureTasks = new WeakMap<Express, MaintenanceTask[]>();
 
 /** The cleanups the app's features added (the server runs them with the core's). */
 export const maintenanceTasksOf = (app: Express): MaintenanceTask[] => featureTasks.get(app) ?? [];
+
+/**
+ * Each feature's check of its own variables (Feature.checkConfig), every problem of every feature
+ * in one ConfigError: the server calls it with loadConfig, before it starts anything.
+ */
+export function checkFeatureConfig(
+  config: Config,
+  features: readonly Feature[] = allFeatures,
+): void {
+  const problems: ConfigProblem[] = [];
+  for (const feature of features) {
+    try {
+      feature.checkConfig?.(config);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
 
 /**
  * The Express app, wired from its dependencies. No I/O here: the caller owns them. The core

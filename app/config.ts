@@ -52,6 +52,11 @@ export interface Config {
   appUrl: string;
   /** "Continue with <name>": an OpenID Connect provider, when OIDC_* are all set. */
   oidc: OidcConfig | undefined;
+  /**
+   * Every variable the config was read from (empty ones left out), for the features' own settings:
+   * a feature reads its variables with `parseVariables` (below), in `checkConfig` and in `setup`.
+   */
+  env: Readonly<Record<string, string>>;
 }
 
 export interface OidcConfig {
@@ -326,6 +331,24 @@ const PRODUCTION_RULES: Record<
   },
 };
 
+/**
+ * A feature's variables, validated by its own schema: the values, or a ConfigError naming each bad
+ * variable (the server prints them and exits before anything starts, as for the core's).
+ */
+export function parseVariables<S extends z.ZodObject>(
+  schema: S,
+  env: Readonly<Record<string, string>>,
+): z.output<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => ({
+      variable: String(issue.path[0]),
+      message: issue.message,
+    })),
+  );
+}
+
 /** Validates `env` against `schema` (and, in production, the rules for the variables it has). */
 function parseEnv<S extends z.ZodObject>(schema: S, env: Env): z.output<S> {
   const parsed = schema.safeParse(env);
@@ -437,6 +460,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
               name: vars.OIDC_NAME,
             }
           : undefined,
+      env,
     },
     warnings,
   };

@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import type pg from "pg";
-import { createApp, maintenanceTasksOf } from "./app.js";
+import { checkFeatureConfig, createApp, maintenanceTasksOf } from "./app.js";
 import { type Config, ConfigError, loadConfig, loadEnvFile } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { createSessionStore, type SessionStore } from "./db/session-store.js";
@@ -113,6 +113,7 @@ async function main(): Promise<void> {
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig();
+    checkFeatureConfig(loaded.config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);

@@ -26,6 +26,12 @@ import type { SignInMethodSource, SignInMethods } from "./sign-in-methods.js";
 export interface Feature {
   /** Its folder's name: app/features/<name>/, test/features/<name>/. */
   readonly name: string;
+  /**
+   * Checks the feature's own environment variables (`config.env`, read with `parseVariables` of
+   * app/config.ts) when the server starts, before anything else does: throws a ConfigError naming
+   * each bad variable. `setup` reads them again (it runs once).
+   */
+  checkConfig?(config: Config): void;
   /** Undefined: nothing to add with this configuration (e.g. no provider configured). */
   setup(kit: Kit): FeatureParts | undefined;
 }
