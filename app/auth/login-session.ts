@@ -10,7 +10,9 @@ export interface SessionPolicy {
   rememberMs: number;
 }
 
-type Carry = Partial<Pick<Request["session"], "counter" | "client" | "authenticatedAt">> & {
+type Carry = Partial<
+  Pick<Request["session"], "counter" | "client" | "authenticatedAt" | "kept">
+> & {
   createdAt?: number;
 };
 
@@ -39,6 +41,7 @@ export async function startUserSession(
   // A login proves who the user is now (sudo mode); a renewal keeps the time it had.
   session.authenticatedAt = carry.authenticatedAt ?? Date.now();
   if (carry.counter !== undefined) session.counter = carry.counter;
+  if (carry.kept !== undefined) session.kept = carry.kept;
   // Renewing the ID of a logged-in session must not restart its absolute lifetime.
   if (carry.createdAt !== undefined) session.cookie.createdAt = carry.createdAt;
   issueSessionCsrfToken(session);
@@ -62,10 +65,11 @@ export async function renewUserSession(
     await req.session.destroy();
     return false;
   }
-  const { counter, client, cookie, authenticatedAt } = req.session;
+  const { counter, client, cookie, authenticatedAt, kept } = req.session;
   await startUserSession(req, user, cookie.originalMaxAge, {
     ...(counter !== undefined ? { counter } : {}),
     ...(client ? { client } : {}),
+    ...(kept ? { kept } : {}),
     // 0 (long ago) rather than now: renewing the ID must not open sudo mode.
     authenticatedAt: authenticatedAt ?? 0,
     ...(cookie.createdAt === undefined ? {} : { createdAt: cookie.createdAt }),

@@ -14,6 +14,12 @@ declare module "../session/types.js" {
     generation: number;
     /** When the user last proved who they are (login, /account/confirm): sudo mode, sudo.ts. */
     authenticatedAt: number;
+    /**
+     * What features keep in a logged-in session across a renewal of its ID (renewUserSession:
+     * a password change, a confirmation, "log out everywhere else"), by feature; a new login
+     * starts without it.
+     */
+    kept: Record<string, unknown>;
     /** Shown in "your sessions". */
     client: { userAgent: string; ip: string; loggedInAt: number };
   }

@@ -1,4 +1,4 @@
-import type { Router } from "express";
+import type { Request, RequestHandler, Router } from "express";
 import type { MaintenanceTask } from "../maintenance/tasks.js";
 import { CORE_EVENT_KINDS, type EventListener } from "./events.js";
 import type { Feature, FeatureParts, Kit, SettingsPage } from "./feature.js";
@@ -28,6 +28,10 @@ export interface Contributions {
   signInHooks: ((done: SignInDone) => Promise<void>)[];
   maintenance: MaintenanceTask[];
   formTargets: string[];
+  signInChecks: ((user: Express.User) => Promise<string | undefined>)[];
+  sensitiveRefusals: ((req: Request) => string | undefined)[];
+  everyRequest: RequestHandler[];
+  banners: PagePart[];
 }
 
 export function emptyContributions(): Contributions {
@@ -47,6 +51,10 @@ export function emptyContributions(): Contributions {
     signInHooks: [],
     maintenance: [],
     formTargets: [],
+    signInChecks: [],
+    sensitiveRefusals: [],
+    everyRequest: [],
+    banners: [],
   };
 }
 
@@ -73,6 +81,10 @@ function add(into: Contributions, parts: FeatureParts): void {
   if (parts.onSignIn) into.signInHooks.push(parts.onSignIn);
   into.maintenance.push(...(parts.maintenance ?? []));
   into.formTargets.push(...(parts.formTargets ?? []));
+  if (parts.checkSignIn) into.signInChecks.push(parts.checkSignIn);
+  if (parts.refuseSensitive) into.sensitiveRefusals.push(parts.refuseSensitive);
+  if (parts.everyRequest) into.everyRequest.push(parts.everyRequest);
+  into.banners.push(...(parts.banners ?? []));
 }
 
 /** Sets up each feature with the kit, in order; two features of one name are a mistake. */

@@ -1,4 +1,4 @@
-import type { Router } from "express";
+import type { Request, RequestHandler, Router } from "express";
 import type pg from "pg";
 import type { SessionCookie } from "../auth/session-cookie.js";
 import type { Clock } from "../clock.js";
@@ -103,4 +103,19 @@ export interface FeatureParts {
   maintenance?: MaintenanceTask[];
   /** Origins its forms post to (CSP form-action: a provider's sign-in page). */
   formTargets?: string[];
+  /**
+   * Asked before every sign-in ends (password, passkey, provider, second factor, any method: the
+   * one pipeline, core/sign-in.ts): a message (neutral: it says nothing of why) refuses it, with
+   * nothing logged in; undefined lets it go on.
+   */
+  checkSignIn?: (user: Express.User) => Promise<string | undefined>;
+  /**
+   * Asked by the sudo-mode guard before every sensitive change (password, address, second
+   * factors, passkeys, providers, deletion): a message refuses it for this request's session.
+   */
+  refuseSensitive?: (req: Request) => string | undefined;
+  /** Runs on every request after the session and the login, before any route (the core's too). */
+  everyRequest?: RequestHandler;
+  /** Shown at the top of every page (above the flash message), when they render something. */
+  banners?: PagePart[];
 }

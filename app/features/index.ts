@@ -1,5 +1,6 @@
 import type { Feature } from "../core/feature.js";
 import { activity } from "./activity/index.js";
+import { admin } from "./admin/index.js";
 import { passkeys } from "./passkeys/index.js";
 import { providers } from "./providers/index.js";
 import { sessionInspector } from "./session-inspector/index.js";
@@ -16,4 +17,5 @@ export const features: readonly Feature[] = [
   passkeys,
   providers,
   sessionInspector,
+  admin,
 ];
