@@ -107,7 +107,7 @@ export async function listUsers(
     `select ${COLUMNS} from users
       where ($1 = '' or lower(email::text) like $2)
         and ($3::bigint is null or id < $3::bigint)
-      order by id desc limit $4`,
+      order by users.id desc limit $4`,
     [options.prefix, likePrefix(options.prefix), after, limit + 1],
   );
   const users = rows.slice(0, limit);
