@@ -1,4 +1,8 @@
+import { Router } from "express";
 import { describe, expect, test } from "vitest";
+import { findUserById } from "../../../app/auth/users.js";
+import type { Feature } from "../../../app/core/feature.js";
+import { features } from "../../../app/features/index.js";
 import { hashStoreKey } from "../../../app/session/index.js";
 import { startTestApp, type TestApp } from "../../helpers/app.js";
 import { loggedInClient, logIn, makeUser, sessionIdOf, submitLogin } from "../../helpers/auth.js";
@@ -126,6 +130,31 @@ describe("Lock: every session ends at once, every sign-in is refused until Unloc
     const { reply } = await signInWithProvider(browser, "sub-zoe");
     expect(reply.status).toBe(403);
     expect(reply.body).toContain(REFUSED);
+    await expectLoggedOut(browser);
+  });
+
+  test("any sign-in method a feature adds later is refused too: the one pipeline asks", async () => {
+    // A method of the test's own (as email sign-in would be): it proves the user somehow, then
+    // ends in kit.signIn.firstFactor like every method.
+    const magic: Feature = {
+      name: "magic",
+      setup: (kit) => ({
+        routes: Router().post("/test/magic", async (req, res) => {
+          const user = await findUserById(kit.pool, String(req.body?.id));
+          if (!user) return void res.status(404).end();
+          await kit.signIn.firstFactor(req, res, user, { method: "magic", remember: false });
+        }),
+      }),
+    };
+    const app = await startTestApp({ features: [...features, magic] });
+    const user = await makeUser(app.pool, "magic@example.com");
+    const { client: admin } = await adminClient(app);
+    await press(admin, user.id, "lock");
+    const browser = app.client();
+    const token = jsonOf<{ csrfToken: string }>(await browser.getJson("/login")).csrfToken;
+    const reply = await browser.postJson("/test/magic", { id: user.id }, token);
+    expect(reply.status).toBe(403);
+    expect(jsonOf<{ error: string }>(reply).error).toBe("sign_in_refused");
     await expectLoggedOut(browser);
   });
 
