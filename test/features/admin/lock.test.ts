@@ -5,7 +5,14 @@ import type { Feature } from "../../../app/core/feature.js";
 import { features } from "../../../app/features/index.js";
 import { hashStoreKey } from "../../../app/session/index.js";
 import { startTestApp, type TestApp } from "../../helpers/app.js";
-import { loggedInClient, logIn, makeUser, sessionIdOf, submitLogin } from "../../helpers/auth.js";
+import {
+  loggedInClient,
+  logIn,
+  makeUser,
+  PASSWORD,
+  sessionIdOf,
+  submitLogin,
+} from "../../helpers/auth.js";
 import { hasFeature } from "../../helpers/features.js";
 import type { HttpClient } from "../../helpers/http-client.js";
 import { jsonOf } from "../../helpers/http-client.js";
@@ -225,3 +232,23 @@ test(`lock with requests in flight on the user's session: ${RUNS} runs, ${LOOPS}
     await press(admin, user.id, "unlock");
   }
 }, 180_000);
+
+test("sign-ins racing the lock: whichever way each one falls, none is logged in afterwards", async () => {
+  const app = await startTestApp({ loginLimits: { perIp: 1000, perAccount: 1000 } });
+  const user = await makeUser(app.pool, "rush@example.com");
+  const { client: admin } = await adminClient(app);
+  await admin.get(`/admin/users/${user.id}`);
+  const browsers = Array.from({ length: 8 }, () => app.client());
+  // Each browser has its login form open; then all submit while the admin presses "Lock".
+  for (const browser of browsers) await browser.get("/login");
+  const logins = browsers.map((browser) =>
+    browser.post("/login", { email: user.email, password: PASSWORD }),
+  );
+  const lock = admin.post(`/admin/users/${user.id}/lock`, {});
+  const replies = await Promise.all(logins);
+  expect((await lock).status).toBe(303);
+  for (const reply of replies) expect([303, 403]).toContain(reply.status);
+  // A sign-in that passed the check before the mark read the account before the lock's bump of
+  // its session generation: its session, saved or not, logs nobody in.
+  for (const browser of browsers) await expectLoggedOut(browser);
+});
