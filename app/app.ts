@@ -242,7 +242,7 @@ function core(deps: AppDeps) {
     secure: config.isProduction,
     secrets: config.sessionSecrets,
   });
-  const events = createEvents(parts.eventListeners);
+  const events = createEvents(parts.eventListeners, parts.eventLogs);
   const secondFactors = createSecondFactors(parts.secondFactors, clock);
   const kit: Kit & { passport: ReturnType<typeof createAuthenticator> } = {
     config,

@@ -1,3 +1,4 @@
+import { Router } from "express";
 import { expect, test } from "vitest";
 import type { Feature } from "../app/core/feature.js";
 import { startTestApp } from "./helpers/app.js";
@@ -11,7 +12,15 @@ import { jsonOf } from "./helpers/http-client.js";
  */
 const gate: Feature = {
   name: "gate",
-  setup: () => ({
+  setup: (kit) => ({
+    routes: Router().get("/test/recent/:id", async (req, res) => {
+      res.json({ recent: await kit.events.recent(String(req.params.id), 5) });
+    }),
+    eventLog: async (userId, limit) =>
+      [{ kind: "sign_in", method: "password", ip: null, createdAt: new Date(0) }].slice(
+        0,
+        userId === "7" ? limit : 0,
+      ),
     checkSignIn: async (user) =>
       user.email.startsWith("barred") ? "Not today, for reasons of our own." : undefined,
     refuseSensitive: (req) => (req.get("x-test-refuse") ? "Refused by the gate." : undefined),
@@ -90,4 +99,14 @@ test("everyRequest runs before the core's routes; banners are on every page", as
     expect(reply.headers.get("x-every-request"), path).toBe("seen");
     expect(reply.body, path).toContain(`<p data-testid="gate-banner">Banner for ${user.id}</p>`);
   }
+});
+
+test("eventLog: kit.events.recent reads the feature that keeps events; without one, none", async () => {
+  const app = await startTestApp({ features: [gate] });
+  const recent = jsonOf<{ recent: { kind: string }[] }>(
+    await app.client().getJson("/test/recent/7"),
+  );
+  expect(recent.recent.map((event) => event.kind)).toEqual(["sign_in"]);
+  const none = jsonOf<{ recent: unknown[] }>(await app.client().getJson("/test/recent/8"));
+  expect(none.recent).toEqual([]);
 });

@@ -10,7 +10,7 @@ import type { MaintenanceTask } from "../maintenance/tasks.js";
 import type { Csrf } from "../security/csrf.js";
 import type { DeviceCookies } from "../security/device-cookie.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
-import type { EventListener, Events } from "./events.js";
+import type { EventListener, EventLog, Events } from "./events.js";
 import type { Guards } from "./guards.js";
 import type { PagePart } from "./page-parts.js";
 import type { SecondFactor, SecondFactors } from "./second-factor.js";
@@ -97,6 +97,8 @@ export interface FeatureParts {
   eventKinds?: Record<string, string>;
   /** Told about every account event. */
   onEvent?: EventListener;
+  /** Where it keeps the events it is told (a user's recent ones: `kit.events.recent`). */
+  eventLog?: EventLog;
   /** After every sign-in, before the device cookie is issued (the new-device notice). */
   onSignIn?: (done: SignInDone) => Promise<void>;
   /** Its cleanups for the maintenance runner. */

@@ -19,7 +19,6 @@ import {
   listAudit,
   listUsers,
   lock,
-  recentEvents,
   roleOf,
   unlock,
 } from "./store.js";
@@ -160,7 +159,7 @@ export function adminRoutes(kit: Kit, views: Views): Router {
     );
     const password = rows[0]?.password ?? false;
     const now = new Date();
-    const activity = (await recentEvents(pool, user.id)).map((event) => ({
+    const activity = (await events.recent(user.id, 20)).map((event) => ({
       ...event,
       text: `${kit.eventKinds.get(event.kind) ?? event.kind}${event.method ? ` (${event.method})` : ""}`,
       time: timeView(event.createdAt, now),

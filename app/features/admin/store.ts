@@ -160,24 +160,3 @@ export async function listAudit(pool: pg.Pool, limit = AUDIT_PER_PAGE): Promise<
   );
   return rows;
 }
-
-/** A user's recent account events (the activity trail's table, when it has one). */
-export interface UserEvent {
-  kind: string;
-  method: string | null;
-  ip: string | null;
-  createdAt: Date;
-}
-
-export async function recentEvents(pool: pg.Pool, userId: string, limit = 20) {
-  const { rows: exists } = await pool.query<{ present: boolean }>(
-    "select to_regclass('security_events') is not null as present",
-  );
-  if (!exists[0]?.present) return [];
-  const { rows } = await pool.query<UserEvent>(
-    `select kind, method, ip, created_at as "createdAt" from security_events
-      where user_id = $1 order by created_at desc, id desc limit $2`,
-    [userId, limit],
-  );
-  return rows;
-}

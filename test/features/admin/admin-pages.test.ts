@@ -148,6 +148,10 @@ describe("a user's page: its actions, each in the audit trail and the user's own
         [user.id],
       );
       expect(rows.map((row) => row.kind)).toEqual(["admin_session_revoked", "admin_signed_out"]);
+      // The user's page lists their recent activity (kit.events.recent: the activity feature's).
+      const page = await client.get(`/admin/users/${user.id}`);
+      expect(page.body).toContain("An administrator signed you out everywhere");
+      expect(page.body).toContain("An administrator ended one of your sessions");
     }
   });
 
