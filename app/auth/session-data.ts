@@ -3,11 +3,6 @@ declare module "../session/types.js" {
   interface SessionData {
     /** Passport's record of who is logged in. */
     passport: { user?: string };
-    /**
-     * A counter the account page's button adds one to (POST /account/session/count): the session
-     * API demo's data. Never changed by looking at a page, so a page view writes nothing.
-     */
-    counter: number;
     /** A one-time message for the next page. */
     flash: Flash;
     /** The user's session generation when this session logged in (see session-generation.ts). */
