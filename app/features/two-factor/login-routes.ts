@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from "express";
 import type { FieldErrors } from "../../auth/validation.js";
 import type { Kit } from "../../core/feature.js";
-import { AppError, invalidForm, tooManyAttempts } from "../../http/respond.js";
+import { AppError, invalidForm, showForm, tooManyAttempts } from "../../http/respond.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import { checkSecondFactor, typedCode } from "./check.js";
 import type { TwoFactorStore } from "./store.js";
@@ -59,11 +59,7 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
   router.get("/login/two-factor", async (req, res) => {
     if (req.user) return res.redirect(303, "/account");
     if (!secondFactors.pending(req)) return startOver(req, res);
-    const form = await page(req, res);
-    if (req.accepts(["html", "json"]) === "json") {
-      return void res.json({ csrfToken: csrf.sessionToken(req) });
-    }
-    form.views.render(res, form.view, { ...form.locals, errors: {} });
+    showForm(req, res, await page(req, res), csrf.sessionToken(req));
   });
 
   // A TOTP code or a recovery code: logged in on a new session, or the form again.
