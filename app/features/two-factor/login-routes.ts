@@ -55,6 +55,22 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
     res.redirect(303, expired ? "/login?twofactor=1" : "/login");
   }
 
+  // Another answer on this step (a double click, a second tab) took it first: its own reply carries
+  // the session's cookie, so this one leaves the cookie alone and sends the browser to the step's
+  // page, which shows what came of it (logged in, or the form again).
+  async function answeredMeanwhile(req: Request, res: Response) {
+    // Its row is gone already; ending this request's copy keeps the session middleware from
+    // sending the old ID's cookie (rolling) over the winner's.
+    await req.session.destroy();
+    noStore(res);
+    if (wantsJson(req)) {
+      throw new AppError(409, "answered_meanwhile", "Another answer to this step came first.", {
+        json: { next: "/login/two-factor" },
+      });
+    }
+    res.redirect(303, "/login/two-factor");
+  }
+
   // The code form, while a login waits for its second factor.
   router.get("/login/two-factor", async (req, res) => {
     if (req.user) return res.redirect(303, "/account");
@@ -69,6 +85,8 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
     if (!pending) return startOver(req, res);
     // A recovery code has a field of its own (a phone shows letters for it); `code` takes one too.
     const { field, typed } = typedCode(req);
+    // One answer at a time per pending step: one that loses a race spends no recovery code.
+    if (!(await kit.signIn.takePending(req))) return answeredMeanwhile(req, res);
     const checked = await checkSecondFactor(
       { store, limiter },
       pending.userId,
@@ -76,6 +94,7 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
       kit.clock(),
       kit.devices.deviceFor(req, { id: pending.userId, sessionGeneration: pending.generation }),
     );
+    if (!checked.ok) await kit.signIn.givePendingBack(req, pending);
     if ("retryAfterSeconds" in checked) {
       const limit = tooManyAttempts(checked.retryAfterSeconds, "code attempts");
       throw invalidForm(429, { [field]: limit.message }, await page(req, res), limit);
@@ -96,7 +115,12 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
       kind: "info" as const,
       text: `You used a recovery code; ${left === 1 ? "1 is" : `${left} are`} left. Make new ones on the security page if you need them.`,
     };
-    if (!(await kit.signIn.secondFactor(req, res, pending, recovery ? { flash } : {}))) {
+    if (
+      !(await kit.signIn.secondFactor(req, res, pending, {
+        taken: true,
+        ...(recovery ? { flash } : {}),
+      }))
+    ) {
       return startOver(req, res);
     }
     if (recovery) {
