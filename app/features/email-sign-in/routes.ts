@@ -173,8 +173,8 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
   });
 
   // The code, typed where the address was entered. Each try is counted first, per account and
-  // per address, as password guesses are (the shared limiter); a right code gives its point
-  // back. Over the limit, even the right code waits for the window to end.
+  // per address (5 each), as password guesses are (the shared limiter, and the device lanes); a
+  // right code gives its point back. Over the limit, even the right code waits for the window.
   router.post("/login/email/code", async (req, res) => {
     const parsed = codeSchema.safeParse(req.body ?? {});
     if (!parsed.success) {
@@ -184,7 +184,14 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
     const { email, code, remember } = parsed.data;
     const next = safeReturnPath(req.body?.next);
     const account = await loginAccount(pool, email);
-    const attempt = await takeAll(pairs(limiter.loginByAccount, account, "email_code"));
+    // A browser holding the account's device cookie counts in its own lane (5, as for the
+    // second factor's codes): someone typing wrong codes for the address cannot lock it out.
+    const device = kit.devices.deviceFor(req, account.user);
+    const attempt = await takeAll(
+      device
+        ? [[limiter.secondFactorByDevice, `email_code:${device}`]]
+        : pairs(limiter.loginByAccount, account, "email_code"),
+    );
     if (!attempt.allowed) {
       const limit = tooManyAttempts(attempt.retryAfterSeconds, "wrong codes");
       throw invalidForm(429, { code: limit.message }, page(req, res, typed(req), true), limit);

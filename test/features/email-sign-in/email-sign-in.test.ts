@@ -255,6 +255,35 @@ test("wrong codes: 5 per account per window, then 429 with Retry-After, and the 
   expect((await app.pool.query("select 1 from user_tokens")).rowCount).toBe(1);
 });
 
+test("wrong codes typed by someone else do not lock out the owner's own browser (its device lane)", async () => {
+  const { app, smtp } = await appWithSmtp();
+  // The owner's browser signed in here before: it holds the account's device cookie.
+  const { client: owner } = await loggedInClient(app, "ola@example.com");
+  await owner.get("/account");
+  await owner.post("/logout");
+  expect(owner.cookies.has("device")).toBe(true);
+
+  const attacker = app.client();
+  await attacker.get("/login");
+  for (let i = 0; i < 5; i++) {
+    const reply = await attacker.post("/login/email/code", {
+      email: "ola@example.com",
+      code: "000000",
+    });
+    expect(reply.status).toBe(401);
+  }
+  const locked = await attacker.post("/login/email/code", {
+    email: "ola@example.com",
+    code: "000000",
+  });
+  expect(locked.status).toBe(429);
+
+  const { code } = linkAndCode(await mailFor(owner, smtp, "ola@example.com"));
+  const done = await owner.post("/login/email/code", { email: "ola@example.com", code });
+  expect(done.status, done.body).toBe(303);
+  expect(await loggedIn(owner)).toBe(true);
+});
+
 test("wrong codes at once cannot get past the limit", async () => {
   const { app, smtp } = await appWithSmtp();
   await makeUser(app.pool, "ida@example.com");
@@ -350,6 +379,30 @@ test("the first proof of the address ends what was added while it was unproven",
   // The session of whoever had the account before the address was proven ended.
   expect(await loggedIn(squatter)).toBe(false);
 });
+
+test.skipIf(!hasFeature("two-factor"))(
+  "pre-hijacking: two-factor set up before the address was proven goes at the owner's email sign-in",
+  async () => {
+    const clock = testClock();
+    const { app, smtp } = await appWithSmtp({ clock: clock.clock });
+    // Someone signed up with the owner's address and turned two-factor on, unproven.
+    const { client: squatter, user } = await loggedInClient(app, "nia@example.com");
+    await enableTwoFactor(squatter, clock);
+    const owner = app.client();
+    const { link } = linkAndCode(await mailFor(owner, smtp, "nia@example.com"));
+    await owner.get(pathOf(link));
+    const done = await owner.post(pathOf(link));
+    // No code step: the key was the squatter's, and it is gone.
+    expect(done.status).toBe(303);
+    expect(done.location).toBe("/account");
+    expect(await loggedIn(owner)).toBe(true);
+    expect(await loggedIn(squatter)).toBe(false);
+    const { rowCount } = await app.pool.query("select 1 from two_factor where user_id = $1", [
+      user.id,
+    ]);
+    expect(rowCount).toBe(0);
+  },
+);
 
 test.skipIf(!hasFeature("two-factor"))(
   "with two-factor on, the link is one factor: the code step follows",
