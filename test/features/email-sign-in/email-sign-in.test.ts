@@ -1,4 +1,7 @@
 import { expect, test } from "vitest";
+import { checkFeatureConfig } from "../../../app/app.js";
+import { ConfigError } from "../../../app/config.js";
+import { emailSignIn } from "../../../app/features/email-sign-in/index.js";
 import { startTestApp } from "../../helpers/app.js";
 import { loggedInClient, makeUser, setCookieFor } from "../../helpers/auth.js";
 import { hasFeature } from "../../helpers/features.js";
@@ -11,6 +14,7 @@ import {
   startTestSmtp,
   type TestSmtp,
 } from "../../helpers/mail.js";
+import { testConfig } from "../../helpers/test-config.js";
 import { enableTwoFactor, testClock, totpCode } from "../../helpers/totp.js";
 
 const SENT = "Check your mail: if you can sign in with that address, we sent it a link and a code.";
@@ -444,4 +448,38 @@ test("EMAIL_SIGN_IN=false: no button, and the routes answer 404", async () => {
   const code = await postCode(browser, "a@example.com", "123456");
   expect(code.status).toBe(404);
   expect((await browser.get(`/login/email/${"a".repeat(43)}`)).status).toBe(404);
+});
+
+test("a bad EMAIL_SIGN_IN or EMAIL_SIGN_IN_CREATES_ACCOUNTS stops the app at start-up, named", () => {
+  const config = testConfig({ EMAIL_SIGN_IN: "maybe", EMAIL_SIGN_IN_CREATES_ACCOUNTS: "yes" });
+  let error: unknown;
+  try {
+    checkFeatureConfig(config, [emailSignIn]);
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error).toBeInstanceOf(ConfigError);
+  expect((error as ConfigError).problems.map((p) => p.variable).sort()).toEqual([
+    "EMAIL_SIGN_IN",
+    "EMAIL_SIGN_IN_CREATES_ACCOUNTS",
+  ]);
+});
+
+test("the login page's next carries over: after the link, that page", async () => {
+  const { app, smtp } = await appWithSmtp();
+  await makeUser(app.pool, "pat@example.com");
+  const browser = app.client();
+  const form = { next: "/account/sessions" };
+  const { link } = linkAndCode(await mailFor(browser, smtp, "pat@example.com", form));
+  await browser.get(pathOf(link));
+  const done = await browser.post(pathOf(link));
+  expect(done.status).toBe(303);
+  expect(done.location).toBe("/account/sessions");
+  // Not a path on this site: ignored.
+  const other = app.client();
+  const evil = linkAndCode(
+    await mailFor(other, smtp, "pat@example.com", { next: "//evil.example" }),
+  );
+  await other.get(pathOf(evil.link));
+  expect((await other.post(pathOf(evil.link))).location).toBe("/account");
 });
