@@ -1,9 +1,22 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
 import { expect, test } from "vitest";
+import { projectRoot } from "../../app/paths.js";
 import type { TestApp } from "../helpers/app.js";
 import { makeUser } from "../helpers/auth.js";
 import { flashSaying, pathOf, textOf, useBrowser } from "../helpers/e2e.js";
 
 const e2e = useBrowser();
+const AXE = readFileSync(join(projectRoot, "node_modules/axe-core/axe.min.js"), "utf8");
+
+/** What axe-core finds on the page (as test/e2e/accessibility.test.ts runs it). */
+async function axeFinds(page: Page): Promise<string[]> {
+  await page.evaluate(`${AXE};0`);
+  return page.evaluate<string[]>(
+    `axe.run(document, { resultTypes: ["violations"] }).then((r) => r.violations.map((v) => v.id + ": " + v.help))`,
+  );
+}
 
 /** The newest mail to `to` in the development outbox, once the app has sent it. */
 async function newestMailTo(app: TestApp, to: string) {
@@ -27,6 +40,7 @@ test("Email me a sign-in link → a scanner's visit changes nothing → the link
   await page.waitForURL("**/login/email");
   await flashSaying(page, "Check your mail");
   await page.getByLabel("Code from the mail").waitFor();
+  expect(await axeFinds(page)).toEqual([]);
   const { link } = await newestMailTo(app, "mail@example.com");
 
   // Another browser (a mail scanner, or the phone the mail was read on): the page says to use
@@ -35,6 +49,7 @@ test("Email me a sign-in link → a scanner's visit changes nothing → the link
   other.watched.expectStatus(403, new URL(link).pathname);
   await other.page.goto(link);
   await other.page.getByTestId("other-browser").waitFor();
+  expect(await axeFinds(other.page)).toEqual([]);
   await other.page.getByRole("button", { name: "Sign in" }).click();
   await other.page.getByText("only in the browser where you asked for it").first().waitFor();
   await other.page.goto("/account");
@@ -44,6 +59,7 @@ test("Email me a sign-in link → a scanner's visit changes nothing → the link
   const tab = await watched.newPage();
   await tab.goto(link);
   expect(await tab.getByTestId("other-browser").count()).toBe(0);
+  expect(await axeFinds(tab)).toEqual([]);
   await tab.getByRole("button", { name: "Sign in" }).click();
   await tab.waitForURL("**/account");
   expect(pathOf(tab)).toBe("/account");
@@ -56,6 +72,12 @@ test("Email me a sign-in link → a scanner's visit changes nothing → the link
   await third.page.getByRole("button", { name: "Email me a sign-in link" }).click();
   await third.page.getByLabel("Code from the mail").waitFor();
   const { code } = await newestMailTo(app, "mail@example.com");
+  // A wrong code first: the message beside the field, announced, and the focus there.
+  third.watched.expectStatus(401, "/login/email/code");
+  await third.page.getByLabel("Code from the mail").fill(code === "000000" ? "111111" : "000000");
+  await third.page.getByRole("button", { name: "Sign in with the code" }).click();
+  await third.page.getByRole("alert").filter({ hasText: "That code is wrong" }).waitFor();
+  expect(await axeFinds(third.page)).toEqual([]);
   await third.page.getByLabel("Code from the mail").fill(code);
   await third.page.getByRole("button", { name: "Sign in with the code" }).click();
   await third.page.waitForURL("**/account");
