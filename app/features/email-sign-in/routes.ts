@@ -110,10 +110,10 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
     };
   }
 
-  const typed = (req: Request) => ({
-    email: formValue(req.body, "email"),
-    remember: formValue(req.body, "remember") === "on",
-    next: safeReturnPath(req.body?.next),
+  const typed = (body: unknown) => ({
+    email: formValue(body, "email"),
+    remember: formValue(body, "remember") === "on",
+    next: safeReturnPath((body as { next?: unknown } | undefined)?.next),
   });
 
   /** The typed address's own key and its account's (one when there is no account). */
@@ -128,7 +128,7 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
   router.post("/login/email", async (req, res) => {
     const parsed = askSchema.safeParse(req.body ?? {});
     if (!parsed.success) {
-      throw invalidForm(400, fieldErrors(parsed.error), page(req, res, typed(req), false));
+      throw invalidForm(400, fieldErrors(parsed.error), page(req, res, typed(req.body), false));
     }
     const { email, remember } = parsed.data;
     const next = safeReturnPath(req.body?.next);
@@ -139,11 +139,21 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
     ]);
     if (!attempt.allowed) {
       const limit = tooManyAttempts(attempt.retryAfterSeconds, "sign-in mails");
-      throw invalidForm(429, { email: limit.message }, page(req, res, typed(req), false), limit);
+      throw invalidForm(
+        429,
+        { email: limit.message },
+        page(req, res, typed(req.body), false),
+        limit,
+      );
     }
     const token = newToken();
     const code = sixDigits();
-    bindings.set(res, { tokenDigest: tokenDigest(token), remember, ...(next ? { next } : {}) });
+    bindings.set(res, {
+      tokenDigest: tokenDigest(token),
+      email,
+      remember,
+      ...(next ? { next } : {}),
+    });
     const userId = account.userId;
     mailer.queue("email sign-in mail", async () => {
       const user = userId === undefined ? undefined : await findUserById(pool, userId);
@@ -176,13 +186,23 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
   // per address (5 each), as password guesses are (the shared limiter, and the device lanes); a
   // right code gives its point back. Over the limit, even the right code waits for the window.
   router.post("/login/email/code", async (req, res) => {
-    const parsed = codeSchema.safeParse(req.body ?? {});
+    // The page's form sends the code alone (so that page is the same whatever the address): the
+    // address typed, "remember me" and where to go are this browser's cookie's. A script, or a
+    // person who types the address again, sends `email` (and `remember`, `next`) itself.
+    const body: Record<string, unknown> = { ...(req.body ?? {}) };
+    const binding = bindings.current(req);
+    if (binding && (body.email === undefined || body.email === "")) {
+      body.email = binding.email;
+      if (body.remember === undefined && binding.remember) body.remember = "on";
+      if (body.next === undefined && binding.next) body.next = binding.next;
+    }
+    const parsed = codeSchema.safeParse(body);
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error);
-      throw invalidForm(400, errors, page(req, res, typed(req), !errors.email));
+      throw invalidForm(400, errors, page(req, res, typed(body), !errors.email));
     }
     const { email, code, remember } = parsed.data;
-    const next = safeReturnPath(req.body?.next);
+    const next = safeReturnPath(body.next);
     const account = await loginAccount(pool, email);
     // A browser holding the account's device cookie counts in its own lane (5, as for the
     // second factor's codes): someone typing wrong codes for the address cannot lock it out.
@@ -194,12 +214,12 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
     );
     if (!attempt.allowed) {
       const limit = tooManyAttempts(attempt.retryAfterSeconds, "wrong codes");
-      throw invalidForm(429, { code: limit.message }, page(req, res, typed(req), true), limit);
+      throw invalidForm(429, { code: limit.message }, page(req, res, typed(body), true), limit);
     }
     const owner = await consumeCodedToken(pool, { email, code }, "sign_in", clock());
     if (!owner) {
       req.log?.info("email sign-in code refused");
-      throw invalidForm(401, { code: WRONG_CODE }, page(req, res, typed(req), true));
+      throw invalidForm(401, { code: WRONG_CODE }, page(req, res, typed(body), true));
     }
     await attempt.giveBack();
     bindings.clear(res);
