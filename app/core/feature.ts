@@ -104,7 +104,10 @@ export interface FeatureParts {
   settingsPages?: SettingsPage[];
   /** Buttons under the log-in and sign-up forms ("Continue with ..."). */
   signInButtons?: PagePart[];
-  /** Event kinds this feature records, and how the activity trail says them. */
+  /**
+   * Event kinds this feature records, and how the activity trail says them; `<kind>:<method>`
+   * says one kind made one way (`"sign_in:email_link": "Signed in with an email link"`).
+   */
   eventKinds?: Record<string, string>;
   /** Told about every account event. */
   onEvent?: EventListener;
