@@ -1,5 +1,6 @@
 import type { Feature } from "../core/feature.js";
 import { activity } from "./activity/index.js";
+import { emailSignIn } from "./email-sign-in/index.js";
 import { passkeys } from "./passkeys/index.js";
 import { providers } from "./providers/index.js";
 import { sessionInspector } from "./session-inspector/index.js";
@@ -15,5 +16,6 @@ export const features: readonly Feature[] = [
   twoFactor,
   passkeys,
   providers,
+  emailSignIn,
   sessionInspector,
 ];
