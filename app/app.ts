@@ -5,8 +5,9 @@ import { accountRoutes } from "./account/routes.js";
 import { securityRoutes } from "./account/security.js";
 import { settingsNav } from "./account/settings-nav.js";
 import { createAuthenticator } from "./auth/passport.js";
+import { proveAddress } from "./auth/recovery/address-proof.js";
 import { recoveryRoutes } from "./auth/recovery/routes.js";
-import { createRecovery } from "./auth/recovery/service.js";
+import { createRecovery, type Recovery } from "./auth/recovery/service.js";
 import { authRoutes } from "./auth/routes.js";
 import "./auth/session-data.js";
 import { confirmRoutes } from "./auth/sudo.js";
@@ -164,14 +165,7 @@ function sessionAndLogin(deps: AppDeps, kit: CoreKit): Router {
  * recovery by mail, the development outbox. Each router declares who may use its routes.
  */
 function corePages(kit: CoreKit, parts: Contributions): Router {
-  const { config, pool, mailer } = kit;
-  const recovery = createRecovery({
-    pool,
-    mailer,
-    appUrl: config.appUrl,
-    resetTokenMs: config.passwordResetTokenMs,
-    emailTokenMs: config.emailTokenMs,
-  });
+  const { config, mailer, recovery } = kit;
   const router = Router();
   // Development only: pages that say "we sent you a mail" link to the outbox.
   if (mailer.outbox && !config.isProduction) {
@@ -244,7 +238,18 @@ function core(deps: AppDeps) {
   });
   const events = createEvents(parts.eventListeners, parts.eventLogs);
   const secondFactors = createSecondFactors(parts.secondFactors, clock);
-  const kit: Kit & { passport: ReturnType<typeof createAuthenticator> } = {
+  const recovery = createRecovery({
+    pool,
+    mailer,
+    appUrl: config.appUrl,
+    resetTokenMs: config.passwordResetTokenMs,
+    emailTokenMs: config.emailTokenMs,
+  });
+  const signInMethods = createSignInMethods(pool, parts.signInMethods);
+  const kit: Kit & {
+    passport: ReturnType<typeof createAuthenticator>;
+    recovery: Recovery;
+  } = {
     config,
     pool,
     logger,
@@ -274,10 +279,19 @@ function core(deps: AppDeps) {
       findUser: (id) => findUserById(pool, id),
     }),
     secondFactors,
-    signInMethods: createSignInMethods(pool, parts.signInMethods),
+    signInMethods,
+    // parts.unprovenAccess is filled as the features are set up, before any request.
+    proveAddress: (req, userId, options) =>
+      proveAddress(
+        { pool, recovery, events, signInMethods, unprovenAccess: parts.unprovenAccess },
+        req,
+        userId,
+        options,
+      ),
     events,
     eventKinds: parts.eventKinds,
     passport: createAuthenticator(pool),
+    recovery,
   };
   return { kit, parts };
 }

@@ -10,11 +10,21 @@ export interface SessionPolicy {
   rememberMs: number;
 }
 
-type Carry = Partial<
-  Pick<Request["session"], "counter" | "client" | "authenticatedAt" | "kept">
-> & {
+type Carry = Partial<Pick<Request["session"], "client" | "authenticatedAt">> & {
   createdAt?: number;
+  /** The rest of the session's data (a cart, a feature's state), kept as it was. */
+  data?: Record<string, unknown>;
 };
+
+/** What a login sets anew on a session; everything else a renewal keeps. */
+const LOGIN_FIELDS = new Set([
+  "cookie",
+  "passport",
+  "generation",
+  "client",
+  "authenticatedAt",
+  "csrfToken",
+]);
 
 /**
  * Logs the user in on a fresh session (regenerated: the pre-login ID is destroyed in the store),
@@ -40,8 +50,7 @@ export async function startUserSession(
   };
   // A login proves who the user is now (sudo mode); a renewal keeps the time it had.
   session.authenticatedAt = carry.authenticatedAt ?? Date.now();
-  if (carry.counter !== undefined) session.counter = carry.counter;
-  if (carry.kept !== undefined) session.kept = carry.kept;
+  if (carry.data) Object.assign(session, carry.data);
   // Renewing the ID of a logged-in session must not restart its absolute lifetime.
   if (carry.createdAt !== undefined) session.cookie.createdAt = carry.createdAt;
   issueSessionCsrfToken(session);
@@ -49,8 +58,8 @@ export async function startUserSession(
 
 /**
  * A new session ID for a user who stays logged in (the "regenerate" button, a password change):
- * same cookie lifetime, counter, client details and absolute-lifetime clock, so renewing the ID
- * cannot be used to outlive `maxLifetime`.
+ * same data (whatever the app and its features keep in the session), cookie lifetime, client
+ * details and absolute-lifetime clock, so renewing the ID cannot be used to outlive `maxLifetime`.
  *
  * The old row is deleted first, atomically: if it was already gone (revoked from another
  * session while this request was in flight), the session is not renewed but destroyed, and
@@ -65,11 +74,15 @@ export async function renewUserSession(
     await req.session.destroy();
     return false;
   }
-  const { counter, client, cookie, authenticatedAt, kept } = req.session;
+  const { client, cookie, authenticatedAt } = req.session;
+  // The session's data are its enumerable properties (what the store keeps); the ID, the request
+  // and the methods are not.
+  const data = Object.fromEntries(
+    Object.entries(req.session).filter(([key]) => !LOGIN_FIELDS.has(key)),
+  );
   await startUserSession(req, user, cookie.originalMaxAge, {
-    ...(counter !== undefined ? { counter } : {}),
+    data,
     ...(client ? { client } : {}),
-    ...(kept ? { kept } : {}),
     // 0 (long ago) rather than now: renewing the ID must not open sudo mode.
     authenticatedAt: authenticatedAt ?? 0,
     ...(cookie.createdAt === undefined ? {} : { createdAt: cookie.createdAt }),

@@ -3,7 +3,7 @@ import type pg from "pg";
 import type { Events } from "../core/events.js";
 import { type PagePart, renderParts } from "../core/page-parts.js";
 import type { SignIn } from "../core/sign-in.js";
-import { invalidForm, tooManyAttempts } from "../http/respond.js";
+import { invalidForm, showForm, tooManyAttempts } from "../http/respond.js";
 import { noStore, type Views, wantsJson } from "../http/views.js";
 import type { Csrf } from "../security/csrf.js";
 import type { DeviceCookies } from "../security/device-cookie.js";
@@ -93,15 +93,6 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     });
   }
 
-  async function showForm(
-    req: Request,
-    res: Response,
-    form: Awaited<ReturnType<typeof loginPage>>,
-  ) {
-    if (wantsJson(req)) return void res.json({ csrfToken: form.locals.formToken });
-    form.views.render(res, form.view, { ...form.locals, errors: {} });
-  }
-
   const refuse = async (
     req: Request,
     res: Response,
@@ -122,7 +113,8 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   router.get("/register", async (req, res) => {
     if (req.user) return res.redirect(303, "/account");
     await databaseAnswers();
-    await showForm(req, res, await registerPage(req, res));
+    const form = await registerPage(req, res);
+    showForm(req, res, form, form.locals.formToken);
   });
 
   // Sign up: a new account, logged in at once on a fresh session. Each costs a password hash:
@@ -153,7 +145,8 @@ export function authRoutes(deps: AuthRouteDeps): Router {
   router.get("/login", async (req, res) => {
     if (req.user) return res.redirect(303, safeReturnPath(req.query.next) ?? "/account");
     await databaseAnswers();
-    await showForm(req, res, await loginPage(req, res));
+    const form = await loginPage(req, res);
+    showForm(req, res, form, form.locals.formToken);
   });
 
   // Log in. Each attempt is counted before the password is checked, and given back if it was

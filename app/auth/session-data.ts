@@ -3,23 +3,12 @@ declare module "../session/types.js" {
   interface SessionData {
     /** Passport's record of who is logged in. */
     passport: { user?: string };
-    /**
-     * A counter the account page's button adds one to (POST /account/session/count): the session
-     * API demo's data. Never changed by looking at a page, so a page view writes nothing.
-     */
-    counter: number;
     /** A one-time message for the next page. */
     flash: Flash;
     /** The user's session generation when this session logged in (see session-generation.ts). */
     generation: number;
     /** When the user last proved who they are (login, /account/confirm): sudo mode, sudo.ts. */
     authenticatedAt: number;
-    /**
-     * What features keep in a logged-in session across a renewal of its ID (renewUserSession:
-     * a password change, a confirmation, "log out everywhere else"), by feature; a new login
-     * starts without it.
-     */
-    kept: Record<string, unknown>;
     /** Shown in "your sessions". */
     client: { userAgent: string; ip: string; loggedInAt: number };
   }

@@ -3,7 +3,7 @@ import type pg from "pg";
 import type { Clock } from "../clock.js";
 import { type Guards, privateRouter, userOf } from "../core/guards.js";
 import type { SecondFactors } from "../core/second-factor.js";
-import { invalidForm, limitOnForm } from "../http/respond.js";
+import { invalidForm, limitOnForm, showForm } from "../http/respond.js";
 import { type Views, wantsJson } from "../http/views.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
 import { checkCurrentPassword } from "./current-password.js";
@@ -52,9 +52,9 @@ export function confirmRoutes(deps: ConfirmRouteDeps): Router {
 
   // The form: your password, and a code if two-factor is on.
   router.get("/account/confirm", async (req, res) => {
-    if (wantsJson(req)) return void res.json({ errors: {} });
     const form = await page(req, res, {});
-    views.render(res, form.view, { ...form.locals, errors: {} });
+    // The page's locals (account/page-locals.ts) hold the session's CSRF token.
+    showForm(req, res, form, String(res.locals.csrfToken));
   });
 
   // Right password (and second factor): sudo mode on a new session ID, then `next`.

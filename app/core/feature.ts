@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Router } from "express";
 import type pg from "pg";
+import type { AddressProof } from "../auth/recovery/address-proof.js";
 import type { SessionCookie } from "../auth/session-cookie.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
@@ -57,6 +58,16 @@ export interface Kit {
   secondFactors: SecondFactors;
   /** Every way to sign in an account has, counted together (core/sign-in-methods.ts). */
   signInMethods: SignInMethods;
+  /**
+   * The account's mailbox was just proven (a link or code mailed to its address was used): marks
+   * the address verified and, the first time, removes what was added while it was unproven and
+   * ends every session (auth/recovery/address-proof.ts), as the verification link does.
+   */
+  proveAddress(
+    req: Request,
+    userId: string,
+    options: { keepSession: boolean },
+  ): Promise<AddressProof>;
   /** Tells the listening features what happened to an account (core/events.ts). */
   events: Events;
   /** How every feature's event kinds are said (filled as features are set up; read per request). */
@@ -93,7 +104,10 @@ export interface FeatureParts {
   settingsPages?: SettingsPage[];
   /** Buttons under the log-in and sign-up forms ("Continue with ..."). */
   signInButtons?: PagePart[];
-  /** Event kinds this feature records, and how the activity trail says them. */
+  /**
+   * Event kinds this feature records, and how the activity trail says them; `<kind>:<method>`
+   * says one kind made one way (`"sign_in:email_link": "Signed in with an email link"`).
+   */
   eventKinds?: Record<string, string>;
   /** Told about every account event. */
   onEvent?: EventListener;

@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
 import type pg from "pg";
-import { endSessionsOverLimit } from "../account/sessions.js";
+import { claimSessionRow, endSessionsOverLimit } from "../account/sessions.js";
 import { startUserSession } from "../auth/login-session.js";
 import type { Flash } from "../auth/session-data.js";
 import type { Clock } from "../clock.js";
@@ -65,8 +65,17 @@ export interface SignIn {
     req: Request,
     res: Response,
     pending: PendingSecondFactor,
-    options?: { flash?: Flash },
+    options?: { flash?: Flash; taken?: boolean },
   ): Promise<boolean>;
+  /**
+   * Takes this session's pending step for one answer: its row in the store is deleted at once, so
+   * of two answers sent together (a code and a recovery code, two tabs) one goes on and the other
+   * gets false. `secondFactor` takes it itself unless told it was `taken` already; a wrong answer
+   * gives it back with `givePendingBack`. An answer that spends something (a recovery code) takes
+   * the step first, so the one that loses spends nothing.
+   */
+  takePending(req: Request): Promise<boolean>;
+  givePendingBack(req: Request, pending: PendingSecondFactor): Promise<void>;
 }
 
 export function createSignIn(deps: {
@@ -163,7 +172,21 @@ export function createSignIn(deps: {
       );
     },
 
+    takePending: (req) => claimSessionRow(deps.pool, hashStoreKey(req.sessionID)),
+
+    // The row is gone and the store never brings a deleted session back (a revoked one must stay
+    // revoked): the step goes on under a new ID, with the same deadline and form token.
+    async givePendingBack(req, pending) {
+      const token = req.session.csrfToken;
+      await req.session.regenerate();
+      req.session.twoFactor = pending;
+      if (token !== undefined) req.session.csrfToken = token;
+    },
+
     async secondFactor(req, res, pending, options = {}) {
+      if (!options.taken && !(await claimSessionRow(deps.pool, hashStoreKey(req.sessionID)))) {
+        return false;
+      }
       const user = await deps.findUser(pending.userId);
       if (!user || user.sessionGeneration !== pending.generation) return false;
       await refuseIfChecked(user);

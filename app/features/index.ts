@@ -1,6 +1,7 @@
 import type { Feature } from "../core/feature.js";
 import { activity } from "./activity/index.js";
 import { admin } from "./admin/index.js";
+import { emailSignIn } from "./email-sign-in/index.js";
 import { passkeys } from "./passkeys/index.js";
 import { providers } from "./providers/index.js";
 import { sessionInspector } from "./session-inspector/index.js";
@@ -16,6 +17,7 @@ export const features: readonly Feature[] = [
   twoFactor,
   passkeys,
   providers,
+  emailSignIn,
   sessionInspector,
   admin,
 ];

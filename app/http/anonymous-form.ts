@@ -1,7 +1,7 @@
 import type { Request, Response } from "express";
 import type { Csrf } from "../security/csrf.js";
-import { type AppError, invalidForm } from "./respond.js";
-import { type Locals, noStore, type Views, wantsJson } from "./views.js";
+import { type AppError, invalidForm, showForm } from "./respond.js";
+import { type Locals, noStore, type Views } from "./views.js";
 
 export interface AnonymousForm {
   view: string;
@@ -28,6 +28,5 @@ export function renderAnonymousForm(
   noStore(res);
   const page = { views, view, locals: { ...locals, formToken: csrf.formToken(req, res) } };
   if (status >= 400) throw invalidForm(status, errors, page, limit);
-  if (wantsJson(req)) return void res.json({ csrfToken: page.locals.formToken });
-  views.render(res, view, { ...page.locals, errors }, status);
+  showForm(req, res, page, page.locals.formToken, status);
 }

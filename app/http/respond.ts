@@ -118,6 +118,21 @@ const TITLES: Record<number, string> = {
   503: "Temporarily unavailable",
 };
 
+/**
+ * A form as it first shows, with no errors: the page for a browser; for a JSON client, the CSRF
+ * token its POST will need.
+ */
+export function showForm(
+  req: Request,
+  res: Response,
+  page: FormPage,
+  csrfToken: string | undefined,
+  status = 200,
+): void {
+  if (wantsJson(req)) return void res.status(status).json({ csrfToken });
+  page.views.render(res, page.view, { ...page.locals, errors: {} }, status);
+}
+
 /** The one place an AppError becomes an answer. */
 export function sendAppError(req: Request, res: Response, views: Views, error: AppError): void {
   const { status, code, message, options } = error;

@@ -9,6 +9,7 @@ import {
   submitLogin,
 } from "../helpers/auth.js";
 import { jsonOf } from "../helpers/http-client.js";
+import { PROBE_WRITE } from "../helpers/probe-routes.js";
 
 const NEW_PASSWORD = "a completely new passphrase";
 
@@ -107,4 +108,28 @@ test("a JSON client gets the field errors as JSON", async () => {
   expect(jsonOf<{ errors: unknown }>(reply).errors).toEqual({
     current_password: "That is not your current password.",
   });
+});
+
+test("what the session holds (a cart, a feature's state) survives the password change's new ID", async () => {
+  const app = await startTestApp({ probeRoutes: true });
+  const { client } = await loggedInClient(app, "cart@example.com");
+  for (const _ of [1, 2]) {
+    await client.get("/account");
+    expect((await client.post(PROBE_WRITE, {})).status).toBe(303);
+  }
+  await client.get("/account");
+  const before = sessionIdOf(client) as string;
+  expect((await sessionRow(app.pool, before))?.sess.probeWrites).toBe(2);
+
+  const reply = await client.post("/account/password", {
+    current_password: PASSWORD,
+    new_password: NEW_PASSWORD,
+  });
+  expect(reply.status).toBe(303);
+  const after = sessionIdOf(client) as string;
+  expect(after).not.toBe(before);
+  // The data moved to the new ID; what a login sets (who, its CSRF token) was set anew.
+  const row = await sessionRow(app.pool, after);
+  expect(row?.sess.probeWrites).toBe(2);
+  expect(row?.sess.csrfToken).not.toBe((await sessionRow(app.pool, before))?.sess.csrfToken);
 });

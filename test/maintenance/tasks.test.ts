@@ -11,8 +11,8 @@ import { createPasswordLimiter } from "../../app/security/password-limits.js";
 import { startTestApp } from "../helpers/app.js";
 import { makeUser } from "../helpers/auth.js";
 import { captureLogs } from "../helpers/logs.js";
+import { manualMaintenance, seedEventsAged } from "../helpers/maintenance.js";
 
-const DAY = 24 * 60 * 60 * 1000;
 let maintenance: Maintenance | undefined;
 afterEach(async () => {
   await maintenance?.stop();
@@ -42,12 +42,7 @@ async function seed(pool: pg.Pool) {
      union all select 'live', $1::bigint, 'reset', now() + interval '1 hour'`,
     [user.id],
   );
-  for (const ageDays of [200, 120, 95, 92, 91, 89, 1]) {
-    await pool.query(
-      "insert into security_events (user_id, kind, created_at) values ($1, 'sign_in', $2)",
-      [user.id, new Date(now - ageDays * DAY)],
-    );
-  }
+  await seedEventsAged(pool, user.id, [200, 120, 95, 92, 91, 89, 1]);
   return user;
 }
 
@@ -67,13 +62,11 @@ describe("the maintenance runner", () => {
     await seed(app.pool);
     const logs = captureLogs();
     const query = vi.spyOn(app.pool, "query");
-    maintenance = startMaintenance({
-      connection: sharedMaintenanceConnection(app.pool),
-      tasks: coreMaintenanceTasks({ sessionPruneIntervalMs: 60_000 }),
-      logger: logs.logger,
-      batchSize: 5,
-      schedule: false,
-    });
+    const maintenance = manualMaintenance(
+      app.pool,
+      coreMaintenanceTasks({ sessionPruneIntervalMs: 60_000 }),
+      { batchSize: 5, logger: logs.logger },
+    );
 
     const report = await maintenance.runNow();
 

@@ -27,10 +27,13 @@ export function describeEvent(
   kinds: ReadonlyMap<string, string>,
   now: Date = new Date(),
 ): EventLine {
+  // A feature may say a kind per method: `sign_in:email_link` (its eventKinds).
+  const byMethod = event.method ? kinds.get(`${event.kind}:${event.method}`) : undefined;
   const how = event.method ? ` ${HOW[event.method] ?? `with ${event.method}`}` : "";
+  const what = byMethod ?? `${kinds.get(event.kind) ?? event.kind}${how}`;
   return {
     kind: event.kind,
-    text: `${kinds.get(event.kind) ?? event.kind}${how} from ${deviceName(event.userAgent ?? undefined)}`,
+    text: `${what} from ${deviceName(event.userAgent ?? undefined)}`,
     ip: event.ip,
     time: timeView(event.createdAt, now),
   };

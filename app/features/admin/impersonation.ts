@@ -11,10 +11,17 @@ import { audit, roleOf } from "./store.js";
 /** An impersonation ends by itself this long after it began. */
 export const IMPERSONATION_MS = 30 * 60 * 1000;
 
+declare module "../../session/types.js" {
+  interface SessionData {
+    /** This session was opened by an administrator as the user (impersonation.ts). */
+    impersonation: unknown;
+  }
+}
+
 /**
- * What an impersonated session carries (session.kept.impersonation: kept across a renewal of
- * its ID, dropped by any new login): who is signed in as whom, since when, and the admin's
- * session generation then (their sessions ended meanwhile: Stop does not return them).
+ * What an impersonated session carries (session.impersonation: kept across a renewal of its
+ * ID, as all its data are; dropped by any new login): who is signed in as whom, since when, and
+ * the admin's session generation then (their sessions ended meanwhile: Stop does not return them).
  */
 const impersonationSchema = z.object({
   adminId: z.string(),
@@ -30,8 +37,7 @@ const sessionOf = (req: Request) => (req as { session?: Request["session"] }).se
 
 /** This session's impersonation, if it is one (whatever else the session holds). */
 export function impersonationOf(req: Request): Impersonation | undefined {
-  const kept = sessionOf(req)?.kept?.impersonation;
-  const parsed = impersonationSchema.safeParse(kept);
+  const parsed = impersonationSchema.safeParse(sessionOf(req)?.impersonation);
   return parsed.success && req.user?.id === parsed.data.userId ? parsed.data : undefined;
 }
 
@@ -55,7 +61,7 @@ export function impersonation(kit: Kit) {
       startedAt: clock(),
     };
     await startUserSession(req, user, null, { authenticatedAt: 0 });
-    req.session.kept = { ...req.session.kept, impersonation: marked };
+    req.session.impersonation = marked;
   }
 
   /**

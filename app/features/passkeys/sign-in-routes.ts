@@ -94,7 +94,10 @@ export function passkeySignInRoutes(kit: Kit, deps: CeremonyDeps): Router {
       endSession: true,
     });
     if (!checked.ok) throw refuse(checked);
-    if (!(await kit.signIn.secondFactor(req, res, pending))) throw noPendingLogin();
+    // verifyAssertion took the pending step already (endSession).
+    if (!(await kit.signIn.secondFactor(req, res, pending, { taken: true }))) {
+      throw noPendingLogin();
+    }
   });
 
   // Sudo mode with a passkey instead of the password (and code).

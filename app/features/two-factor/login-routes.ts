@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from "express";
 import type { FieldErrors } from "../../auth/validation.js";
 import type { Kit } from "../../core/feature.js";
-import { AppError, invalidForm, tooManyAttempts } from "../../http/respond.js";
+import { AppError, invalidForm, showForm, tooManyAttempts } from "../../http/respond.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
 import { checkSecondFactor, typedCode } from "./check.js";
 import type { TwoFactorStore } from "./store.js";
@@ -55,15 +55,27 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
     res.redirect(303, expired ? "/login?twofactor=1" : "/login");
   }
 
+  // Another answer on this step (a double click, a second tab) took it first: its own reply carries
+  // the session's cookie, so this one leaves the cookie alone and sends the browser to the step's
+  // page, which shows what came of it (logged in, or the form again).
+  async function answeredMeanwhile(req: Request, res: Response) {
+    // Its row is gone already; ending this request's copy keeps the session middleware from
+    // sending the old ID's cookie (rolling) over the winner's.
+    await req.session.destroy();
+    noStore(res);
+    if (wantsJson(req)) {
+      throw new AppError(409, "answered_meanwhile", "Another answer to this step came first.", {
+        json: { next: "/login/two-factor" },
+      });
+    }
+    res.redirect(303, "/login/two-factor");
+  }
+
   // The code form, while a login waits for its second factor.
   router.get("/login/two-factor", async (req, res) => {
     if (req.user) return res.redirect(303, "/account");
     if (!secondFactors.pending(req)) return startOver(req, res);
-    const form = await page(req, res);
-    if (req.accepts(["html", "json"]) === "json") {
-      return void res.json({ csrfToken: csrf.sessionToken(req) });
-    }
-    form.views.render(res, form.view, { ...form.locals, errors: {} });
+    showForm(req, res, await page(req, res), csrf.sessionToken(req));
   });
 
   // A TOTP code or a recovery code: logged in on a new session, or the form again.
@@ -73,6 +85,8 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
     if (!pending) return startOver(req, res);
     // A recovery code has a field of its own (a phone shows letters for it); `code` takes one too.
     const { field, typed } = typedCode(req);
+    // One answer at a time per pending step: one that loses a race spends no recovery code.
+    if (!(await kit.signIn.takePending(req))) return answeredMeanwhile(req, res);
     const checked = await checkSecondFactor(
       { store, limiter },
       pending.userId,
@@ -80,6 +94,7 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
       kit.clock(),
       kit.devices.deviceFor(req, { id: pending.userId, sessionGeneration: pending.generation }),
     );
+    if (!checked.ok) await kit.signIn.givePendingBack(req, pending);
     if ("retryAfterSeconds" in checked) {
       const limit = tooManyAttempts(checked.retryAfterSeconds, "code attempts");
       throw invalidForm(429, { [field]: limit.message }, await page(req, res), limit);
@@ -100,7 +115,12 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
       kind: "info" as const,
       text: `You used a recovery code; ${left === 1 ? "1 is" : `${left} are`} left. Make new ones on the security page if you need them.`,
     };
-    if (!(await kit.signIn.secondFactor(req, res, pending, recovery ? { flash } : {}))) {
+    if (
+      !(await kit.signIn.secondFactor(req, res, pending, {
+        taken: true,
+        ...(recovery ? { flash } : {}),
+      }))
+    ) {
       return startOver(req, res);
     }
     if (recovery) {

@@ -140,6 +140,28 @@ describe("Lock: every session ends at once, every sign-in is refused until Unloc
     await expectLoggedOut(browser);
   });
 
+  test.skipIf(!hasFeature("email-sign-in"))(
+    "a locked user's emailed code signs nobody in",
+    async () => {
+      const smtp = await startTestSmtp({ ignoreSubjects: [NEW_DEVICE_SUBJECT] });
+      const app = await startTestApp({ env: { SMTP_URL: smtp.url } });
+      const user = await makeUser(app.pool, "fay@example.com");
+      const { client: admin } = await adminClient(app);
+      await press(admin, user.id, "lock");
+      await smtp.nextMailTo("fay@example.com"); // "Your account was locked"
+      const browser = app.client();
+      await browser.get("/login");
+      const asked = await browser.post("/login/email", { email: user.email, password: "" });
+      expect(asked.status).toBe(200);
+      const mail = await smtp.nextMailTo("fay@example.com");
+      const code = /^(\d{6})$/m.exec(mail.text)?.[1] as string;
+      const reply = await browser.post("/login/email/code", { code });
+      expect(reply.status).toBe(403);
+      expect(reply.body).toContain(REFUSED);
+      await expectLoggedOut(browser);
+    },
+  );
+
   test("any sign-in method a feature adds later is refused too: the one pipeline asks", async () => {
     // A method of the test's own (as email sign-in would be): it proves the user somehow, then
     // ends in kit.signIn.firstFactor like every method.

@@ -222,18 +222,24 @@ test("concurrent uses of one recovery code: exactly one logs in", async () => {
 
 test("code attempts are limited per account: concurrent wrong codes get at most the limit checked, then even the right code waits", async () => {
   const clock = testClock();
-  const app = await startTestApp({ clock: clock.clock, loginLimits: { secondFactorPerUser: 3 } });
+  const app = await startTestApp({
+    clock: clock.clock,
+    loginLimits: { secondFactorPerUser: 3, perAccount: 100, perIp: 100 },
+  });
   const { secret } = await twoFactorUser(app, clock, "hal@example.com");
   const right = totpCode(secret, clock.now());
   const wrong = right === "000000" ? "999999" : "000000";
-  const browser = app.client();
-  await passwordStep(browser, "hal@example.com");
-  const token = browser.csrfToken() as string;
+  // Twelve pending steps (one answer at a time goes through each), guessing at once.
+  const browsers = await Promise.all(
+    Array.from({ length: 12 }, async () => {
+      const browser = app.client();
+      await passwordStep(browser, "hal@example.com");
+      return browser;
+    }),
+  );
 
   const replies = await Promise.all(
-    Array.from({ length: 12 }, () =>
-      browser.post("/login/two-factor", { _csrf: token, code: wrong }),
-    ),
+    browsers.map((browser) => browser.post("/login/two-factor", { code: wrong })),
   );
   const checked = replies.filter((r) => r.status === 401).length;
   expect(checked).toBeLessThanOrEqual(3);
@@ -280,4 +286,50 @@ test("a password change while a login waits for its code ends that login attempt
     [user.id],
   );
   expect(rowCount).toBe(1);
+});
+
+test("a TOTP code and a recovery code sent at once on one pending step: one login, and the loser's recovery code is not used up", async () => {
+  const clock = testClock();
+  const app = await startTestApp({
+    clock: clock.clock,
+    loginLimits: { secondFactorPerUser: 100, perAccount: 100, perIp: 100 },
+  });
+  const { secret, recoveryCodes, user } = await twoFactorUser(app, clock, "ida@example.com");
+  const recoveryCode = recoveryCodes[1] as string;
+  const loggedInSessions = async () =>
+    Number(
+      (
+        await app.pool.query<{ n: string }>(
+          "select count(*) as n from session where sess -> 'passport' ->> 'user' = $1",
+          [user.id],
+        )
+      ).rows[0]?.n,
+    );
+
+  for (let round = 0; round < 5; round++) {
+    const before = await loggedInSessions();
+    const browser = app.client();
+    await passwordStep(browser, "ida@example.com");
+    clock.advance(STEP_MS);
+    const [byCode, byRecovery] = await Promise.all([
+      browser.post("/login/two-factor", { code: totpCode(secret, clock.now()) }),
+      browser.post("/login/two-factor", { recovery_code: recoveryCode }),
+    ]);
+    const wins = [byCode, byRecovery].filter((r) => r.status === 303 && r.location === "/account");
+    expect(wins, `round ${round}: ${byCode.status} ${byRecovery.status}`).toHaveLength(1);
+    // One pending step, one logged-in session; the reply that lost leaves the cookie alone and
+    // points at the step's page, which now sends the browser on.
+    expect(await loggedInSessions()).toBe(before + 1);
+    const lost = wins[0] === byCode ? byRecovery : byCode;
+    expect(lost.location).toBe("/login/two-factor");
+    expect(setCookieFor(lost, "sid")).toBeUndefined();
+    // The recovery code won: it is used once, as it should be.
+    if (wins[0] === byRecovery) return;
+  }
+  // The TOTP code won every round: the recovery code was not spent by the request that lost.
+  const later = app.client();
+  await passwordStep(later, "ida@example.com");
+  expect((await later.post("/login/two-factor", { recovery_code: recoveryCode })).location).toBe(
+    "/account",
+  );
 });
