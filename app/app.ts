@@ -18,6 +18,7 @@ import { type Contributions, emptyContributions, setUp } from "./core/compose.js
 import { createEvents } from "./core/events.js";
 import type { Feature, Kit } from "./core/feature.js";
 import { createGuards, type Guards } from "./core/guards.js";
+import { pageBanners } from "./core/page-parts.js";
 import { createSecondFactors } from "./core/second-factor.js";
 import { createSignIn } from "./core/sign-in.js";
 import { createSignInMethods } from "./core/sign-in-methods.js";
@@ -117,6 +118,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(sessionAndLogin(deps, kit));
   // The settings pages' navigation: the core's entries and the features' (settingsPages).
   app.use(settingsNav(parts.settingsPages));
+  // What the features do on every request (before any route), and their banners on every page.
+  for (const handler of parts.everyRequest) app.use(handler);
+  if (parts.banners.length > 0) app.use(pageBanners(parts.banners));
   // The core's pages, then the features' routes in the list's order, then a test's own.
   app.use(corePages(kit, parts));
   for (const routes of parts.routes) app.use(routes);
@@ -232,7 +236,7 @@ function core(deps: AppDeps) {
     secure: config.isProduction,
     secrets: config.sessionSecrets,
   });
-  const events = createEvents(parts.eventListeners);
+  const events = createEvents(parts.eventListeners, parts.eventLogs);
   const secondFactors = createSecondFactors(parts.secondFactors, clock);
   const recovery = createRecovery({
     pool,
@@ -260,6 +264,7 @@ function core(deps: AppDeps) {
       sessionCookieName: sessionCookie.name,
       requireEmailVerification: config.requireEmailVerification,
       clock,
+      refusals: parts.sensitiveRefusals,
     }),
     signIn: createSignIn({
       pool,
@@ -267,6 +272,7 @@ function core(deps: AppDeps) {
       events,
       secondFactors,
       hooks: parts.signInHooks,
+      checks: parts.signInChecks,
       clock,
       rememberMs: config.sessionRememberMs,
       maxSessionsPerUser: config.sessionMaxPerUser,

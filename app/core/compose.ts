@@ -1,6 +1,6 @@
-import type { Router } from "express";
+import type { Request, RequestHandler, Router } from "express";
 import type { MaintenanceTask } from "../maintenance/tasks.js";
-import { CORE_EVENT_KINDS, type EventListener } from "./events.js";
+import { CORE_EVENT_KINDS, type EventListener, type EventLog } from "./events.js";
 import type { Feature, FeatureParts, Kit, SettingsPage } from "./feature.js";
 import type { PagePart } from "./page-parts.js";
 import type { SecondFactor } from "./second-factor.js";
@@ -25,9 +25,14 @@ export interface Contributions {
   signInButtons: PagePart[];
   eventKinds: Map<string, string>;
   eventListeners: EventListener[];
+  eventLogs: EventLog[];
   signInHooks: ((done: SignInDone) => Promise<void>)[];
   maintenance: MaintenanceTask[];
   formTargets: string[];
+  signInChecks: ((user: Express.User) => Promise<string | undefined>)[];
+  sensitiveRefusals: ((req: Request) => string | undefined)[];
+  everyRequest: RequestHandler[];
+  banners: PagePart[];
 }
 
 export function emptyContributions(): Contributions {
@@ -44,9 +49,14 @@ export function emptyContributions(): Contributions {
     signInButtons: [],
     eventKinds: new Map(Object.entries(CORE_EVENT_KINDS)),
     eventListeners: [],
+    eventLogs: [],
     signInHooks: [],
     maintenance: [],
     formTargets: [],
+    signInChecks: [],
+    sensitiveRefusals: [],
+    everyRequest: [],
+    banners: [],
   };
 }
 
@@ -70,9 +80,14 @@ function add(into: Contributions, parts: FeatureParts): void {
   for (const [kind, text] of Object.entries(parts.eventKinds ?? {}))
     into.eventKinds.set(kind, text);
   if (parts.onEvent) into.eventListeners.push(parts.onEvent);
+  if (parts.eventLog) into.eventLogs.push(parts.eventLog);
   if (parts.onSignIn) into.signInHooks.push(parts.onSignIn);
   into.maintenance.push(...(parts.maintenance ?? []));
   into.formTargets.push(...(parts.formTargets ?? []));
+  if (parts.checkSignIn) into.signInChecks.push(parts.checkSignIn);
+  if (parts.refuseSensitive) into.sensitiveRefusals.push(parts.refuseSensitive);
+  if (parts.everyRequest) into.everyRequest.push(parts.everyRequest);
+  into.banners.push(...(parts.banners ?? []));
 }
 
 /** Sets up each feature with the kit, in order; two features of one name are a mistake. */

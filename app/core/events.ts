@@ -16,15 +16,35 @@ export interface AccountEvent {
 
 export type EventListener = (event: AccountEvent) => Promise<void>;
 
+/** An event as a feature that keeps them stored it (FeatureParts.eventLog). */
+export interface RecordedEvent {
+  kind: string;
+  method: string | null;
+  ip: string | null;
+  createdAt: Date;
+}
+
+/** A feature's store of events: a user's most recent, newest first. */
+export type EventLog = (userId: string, limit: number) => Promise<RecordedEvent[]>;
+
 export interface Events {
   record(event: AccountEvent): Promise<void>;
+  /** The user's most recent events, from the feature that keeps them (none without one). */
+  recent(userId: string, limit: number): Promise<RecordedEvent[]>;
 }
 
 /** Tells each listener in turn; with none (no activity feature), recording costs nothing. */
-export function createEvents(listeners: readonly EventListener[]): Events {
+export function createEvents(
+  listeners: readonly EventListener[],
+  logs: readonly EventLog[] = [],
+): Events {
   return {
     async record(event) {
       for (const listener of listeners) await listener(event);
+    },
+    async recent(userId, limit) {
+      const log = logs[0];
+      return log ? log(userId, limit) : [];
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Request, Router } from "express";
+import type { Request, RequestHandler, Router } from "express";
 import type pg from "pg";
 import type { AddressProof } from "../auth/recovery/address-proof.js";
 import type { SessionCookie } from "../auth/session-cookie.js";
@@ -11,7 +11,7 @@ import type { MaintenanceTask } from "../maintenance/tasks.js";
 import type { Csrf } from "../security/csrf.js";
 import type { DeviceCookies } from "../security/device-cookie.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
-import type { EventListener, Events } from "./events.js";
+import type { EventListener, EventLog, Events } from "./events.js";
 import type { Guards } from "./guards.js";
 import type { PagePart } from "./page-parts.js";
 import type { SecondFactor, SecondFactors } from "./second-factor.js";
@@ -111,10 +111,27 @@ export interface FeatureParts {
   eventKinds?: Record<string, string>;
   /** Told about every account event. */
   onEvent?: EventListener;
+  /** Where it keeps the events it is told (a user's recent ones: `kit.events.recent`). */
+  eventLog?: EventLog;
   /** After every sign-in, before the device cookie is issued (the new-device notice). */
   onSignIn?: (done: SignInDone) => Promise<void>;
   /** Its cleanups for the maintenance runner. */
   maintenance?: MaintenanceTask[];
   /** Origins its forms post to (CSP form-action: a provider's sign-in page). */
   formTargets?: string[];
+  /**
+   * Asked before every sign-in ends (password, passkey, provider, second factor, any method: the
+   * one pipeline, core/sign-in.ts): a message (neutral: it says nothing of why) refuses it, with
+   * nothing logged in; undefined lets it go on.
+   */
+  checkSignIn?: (user: Express.User) => Promise<string | undefined>;
+  /**
+   * Asked by the sudo-mode guard before every sensitive change (password, address, second
+   * factors, passkeys, providers, deletion): a message refuses it for this request's session.
+   */
+  refuseSensitive?: (req: Request) => string | undefined;
+  /** Runs on every request after the session and the login, before any route (the core's too). */
+  everyRequest?: RequestHandler;
+  /** Shown at the top of every page (above the flash message), when they render something. */
+  banners?: PagePart[];
 }

@@ -1,4 +1,4 @@
-import { type RequestHandler, Router } from "express";
+import { type Request, type RequestHandler, Router } from "express";
 import { safeReturnPath } from "../auth/validation.js";
 import type { Clock } from "../clock.js";
 import { AppError } from "../http/respond.js";
@@ -49,6 +49,8 @@ export function createGuards(options: {
   sessionCookieName: string;
   requireEmailVerification: boolean;
   clock: Clock;
+  /** Asked before every sensitive change (FeatureParts.refuseSensitive): a message refuses it. */
+  refusals?: readonly ((req: Request) => string | undefined)[];
 }): Guards {
   // Private pages are never cached (the back button after logout shows nothing private). A
   // request that still carried a session cookie had a session that ended: the login page says so.
@@ -75,6 +77,15 @@ export function createGuards(options: {
 
   const sudo = (returnTo = "/account/security") =>
     guard("sudo", (req, res, next) => {
+      for (const refuse of options.refusals ?? []) {
+        const refused = refuse(req);
+        if (refused !== undefined) {
+          noStore(res);
+          // A form goes back to its page with the message; a page gets the error page.
+          const back = req.method === "GET" ? {} : { back: returnTo };
+          return next(new AppError(403, "not_allowed", refused, back));
+        }
+      }
       if (isRecentlyAuthenticated(req, options.clock())) return next();
       noStore(res);
       const back = req.method === "GET" ? (safeReturnPath(req.originalUrl) ?? returnTo) : returnTo;

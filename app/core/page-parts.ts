@@ -1,4 +1,4 @@
-import type { Request, Response } from "express";
+import type { Request, RequestHandler, Response } from "express";
 
 /** A piece of a page another part of the app owns: rendered HTML, or nothing for this user. */
 export interface PagePart {
@@ -40,4 +40,19 @@ export async function partsJson(req: Request, parts: readonly PagePart[]) {
   const json: Record<string, unknown> = {};
   for (const part of parts) if (part.json) Object.assign(json, await part.json(req));
   return json;
+}
+
+/**
+ * The features' banners (FeatureParts.banners) for the layout, `it.banners`: rendered for every
+ * request before its route, so any page shows them; a banner with nothing to say is left out.
+ */
+export function pageBanners(parts: readonly PagePart[]): RequestHandler {
+  return (req, res, next) => {
+    renderParts(req, res, parts)
+      .then(({ html }) => {
+        if (html.length > 0) res.locals.banners = html;
+        next();
+      })
+      .catch(next);
+  };
 }

@@ -31,6 +31,10 @@ export interface SignInMethods {
     userId: string,
     change: (client: pg.PoolClient, ways: number) => Promise<T>,
   ): Promise<T | undefined>;
+  /** The kinds of way in the features add ("passkeys", "identities"), in their order. */
+  readonly kinds: readonly string[];
+  /** How many of each kind of way in (besides the password) the user has: `{ passkeys: 2 }`. */
+  counts(userId: string): Promise<Record<string, number>>;
   /** Removes one way in, unless it is the last; "none" when `owned` finds no such thing. */
   removeOne(
     userId: string,
@@ -46,6 +50,10 @@ export function createSignInMethods(
   sources: readonly SignInMethodSource[],
 ): SignInMethods {
   const methods: SignInMethods = {
+    // Read when asked: the features add their sources after the kit is made.
+    get kinds() {
+      return sources.map((source) => source.kind);
+    },
     async change(userId, change) {
       const client = await pool.connect();
       try {
@@ -69,6 +77,17 @@ export function createSignInMethods(
       } finally {
         client.release();
       }
+    },
+    async counts(userId) {
+      const counts: Record<string, number> = {};
+      if (sources.length === 0) return counts;
+      const client = await pool.connect();
+      try {
+        for (const source of sources) counts[source.kind] = await source.count(client, userId);
+      } finally {
+        client.release();
+      }
+      return counts;
     },
     async removeOne(userId, one) {
       const result = await methods.change(userId, async (client, ways) => {

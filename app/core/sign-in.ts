@@ -4,6 +4,7 @@ import { claimSessionRow, endSessionsOverLimit } from "../account/sessions.js";
 import { startUserSession } from "../auth/login-session.js";
 import type { Flash } from "../auth/session-data.js";
 import type { Clock } from "../clock.js";
+import { AppError } from "../http/respond.js";
 import { wantsJson } from "../http/views.js";
 import type { DeviceCookies } from "../security/device-cookie.js";
 import { hashStoreKey } from "../session/index.js";
@@ -83,6 +84,8 @@ export function createSignIn(deps: {
   events: Events;
   secondFactors: SecondFactors;
   hooks: readonly ((done: SignInDone) => Promise<void>)[];
+  /** The features' checks (FeatureParts.checkSignIn): any message refuses the sign-in. */
+  checks?: readonly ((user: Express.User) => Promise<string | undefined>)[];
   clock: Clock;
   rememberMs: number;
   /** SESSION_MAX_PER_USER: live sessions per user, this new one included. */
@@ -117,6 +120,16 @@ export function createSignIn(deps: {
     req.log?.info({ userId: user.id, method: how.method }, "user logged in");
   }
 
+  /** A feature refuses this account's sign-in (a locked account): 403, nobody logged in. */
+  async function refuseIfChecked(user: Express.User) {
+    for (const check of deps.checks ?? []) {
+      const refused = await check(user);
+      if (refused !== undefined) {
+        throw new AppError(403, "sign_in_refused", refused, { title: "Can't sign in" });
+      }
+    }
+  }
+
   function answer(
     req: Request,
     res: Response,
@@ -133,6 +146,7 @@ export function createSignIn(deps: {
 
   return {
     async firstFactor(req, res, user, proven) {
+      await refuseIfChecked(user);
       const newAccount = proven.newAccount ?? false;
       const required = proven.bothFactors ? [] : await deps.secondFactors.requiredFor(user.id);
       const page = required.find((factor) => factor.page)?.page;
@@ -175,6 +189,7 @@ export function createSignIn(deps: {
       }
       const user = await deps.findUser(pending.userId);
       if (!user || user.sessionGeneration !== pending.generation) return false;
+      await refuseIfChecked(user);
       await logIn(req, res, user, {
         method: `${pending.firstFactor ?? "password"}+2fa`,
         remember: pending.remember,

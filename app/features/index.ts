@@ -1,5 +1,6 @@
 import type { Feature } from "../core/feature.js";
 import { activity } from "./activity/index.js";
+import { admin } from "./admin/index.js";
 import { emailSignIn } from "./email-sign-in/index.js";
 import { passkeys } from "./passkeys/index.js";
 import { providers } from "./providers/index.js";
@@ -18,4 +19,5 @@ export const features: readonly Feature[] = [
   providers,
   emailSignIn,
   sessionInspector,
+  admin,
 ];

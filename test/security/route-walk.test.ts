@@ -78,6 +78,19 @@ const ROUTES: Record<string, "public" | "login" | "refused"> = {
   "POST /account/session/save": "login",
   "POST /account/session/touch": "login",
   "POST /account/session/destroy": "login",
+  // The admin area: a 404 for everyone but an administrator (test/features/admin/access.test.ts).
+  "GET /admin": "refused",
+  "GET /admin/audit": "refused",
+  "GET /admin/users/:id": "refused",
+  "POST /admin/users/:id/lock": "refused",
+  "POST /admin/users/:id/unlock": "refused",
+  "POST /admin/users/:id/sign-out": "refused",
+  "POST /admin/users/:id/sessions/revoke": "refused",
+  "POST /admin/users/:id/two-factor/disable": "refused",
+  "POST /admin/users/:id/verification": "refused",
+  "POST /admin/users/:id/delete": "refused",
+  "POST /admin/users/:id/impersonate": "refused",
+  "POST /admin/impersonation/stop": "refused",
 };
 
 const key = (route: RegisteredRoute) => `${route.method} ${route.path}`;

@@ -31,6 +31,8 @@ export const activity: Feature = {
           [event.userId, event.kind, event.method ?? null, event.req.ip ?? null, userAgent],
         );
       },
+      // A user's recent events, for whoever asks (kit.events.recent: the admin area).
+      eventLog: (userId, limit) => listEvents(pool, userId, limit),
       // A notice when a browser with no device cookie for the account signs in to it.
       async onSignIn({ req, user, knownDevice, newAccount }) {
         if (knownDevice || newAccount) return;
