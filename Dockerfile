@@ -28,6 +28,8 @@ COPY package.json ./
 COPY migrations ./migrations
 COPY views ./views
 COPY public ./public
+# `npm run users -- ...` (the admin command line) runs the built one here.
+COPY scripts/users.mjs ./scripts/users.mjs
 # Files stay root-owned and read-only to the app: it writes nothing in production.
 USER node
 EXPOSE 3000
