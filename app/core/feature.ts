@@ -62,11 +62,13 @@ export interface Kit {
    * The account's mailbox was just proven (a link or code mailed to its address was used): marks
    * the address verified and, the first time, removes what was added while it was unproven and
    * ends every session (auth/recovery/address-proof.ts), as the verification link does.
+   * `password`: "remove" when the proof is a way in of its own (an emailed sign-in link or code):
+   * a password set before the address was proven is then someone's who may not own it.
    */
   proveAddress(
     req: Request,
     userId: string,
-    options: { keepSession: boolean },
+    options: { keepSession: boolean; password?: "keep" | "remove" },
   ): Promise<AddressProof>;
   /** Tells the listening features what happened to an account (core/events.ts). */
   events: Events;

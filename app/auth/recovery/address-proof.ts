@@ -25,7 +25,10 @@ export interface AddressProofDeps {
  * proved it: every way in added until then goes (passkeys, linked provider identities, the
  * TOTP secret and recovery codes), every session ends (the session generation), pending
  * changes of address are cancelled, and the activity trail and a mail to the address say so.
- * A password is not removed here: a reset has just replaced it; a verification link keeps it.
+ * A password goes only when asked (`password: "remove"`): a sign-in by an emailed link or code is
+ * a way in that needs no password, so one set before the proof may be a squatter's, and it goes.
+ * A reset has just replaced it; a verification link keeps it (its mail went to the address at
+ * sign-up, asked for by whoever chose the password).
  */
 export interface AddressProof {
   /** The address was unproven until this call (false: proven before; nothing was done). */
@@ -45,7 +48,7 @@ export async function proveAddress(
   deps: AddressProofDeps,
   req: Request,
   userId: string,
-  options: { keepSession: boolean },
+  options: { keepSession: boolean; password?: "keep" | "remove" },
 ): Promise<AddressProof> {
   const { pool } = deps;
   const cleared = await deps.signInMethods.change(userId, async (client) => {
@@ -58,6 +61,13 @@ export async function proveAddress(
     const marked = rows[0];
     if (!marked) return undefined;
     const removed: string[] = [];
+    if (options.password === "remove") {
+      const dropped = await client.query(
+        "update users set password_hash = null where id = $1 and password_hash is not null",
+        [userId],
+      );
+      if ((dropped.rowCount ?? 0) > 0) removed.push("the password");
+    }
     for (const removal of deps.unprovenAccess) {
       const what = await removal.removeAll(client, userId);
       if (what !== undefined) removed.push(what);

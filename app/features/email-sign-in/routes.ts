@@ -280,7 +280,9 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
       }
       if (userId === null) throw invalidLink();
     }
-    if (!newAccount) await kit.proveAddress(req, userId, { keepSession: false });
+    // A password chosen before the address was proven may be a squatter's: it goes too.
+    if (!newAccount)
+      await kit.proveAddress(req, userId, { keepSession: false, password: "remove" });
     // Read again: proving the address may have begun a new session generation.
     const user = await findUserById(pool, userId);
     if (!user) throw invalidLink();

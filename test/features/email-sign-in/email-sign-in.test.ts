@@ -1,9 +1,10 @@
+import type pg from "pg";
 import { expect, test } from "vitest";
 import { checkFeatureConfig } from "../../../app/app.js";
 import { ConfigError } from "../../../app/config.js";
 import { emailSignIn } from "../../../app/features/email-sign-in/index.js";
 import { startTestApp } from "../../helpers/app.js";
-import { loggedInClient, makeUser, setCookieFor } from "../../helpers/auth.js";
+import { loggedInClient, makeUser, setCookieFor, submitLogin } from "../../helpers/auth.js";
 import { hasFeature } from "../../helpers/features.js";
 import type { HttpClient } from "../../helpers/http-client.js";
 import {
@@ -24,6 +25,13 @@ async function appWithSmtp(options: Parameters<typeof startTestApp>[0] = {}) {
   const smtp = await startTestSmtp({ ignoreSubjects: [NEW_DEVICE_SUBJECT] });
   const app = await startTestApp({ ...options, env: { SMTP_URL: smtp.url, ...options.env } });
   return { app, smtp };
+}
+
+/** An account whose address was proven before: an email sign-in removes nothing of it. */
+async function provenUser(pool: pg.Pool, email: string) {
+  const user = await makeUser(pool, email);
+  await pool.query("update users set email_verified_at = now() where id = $1", [user.id]);
+  return user;
 }
 
 /** What a person does: the login page, their address, "Email me a sign-in link". */
@@ -216,7 +224,7 @@ test("the code, typed where the address was entered, signs in; remember me carri
 
 test("remember me ticked on /login carries over to the link; unticked, the cookie ends with the browser", async () => {
   const { app, smtp } = await appWithSmtp();
-  await makeUser(app.pool, "gus@example.com");
+  await provenUser(app.pool, "gus@example.com");
   for (const remember of [true, false]) {
     const browser = app.client();
     const form = remember ? { remember: "on" } : {};
@@ -390,6 +398,23 @@ test("the first proof of the address ends what was added while it was unproven",
   expect(await loggedIn(squatter)).toBe(false);
 });
 
+test("pre-hijacking: a password set before the address was proven stops working at the owner's email sign-in", async () => {
+  const { app, smtp } = await appWithSmtp();
+  // Someone signed up with the owner's address and a password of their choosing.
+  await loggedInClient(app, "oda@example.com");
+  const owner = app.client();
+  const { link } = linkAndCode(await mailFor(owner, smtp, "oda@example.com"));
+  await owner.get(pathOf(link));
+  expect((await owner.post(pathOf(link))).status).toBe(303);
+  expect(await loggedIn(owner)).toBe(true);
+  // The squatter's password no longer opens the account; the owner's mail says what went.
+  const squatter = app.client();
+  expect((await submitLogin(squatter, "oda@example.com")).status).toBe(401);
+  const notice = await smtp.nextMailTo("oda@example.com");
+  expect(notice.subject).toBe("Ways into your account were removed");
+  expect(notice.text).toContain("the password");
+});
+
 test.skipIf(!hasFeature("two-factor"))(
   "pre-hijacking: two-factor set up before the address was proven goes at the owner's email sign-in",
   async () => {
@@ -473,7 +498,7 @@ test("a bad EMAIL_SIGN_IN or EMAIL_SIGN_IN_CREATES_ACCOUNTS stops the app at sta
 
 test("the login page's next carries over: after the link, that page", async () => {
   const { app, smtp } = await appWithSmtp();
-  await makeUser(app.pool, "pat@example.com");
+  await provenUser(app.pool, "pat@example.com");
   const browser = app.client();
   const form = { next: "/account/sessions" };
   const { link } = linkAndCode(await mailFor(browser, smtp, "pat@example.com", form));
