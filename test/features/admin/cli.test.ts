@@ -12,15 +12,16 @@ import { makeTempDir } from "../../helpers/temp-dir.js";
 import { silentMigrationLog } from "../../helpers/test-schema.js";
 
 /**
- * `npm run users -- ...` as a person runs it: a child process (tsx, as the npm script), against
- * the embedded database in a temp DATA_DIR, and against a server named by DATABASE_URL.
+ * `npm run users -- ...` as a person runs it: a child process running what the npm script runs
+ * (scripts/users.mjs), against the embedded database in a temp DATA_DIR, and against a server
+ * named by DATABASE_URL.
  */
 async function usersCli(cwd: string, env: Record<string, string>, ...args: string[]) {
-  const child = spawn(
-    join(projectRoot, "node_modules", ".bin", "tsx"),
-    [join(projectRoot, "app", "features", "admin", "cli.ts"), ...args],
-    { cwd, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = spawn(process.execPath, [join(projectRoot, "scripts", "users.mjs"), ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => {
     output += chunk.toString();
@@ -142,7 +143,15 @@ describe("npm run users", () => {
     };
     const embedded = await startEmbeddedPostgres({ dataDir: env.DATA_DIR });
     await seed(embedded.url).finally(() => embedded.stop());
-    await everyCommand(run, open);
+    // Each run opens the folder anew (a few seconds each): the commands' story is told once,
+    // on DATABASE_URL below; here, that a change made by one run is on disk for the next.
+    const promoted = await run("promote", "ann@example.com");
+    expect(promoted.status, promoted.output).toBe(0);
+    expect(promoted.output).toContain("ann@example.com is now an admin.");
+    expect(await open("select role from users where email = 'ann@example.com'")).toEqual([
+      { role: "admin" },
+    ]);
+    expect((await run("list")).output).toMatch(/ann@example\.com\tadmin/);
   }, 180_000);
 
   test("refuses clearly while an app holds the embedded database's folder", async () => {
