@@ -5,6 +5,7 @@ import { accountRoutes } from "./account/routes.js";
 import { securityRoutes } from "./account/security.js";
 import { settingsNav } from "./account/settings-nav.js";
 import { createAuthenticator } from "./auth/passport.js";
+import { proveAddress } from "./auth/recovery/address-proof.js";
 import { recoveryRoutes } from "./auth/recovery/routes.js";
 import { createRecovery } from "./auth/recovery/service.js";
 import { authRoutes } from "./auth/routes.js";
@@ -160,14 +161,7 @@ function sessionAndLogin(deps: AppDeps, kit: CoreKit): Router {
  * recovery by mail, the development outbox. Each router declares who may use its routes.
  */
 function corePages(kit: CoreKit, parts: Contributions): Router {
-  const { config, pool, mailer } = kit;
-  const recovery = createRecovery({
-    pool,
-    mailer,
-    appUrl: config.appUrl,
-    resetTokenMs: config.passwordResetTokenMs,
-    emailTokenMs: config.emailTokenMs,
-  });
+  const { config, mailer, recovery } = kit;
   const router = Router();
   // Development only: pages that say "we sent you a mail" link to the outbox.
   if (mailer.outbox && !config.isProduction) {
@@ -182,6 +176,7 @@ function corePages(kit: CoreKit, parts: Contributions): Router {
       ...kit,
       onRegistered: (user) => recovery.sendVerification(user.id),
       signInButtons: parts.signInButtons,
+      logoutRedirects: parts.logoutRedirects,
     }),
   );
   // Development only (no SMTP server): the outbox. Production requires SMTP_URL, so a 404 there.
@@ -240,7 +235,18 @@ function core(deps: AppDeps) {
   });
   const events = createEvents(parts.eventListeners);
   const secondFactors = createSecondFactors(parts.secondFactors, clock);
-  const kit: Kit & { passport: ReturnType<typeof createAuthenticator> } = {
+  const signInMethods = createSignInMethods(pool, parts.signInMethods);
+  const recovery = createRecovery({
+    pool,
+    mailer,
+    appUrl: config.appUrl,
+    resetTokenMs: config.passwordResetTokenMs,
+    emailTokenMs: config.emailTokenMs,
+  });
+  const kit: Kit & {
+    passport: ReturnType<typeof createAuthenticator>;
+    recovery: typeof recovery;
+  } = {
     config,
     pool,
     logger,
@@ -268,10 +274,21 @@ function core(deps: AppDeps) {
       findUser: (id) => findUserById(pool, id),
     }),
     secondFactors,
-    signInMethods: createSignInMethods(pool, parts.signInMethods),
+    signInMethods,
     events,
     eventKinds: parts.eventKinds,
+    // A proof from outside the core (a provider vouching for the address): as a verification
+    // link's, and the password goes too (address-proof.ts).
+    proveAddress: async (req, userId) => {
+      const deps = { pool, recovery, events, signInMethods, unprovenAccess: parts.unprovenAccess };
+      const proof = await proveAddress(deps, req, userId, {
+        keepSession: false,
+        removePassword: true,
+      });
+      return { first: proof.first };
+    },
     passport: createAuthenticator(pool),
+    recovery,
   };
   return { kit, parts };
 }

@@ -1,4 +1,4 @@
-import type { Router } from "express";
+import type { Request, Router } from "express";
 import type { MaintenanceTask } from "../maintenance/tasks.js";
 import { CORE_EVENT_KINDS, type EventListener } from "./events.js";
 import type { Feature, FeatureParts, Kit, SettingsPage } from "./feature.js";
@@ -28,6 +28,7 @@ export interface Contributions {
   signInHooks: ((done: SignInDone) => Promise<void>)[];
   maintenance: MaintenanceTask[];
   formTargets: string[];
+  logoutRedirects: ((req: Request) => Promise<string | undefined>)[];
 }
 
 export function emptyContributions(): Contributions {
@@ -47,6 +48,7 @@ export function emptyContributions(): Contributions {
     signInHooks: [],
     maintenance: [],
     formTargets: [],
+    logoutRedirects: [],
   };
 }
 
@@ -73,6 +75,7 @@ function add(into: Contributions, parts: FeatureParts): void {
   if (parts.onSignIn) into.signInHooks.push(parts.onSignIn);
   into.maintenance.push(...(parts.maintenance ?? []));
   into.formTargets.push(...(parts.formTargets ?? []));
+  if (parts.logoutRedirect) into.logoutRedirects.push(parts.logoutRedirect);
 }
 
 /** Sets up each feature with the kit, in order; two features of one name are a mistake. */

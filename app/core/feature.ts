@@ -1,4 +1,4 @@
-import type { Router } from "express";
+import type { Request, Router } from "express";
 import type pg from "pg";
 import type { SessionCookie } from "../auth/session-cookie.js";
 import type { Clock } from "../clock.js";
@@ -59,6 +59,14 @@ export interface Kit {
   signInMethods: SignInMethods;
   /** Tells the listening features what happened to an account (core/events.ts). */
   events: Events;
+  /**
+   * The account's address was proven by something other than the core's mails (a sign-in
+   * provider that vouches for it). The first proof takes the account over as a verification link
+   * does (auth/recovery/address-proof.ts): every way in added until then goes, the password too
+   * (whoever chose it need not own the address), and every session ends. `first`: the address
+   * was unproven until now; false: it was proven before and nothing was done.
+   */
+  proveAddress(req: Request, userId: string): Promise<{ first: boolean }>;
   /** How every feature's event kinds are said (filled as features are set up; read per request). */
   eventKinds: ReadonlyMap<string, string>;
 }
@@ -76,7 +84,10 @@ export interface FeatureParts {
   routes?: Router;
   /** Its browser files, served under /static (a folder inside the feature's). */
   publicDir?: string;
-  /** Routes for its other static files, mounted before the session (they never touch it). */
+  /**
+   * Routes mounted before the session, the body parsers and CSRF (they never touch the session):
+   * its other static files, or what a cross-site POST reaches (a provider's form_post answer).
+   */
   assets?: Router;
   /** A second factor the pending sign-in step and sudo mode offer. */
   secondFactor?: SecondFactor;
@@ -103,4 +114,9 @@ export interface FeatureParts {
   maintenance?: MaintenanceTask[];
   /** Origins its forms post to (CSP form-action: a provider's sign-in page). */
   formTargets?: string[];
+  /**
+   * Where logging out sends the browser instead of the login page (a provider's end-session
+   * page: RP-initiated logout), asked while the session is still there; the first answer wins.
+   */
+  logoutRedirect?: (req: Request) => Promise<string | undefined>;
 }

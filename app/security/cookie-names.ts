@@ -1,7 +1,7 @@
 import type { Config } from "../config.js";
 
 /** Every cookie this app sets, by its development name (the contract's table in the README). */
-export type CookieBaseName = "sid" | "csrf" | "device" | "oidc_flow";
+export type CookieBaseName = "sid" | "csrf" | "device" | "oidc_flow" | "oidc_answer";
 
 /**
  * A cookie's name: `__Host-<name>` in production, where the browser then only accepts it over

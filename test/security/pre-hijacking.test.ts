@@ -187,7 +187,7 @@ describe.skipIf(!hasFeature("providers"))(
       });
       const attacker = await attackerSignsUp(app);
       await attacker.get("/account");
-      const start = await attacker.post("/account/oidc/link", {});
+      const start = await attacker.post("/account/providers/oidc/link", {});
       const callback = await signInAtProvider(start.location as string, "sub-attacker");
       await attacker.get(callback.pathname + callback.search);
       const before = app.client();

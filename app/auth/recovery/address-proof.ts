@@ -25,7 +25,9 @@ export interface AddressProofDeps {
  * proved it: every way in added until then goes (passkeys, linked provider identities, the
  * TOTP secret and recovery codes), every session ends (the session generation), pending
  * changes of address are cancelled, and the activity trail and a mail to the address say so.
- * A password is not removed here: a reset has just replaced it; a verification link keeps it.
+ * A password is not removed by the core's proofs: a reset has just replaced it, and a
+ * verification link is opened by whoever the mails go to. A proof from elsewhere (a sign-in
+ * provider that vouches for the address) removes it too: whoever chose it need not own the address.
  */
 export interface AddressProof {
   /** The address was unproven until this call (false: proven before; nothing was done). */
@@ -45,7 +47,7 @@ export async function proveAddress(
   deps: AddressProofDeps,
   req: Request,
   userId: string,
-  options: { keepSession: boolean },
+  options: { keepSession: boolean; removePassword?: boolean },
 ): Promise<AddressProof> {
   const { pool } = deps;
   const cleared = await deps.signInMethods.change(userId, async (client) => {
@@ -58,6 +60,13 @@ export async function proveAddress(
     const marked = rows[0];
     if (!marked) return undefined;
     const removed: string[] = [];
+    if (options.removePassword) {
+      const { rowCount } = await client.query(
+        "update users set password_hash = null where id = $1 and password_hash is not null",
+        [userId],
+      );
+      if (rowCount) removed.push("the password");
+    }
     for (const removal of deps.unprovenAccess) {
       const what = await removal.removeAll(client, userId);
       if (what !== undefined) removed.push(what);
