@@ -52,24 +52,7 @@ export function appleProvider(
     id_token_signing_alg_values_supported: ["RS256"],
   };
 
-  let secret: { jwt: string; expiresAt: number } | undefined;
-  /** The current client secret, minted again when it is about to end. */
-  async function clientSecret(): Promise<string> {
-    const now = Math.floor(Date.now() / 1000);
-    if (!secret || secret.expiresAt - SECRET_RENEW_BEFORE_S <= now) {
-      const expiresAt = now + SECRET_LIFETIME_S;
-      const jwt = await new SignJWT({})
-        .setProtectedHeader({ alg: "ES256", kid: settings.keyId })
-        .setIssuer(settings.teamId)
-        .setSubject(settings.clientId)
-        .setAudience(base)
-        .setIssuedAt(now)
-        .setExpirationTime(expiresAt)
-        .sign(settings.privateKey);
-      secret = { jwt, expiresAt };
-    }
-    return secret.jwt;
-  }
+  const clientSecret = appleClientSecret(settings, base);
 
   // client_secret_post, with a secret that changes.
   const config = prepare(
@@ -106,6 +89,35 @@ export function appleProvider(
         displayName: nameOf(answer.get("user")),
       };
     },
+  };
+}
+
+/**
+ * Apple's client secret: an ES256 JWT (kid: the key ID; iss: the team; sub: the Services ID;
+ * aud: Apple) signed with the .p8 key, valid for an hour and minted again five minutes before it
+ * ends (Apple takes at most six months). `now`: seconds since the epoch.
+ */
+export function appleClientSecret(
+  settings: Pick<AppleSettings, "clientId" | "teamId" | "keyId" | "privateKey">,
+  audience: string,
+  now: () => number = () => Math.floor(Date.now() / 1000),
+): () => Promise<string> {
+  let secret: { jwt: string; expiresAt: number } | undefined;
+  return async () => {
+    const at = now();
+    if (!secret || secret.expiresAt - SECRET_RENEW_BEFORE_S <= at) {
+      const expiresAt = at + SECRET_LIFETIME_S;
+      const jwt = await new SignJWT({})
+        .setProtectedHeader({ alg: "ES256", kid: settings.keyId })
+        .setIssuer(settings.teamId)
+        .setSubject(settings.clientId)
+        .setAudience(audience)
+        .setIssuedAt(at)
+        .setExpirationTime(expiresAt)
+        .sign(settings.privateKey);
+      secret = { jwt, expiresAt };
+    }
+    return secret.jwt;
   };
 }
 

@@ -82,8 +82,8 @@ export function gitHubProvider(
         `${name} did not let us read your account (HTTP ${response.status}), so nobody was signed in. Start again.`,
       );
     }
-    return atProvider(name, () => response.json() as Promise<T>).catch(() => {
-      throw new ProviderFailed(name, response.status);
+    return (response.json() as Promise<T>).catch((error: unknown) => {
+      throw new ProviderFailed(name, response.status, error);
     });
   }
 

@@ -145,9 +145,9 @@ export function readSettings(config: Config): ProvidersSettings {
     return false;
   };
 
-  /** A provider's URL: https, or http on this machine outside production. */
-  const place = (variable: string, fallback: string): URL => {
-    const value = (vars[variable] as URL | undefined) ?? new URL(fallback);
+  /** A provider's URL (set, or its default): https, or http on this machine outside production. */
+  const place = (variable: string, fallback?: string): URL => {
+    const value = (vars[variable] as URL | undefined) ?? new URL(fallback as string);
     if (value.protocol === "http:") {
       if (config.isProduction) {
         problems.push({ variable, message: "must be https:// in production" });
@@ -219,7 +219,7 @@ export function readSettings(config: Config): ProvidersSettings {
       name: str(`${prefix}NAME`) as string,
       clientId: str(`${prefix}CLIENT_ID`) as string,
       clientSecret: str(`${prefix}CLIENT_SECRET`) as string,
-      issuer: place(`${prefix}ISSUER`, "https://invalid"),
+      issuer: place(`${prefix}ISSUER`),
       logout: vars[`${prefix}LOGOUT`] === "true",
     });
   }
