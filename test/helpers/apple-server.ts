@@ -79,6 +79,11 @@ export async function startAppleServer(): Promise<AppleServer> {
   const clientSecrets: string[] = [];
 
   const server: Listening = await listen((req, res) => {
+    if (req.url === "/favicon.ico") {
+      res.statusCode = 204;
+      res.end();
+      return;
+    }
     if (failing !== undefined || !redirectUri) {
       res.statusCode = failing ?? 503;
       res.end("unavailable");

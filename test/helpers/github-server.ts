@@ -28,10 +28,11 @@ export interface GitHubServer {
   /** Registers the app's redirect URI and starts answering (503 until then). */
   start(redirectUri: string): void;
   /**
-   * From now on every request answers this status (GitHub failing), or is never answered
-   * ("silence": GitHub too slow), or again normally (undefined).
+   * From now on the token endpoint and the API (what the app asks, not the browser's pages)
+   * answer this status (GitHub failing), or never answer ("silence": too slow), or drop the
+   * connection ("reset": down), or again answer normally (undefined).
    */
-  failWith(status: number | "silence" | undefined): void;
+  failWith(status: number | "silence" | "reset" | undefined): void;
   close(): Promise<void>;
 }
 
@@ -53,7 +54,7 @@ interface Grant {
 
 export async function startGitHubServer(): Promise<GitHubServer> {
   let redirectUri: string | undefined;
-  let failing: number | "silence" | undefined;
+  let failing: number | "silence" | "reset" | undefined;
   const grants = new Map<string, Grant>();
   const tokens = new Map<string, { login: string; scope: string }>();
   const users = new Map<string, GitHubUser>();
@@ -61,14 +62,25 @@ export async function startGitHubServer(): Promise<GitHubServer> {
 
   const server: Listening = await listen((req, res) => {
     const url = new URL(req.url ?? "/", "http://github.test");
+    // A browser asks for it; GitHub has one. Nothing to see here.
+    if (url.pathname === "/favicon.ico") {
+      res.statusCode = 204;
+      res.end();
+      return;
+    }
     requests.push({
       method: req.method ?? "",
       path: url.pathname,
       userAgent: req.headers["user-agent"],
     });
-    if (failing === "silence") return;
-    if (failing !== undefined || !redirectUri) {
-      res.statusCode = failing ?? 503;
+    const asked = url.pathname === "/login/oauth/access_token" || url.pathname.startsWith("/api/");
+    if (asked && failing === "silence") return;
+    if (asked && failing === "reset") {
+      req.socket.destroy();
+      return;
+    }
+    if ((asked && failing !== undefined) || !redirectUri) {
+      res.statusCode = typeof failing === "number" ? failing : 503;
       res.end("unavailable");
       return;
     }

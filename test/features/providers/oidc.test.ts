@@ -164,6 +164,23 @@ describe("a callback that fails answers 4xx, says why, and logs nobody in", () =
     await expectNotLoggedIn(browser);
   });
 
+  test("Cancel at the provider (access_denied): back to the login page, saying so", async () => {
+    const { app, provider } = await setup();
+    provider.accounts.set("sub-g", { email: "g@example.com", email_verified: true });
+    const browser = app.client();
+    const callback = await signInAtProvider(await pressContinue(browser), "sub-g", undefined, {
+      cancel: true,
+    });
+    expect(callback.searchParams.get("error")).toBe("access_denied");
+    const reply = await browser.get(callback.pathname + callback.search);
+    expect(reply.status).toBe(303);
+    expect(reply.location).toBe("/login");
+    expect((await browser.get("/login")).body).toContain(
+      `You cancelled signing in with ${NAME}, so nobody was signed in.`,
+    );
+    await expectNotLoggedIn(browser);
+  });
+
   test("an error from the provider", async () => {
     const { app, provider } = await setup();
     provider.accounts.set("sub-f", { email: "f@example.com", email_verified: true });
@@ -388,6 +405,19 @@ describe("a provider that is down: 503, saying so, and nobody signed in", () => 
       error: "provider_unavailable",
       message: `${NAME} cannot be reached right now, so nobody was signed in. Try again in a moment.`,
     });
+  });
+
+  test("a provider that fails (HTTP 500) when the code is exchanged: 502, and not logged in", async () => {
+    const { app, provider } = await setup();
+    provider.accounts.set("sub-fail", { email: "fail@example.com", email_verified: true });
+    const browser = app.client();
+    const callback = await signInAtProvider(await pressContinue(browser), "sub-fail");
+    provider.failWith(500);
+    const reply = await browser.get(callback.pathname + callback.search);
+    expect(reply.status).toBe(502);
+    expect(reply.body).toContain(`${NAME} said no`);
+    expect(reply.body).toContain(`${NAME} answered with an error (HTTP 500)`);
+    await expectNotLoggedIn(browser);
   });
 
   test("a provider that goes down before the code is exchanged: 503, and not logged in", async () => {
