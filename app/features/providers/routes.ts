@@ -161,75 +161,86 @@ export function providerRoutes(kit: Kit, deps: ProviderRouteDeps): Router {
     }
 
     const known = await findUserIdByIdentity(pool, identity.issuer, identity.subject);
-    let user = known === undefined ? undefined : await findUserById(pool, known);
-    const newAccount = !user;
-    let joined = false;
-    if (!user) {
-      const name = provider.name;
-      if (identity.email === undefined) {
-        throw failure(
-          provider,
-          400,
-          `${name} did not share an email address, so no account was made.`,
-        );
-      }
-      if (email === undefined) {
-        throw failure(
-          provider,
-          400,
-          `${name} gave an email address that cannot be used here, so no account was made.`,
-        );
-      }
-      // Account pre-hijacking: an address the provider has not checked could be anyone's. No
-      // account holds it on the provider's word alone, so its owner can still sign up with it.
-      if (!identity.emailVerified) {
-        throw failure(
-          provider,
-          403,
-          `${name} has not confirmed that ${email} is yours, so no account was made with it. You can create an account with a password instead (we send a link to confirm the address); once it is confirmed, link ${name} on your account page.`,
-        );
-      }
-      const created = await createUser(pool, email, null, { emailVerified: true });
-      if (created === "taken") {
-        user = trusted.has(provider.key) ? await join(req, provider, email, linked) : undefined;
-        if (!user) {
-          throw failure(
-            provider,
-            409,
-            `An account with ${email} already exists. Log in to it first (with your password), then choose "Link ${name}" on your account page. If you did not make it, or do not know its password, choose "Forgot your password?" on the login page: a reset link goes to ${email}, and resetting removes whatever anyone else added to the account.`,
-          );
-        }
-        joined = true;
-      } else {
-        if ((await linkIdentity(pool, created.id, linked)) === "taken") {
-          // The same identity's first sign-in in another tab won the race: use that account.
-          await pool.query("delete from users where id = $1", [created.id]);
-          throw failure(provider, 409, "That sign-in was already completed. Start again.");
-        }
-        req.log?.info(
-          { userId: created.id, provider: provider.key },
-          "user registered with a provider",
-        );
-        user = created;
-      }
-    }
+    const existing = known === undefined ? undefined : await findUserById(pool, known);
+    const { user, joined } = existing
+      ? { user: existing, joined: false }
+      : await firstSignIn(req, provider, identity, linked);
     deps.onSignIn(req, provider, identity);
     // The provider vouched for the first factor; the account's second factor, if on, decides.
     await kit.signIn.firstFactor(req, res, user, {
       method: "oidc",
       remember: false,
       next: safeReturnPath(flow.next),
-      newAccount: newAccount && !joined,
+      newAccount: !existing && !joined,
       ...(joined
         ? {
             flash: {
               kind: "info" as const,
-              text: `${provider.name} is now linked to your account: it confirmed that ${email} is yours.`,
+              text: `${provider.name} is now linked to your account: it confirmed that ${linked.email} is yours.`,
             },
           }
         : {}),
     });
   });
+
+  /**
+   * An identity nobody has: a new account with the address the provider vouches for, or (a
+   * trusted provider) the account that has it; anything else is refused with a page saying why.
+   */
+  async function firstSignIn(
+    req: Request,
+    provider: Provider,
+    identity: ProviderIdentity,
+    linked: LinkedIdentity,
+  ): Promise<{ user: Express.User; joined: boolean }> {
+    const { name } = provider;
+    const { email } = linked;
+    if (identity.email === undefined) {
+      throw failure(
+        provider,
+        400,
+        `${name} did not share an email address, so no account was made.`,
+      );
+    }
+    if (email === undefined) {
+      throw failure(
+        provider,
+        400,
+        `${name} gave an email address that cannot be used here, so no account was made.`,
+      );
+    }
+    // Account pre-hijacking: an address the provider has not checked could be anyone's. No
+    // account holds it on the provider's word alone, so its owner can still sign up with it.
+    if (!identity.emailVerified) {
+      throw failure(
+        provider,
+        403,
+        `${name} has not confirmed that ${email} is yours, so no account was made with it. You can create an account with a password instead (we send a link to confirm the address); once it is confirmed, link ${name} on your account page.`,
+      );
+    }
+    const created = await createUser(pool, email, null, { emailVerified: true });
+    if (created === "taken") {
+      const joined = trusted.has(provider.key)
+        ? await join(req, provider, email, linked)
+        : undefined;
+      if (joined) return { user: joined, joined: true };
+      throw failure(
+        provider,
+        409,
+        `An account with ${email} already exists. Log in to it first (with your password), then choose "Link ${name}" on your account page. If you did not make it, or do not know its password, choose "Forgot your password?" on the login page: a reset link goes to ${email}, and resetting removes whatever anyone else added to the account.`,
+      );
+    }
+    if ((await linkIdentity(pool, created.id, linked)) === "taken") {
+      // The same identity's first sign-in in another tab won the race: use that account.
+      await pool.query("delete from users where id = $1", [created.id]);
+      throw failure(provider, 409, "That sign-in was already completed. Start again.");
+    }
+    req.log?.info(
+      { userId: created.id, provider: provider.key },
+      "user registered with a provider",
+    );
+    return { user: created, joined: false };
+  }
 
   /**
    * AUTH_TRUSTED_PROVIDERS: the provider vouches for the address of an existing account, so the
