@@ -12,8 +12,9 @@ import { hiddenFields, hiddenInputs, readForm, sendHtml, sendJson } from "./stan
  *
  * - GET /login/oauth/authorize: GitHub's page (sign in as a login, then "Authorize" or "Cancel");
  *   back to the redirect URI with `code` and `state`, or `error=access_denied`;
- * - POST /login/oauth/access_token: JSON (Accept: application/json); a refused code, a wrong
- *   secret or a failed PKCE check is HTTP 200 with an `error` field, as GitHub does;
+ * - POST /login/oauth/access_token: JSON when asked for (Accept: application/json), else
+ *   form-encoded, as GitHub; a refused code, a wrong secret or a failed PKCE check is HTTP 200
+ *   with an `error` field, as GitHub does;
  * - GET /api/user and /api/user/emails (GITHUB_API_URL = `<url>/api`): a bearer token and a
  *   User-Agent required (403 without one, as GitHub); `/user`'s `email` is the public address or
  *   null; `/user/emails` lists every address with `primary` and `verified`.
@@ -184,11 +185,14 @@ export async function startGitHubServer(): Promise<GitHubServer> {
       grant.used = true;
       const token = `gho_${randomBytes(18).toString("hex")}`;
       tokens.set(token, { login: grant.login, scope: "read:user,user:email" });
-      sendJson(res, 200, {
-        access_token: token,
-        token_type: "bearer",
-        scope: "read:user,user:email",
-      });
+      const answer = { access_token: token, token_type: "bearer", scope: "read:user,user:email" };
+      // Without `Accept: application/json`, GitHub answers form-encoded.
+      if (!(req.headers.accept ?? "").includes("application/json")) {
+        res.setHeader("content-type", "application/x-www-form-urlencoded; charset=utf-8");
+        res.end(new URLSearchParams(answer).toString());
+        return;
+      }
+      sendJson(res, 200, answer);
       return;
     }
     if (req.method === "GET" && (path === "/api/user" || path === "/api/user/emails")) {

@@ -101,13 +101,6 @@ export class ProviderTimedOut extends AppError {
 }
 
 const CANCELLED = new Set(["access_denied", "user_cancelled_authorize"]);
-const UNREACHABLE = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ECONNRESET",
-  "EHOSTUNREACH",
-]);
 const NOT_A_PROVIDER_ANSWER = new Set([
   "OAUTH_RESPONSE_IS_NOT_CONFORM",
   "OAUTH_RESPONSE_IS_NOT_JSON",
@@ -145,16 +138,12 @@ export function providerError(error: unknown, name: string): Error {
     );
   }
   const code = codeOf(error);
-  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  // openid-client's own timeout, or fetch's (AbortSignal.timeout).
   if (code === "OAUTH_TIMEOUT" || code === "OAUTH_ABORT" || isTimeout(error)) {
     return new ProviderTimedOut(name, error);
   }
-  if (
-    (error instanceof TypeError && codeOf(cause) !== undefined) ||
-    UNREACHABLE.has(code ?? "") ||
-    UNREACHABLE.has(codeOf(cause) ?? "") ||
-    (error instanceof TypeError && error.message === "fetch failed")
-  ) {
+  // fetch could not reach it (refused, reset, no such host): undici's "fetch failed".
+  if (error instanceof TypeError && error.message === "fetch failed") {
     return new ProviderUnavailable(name, { cause: error });
   }
   const status = statusOf(error);
@@ -177,10 +166,7 @@ export function providerError(error: unknown, name: string): Error {
 }
 
 const isTimeout = (error: unknown): boolean =>
-  error instanceof DOMException
-    ? error.name === "TimeoutError" || error.name === "AbortError"
-    : (error as { cause?: unknown } | undefined)?.cause instanceof DOMException &&
-      isTimeout((error as { cause: unknown }).cause);
+  error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError");
 
 /** Runs `work` against the provider; whatever it throws becomes providerError's answer. */
 export async function atProvider<T>(name: string, work: () => Promise<T>): Promise<T> {

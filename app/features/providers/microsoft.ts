@@ -1,3 +1,4 @@
+import { decodeJwt } from "jose";
 import * as oidc from "openid-client";
 import {
   atProvider,
@@ -181,11 +182,7 @@ export function microsoftProvider(
 function tenantOf(body: string): string | undefined {
   try {
     const idToken = (JSON.parse(body) as { id_token?: unknown }).id_token;
-    if (typeof idToken !== "string") return undefined;
-    const payload = idToken.split(".")[1] ?? "";
-    const tid = (
-      JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { tid?: unknown }
-    ).tid;
+    const tid = typeof idToken === "string" ? decodeJwt(idToken).tid : undefined;
     return typeof tid === "string" && /^[A-Za-z0-9-]{1,64}$/.test(tid) ? tid : undefined;
   } catch {
     return undefined;

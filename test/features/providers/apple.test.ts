@@ -4,6 +4,7 @@ import { describe, expect, test } from "vitest";
 import { appleClientSecret } from "../../../app/features/providers/apple.js";
 import { startTestApp, type TestApp } from "../../helpers/app.js";
 import { APPLE_CLIENT, signInAtApple, startAppleServer } from "../../helpers/apple-server.js";
+import { accountOf } from "../../helpers/auth.js";
 import type { HttpClient, Reply } from "../../helpers/http-client.js";
 
 /**
@@ -62,9 +63,6 @@ const identities = async (app: TestApp) =>
       "select email, display_name from user_identities order by id",
     )
   ).rows;
-
-const accountOf = async (browser: HttpClient) =>
-  /Logged in as <strong>([^<]+)<\/strong>/.exec((await browser.get("/account")).body)?.[1];
 
 describe("signing in with Apple", () => {
   test("the start asks for the name and address with form_post, PKCE, state and nonce", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { startTestApp, type TestApp } from "../../helpers/app.js";
-import { logIn, makeUser, sessionIdOf, submitLogin } from "../../helpers/auth.js";
+import { accountOf, logIn, makeUser, sessionIdOf, submitLogin } from "../../helpers/auth.js";
 import {
   GITHUB_CLIENT,
   OCTOCAT,
@@ -8,7 +8,7 @@ import {
   signInWithGitHub,
   startAppWithGitHub,
 } from "../../helpers/github-server.js";
-import { type HttpClient, jsonOf } from "../../helpers/http-client.js";
+import { jsonOf } from "../../helpers/http-client.js";
 
 /**
  * "Continue with GitHub": OAuth 2.0 (not OpenID Connect) through openid-client, against a
@@ -24,9 +24,6 @@ const identities = async (app: TestApp) =>
       display_name: string;
     }>("select provider, subject, email, display_name from user_identities order by id")
   ).rows;
-
-const accountOf = async (browser: HttpClient) =>
-  /Logged in as <strong>([^<]+)<\/strong>/.exec((await browser.get("/account")).body)?.[1];
 
 describe("signing in with GitHub", () => {
   test("a first sign-in makes an account with the verified address, not the unverified primary one", async () => {

@@ -1,7 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { startTestApp, type TestApp } from "../../helpers/app.js";
-import { logIn, makeUser } from "../../helpers/auth.js";
-import type { HttpClient } from "../../helpers/http-client.js";
+import { accountOf, logIn, makeUser } from "../../helpers/auth.js";
 import {
   OIDC_CLIENT,
   signInAtProvider,
@@ -45,9 +44,6 @@ const identities = async (app: TestApp) =>
       "select provider, issuer, subject from user_identities order by id",
     )
   ).rows;
-
-const accountOf = async (browser: HttpClient) =>
-  /Logged in as <strong>([^<]+)<\/strong>/.exec((await browser.get("/account")).body)?.[1];
 
 /** Ann logs in with her password and links Microsoft as `sub` from Connected accounts. */
 async function annLinksMicrosoft(app: TestApp, sub: string, tamper?: (callback: URL) => void) {

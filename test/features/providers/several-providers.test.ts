@@ -1,8 +1,7 @@
 import { expect, test } from "vitest";
 import { startTestApp, type TestApp } from "../../helpers/app.js";
-import { sessionIdOf } from "../../helpers/auth.js";
+import { accountOf, sessionIdOf } from "../../helpers/auth.js";
 import { GITHUB, signInAtGitHub, startGitHubServer } from "../../helpers/github-server.js";
-import type { HttpClient } from "../../helpers/http-client.js";
 import {
   OIDC_NAME,
   pressContinue,
@@ -40,9 +39,6 @@ async function setup() {
 const identities = async (app: TestApp) =>
   (await app.pool.query<{ provider: string }>("select provider from user_identities order by id"))
     .rows;
-
-const accountOf = async (browser: HttpClient) =>
-  /Logged in as <strong>([^<]+)<\/strong>/.exec((await browser.get("/account")).body)?.[1];
 
 test("each configured provider has its button on /login and /register, in order", async () => {
   const { app } = await setup();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { TestApp } from "../../helpers/app.js";
-import { logIn, makeUser, PASSWORD, submitLogin } from "../../helpers/auth.js";
+import { accountOf, logIn, makeUser, PASSWORD, submitLogin } from "../../helpers/auth.js";
 import { hasFeature } from "../../helpers/features.js";
 import { signInWithGitHub, startAppWithGitHub } from "../../helpers/github-server.js";
 import type { HttpClient, Reply } from "../../helpers/http-client.js";
@@ -67,9 +67,6 @@ const CASES: Case[] = [
 const identityCount = async (app: TestApp) =>
   (await app.pool.query<{ n: number }>("select count(*)::int as n from user_identities")).rows[0]
     ?.n;
-
-const accountOf = async (browser: HttpClient) =>
-  /Logged in as <strong>([^<]+)<\/strong>/.exec((await browser.get("/account")).body)?.[1];
 
 const verifyAddress = (app: TestApp) =>
   app.pool.query("update users set email_verified_at = now() where email = $1", [ANN]);
