@@ -180,6 +180,7 @@ function corePages(kit: CoreKit, parts: Contributions): Router {
       ...kit,
       onRegistered: (user) => recovery.sendVerification(user.id),
       signInButtons: parts.signInButtons,
+      logoutRedirects: parts.logoutRedirects,
     }),
   );
   // Development only (no SMTP server): the outbox. Production requires SMTP_URL, so a 404 there.

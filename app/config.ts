@@ -48,23 +48,13 @@ export interface Config {
   passwordResetTokenMs: number;
   /** Verification and change-of-address links. */
   emailTokenMs: number;
-  /** The public base URL (links in mails, the OpenID Connect redirect URI), without a trailing slash. */
+  /** The public base URL (links in mails, a sign-in provider's redirect URI), without a trailing slash. */
   appUrl: string;
-  /** "Continue with <name>": an OpenID Connect provider, when OIDC_* are all set. */
-  oidc: OidcConfig | undefined;
   /**
    * Every variable the config was read from (empty ones left out), for the features' own settings:
    * a feature reads its variables with `parseVariables` (below), in `checkConfig` and in `setup`.
    */
   env: Readonly<Record<string, string>>;
-}
-
-export interface OidcConfig {
-  issuer: URL;
-  clientId: string;
-  clientSecret: string;
-  /** The button's label: "Continue with <name>". */
-  name: string;
 }
 
 export interface ConfigProblem {
@@ -222,12 +212,6 @@ const envSchema = z.object({
     .enum(logFormats, { error: `must be one of ${logFormats.join(", ")}` })
     .default("auto"),
   APP_URL: z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }).optional(),
-  OIDC_ISSUER: z
-    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
-    .optional(),
-  OIDC_CLIENT_ID: z.string().optional(),
-  OIDC_CLIENT_SECRET: z.string().optional(),
-  OIDC_NAME: z.string().max(40, { error: "must be at most 40 characters" }).optional(),
   ALLOW_DEMO_SESSION_SECRET: z
     .enum(["true", "false"], { error: 'must be "true" or "false"' })
     .default("false"),
@@ -254,43 +238,6 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Env {
     if (value !== undefined && value.trim() !== "") result[key] = value;
   }
   return result;
-}
-
-const OIDC_VARIABLES = [
-  "OIDC_ISSUER",
-  "OIDC_CLIENT_ID",
-  "OIDC_CLIENT_SECRET",
-  "OIDC_NAME",
-] as const;
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/** OIDC_* are all set or none; the issuer is https, or http on this machine outside production. */
-function oidcProblems(env: Env): ConfigProblem[] {
-  const set = OIDC_VARIABLES.filter((name) => env[name] !== undefined);
-  if (set.length === 0) return [];
-  if (set.length < OIDC_VARIABLES.length) {
-    return OIDC_VARIABLES.filter((name) => env[name] === undefined).map((variable) => ({
-      variable,
-      message: `required with ${set.join(", ")}: set all of ${OIDC_VARIABLES.join(", ")} or none`,
-    }));
-  }
-  const issuer = URL.canParse(env.OIDC_ISSUER as string)
-    ? new URL(env.OIDC_ISSUER as string)
-    : undefined;
-  if (issuer?.protocol === "http:") {
-    if (env.NODE_ENV === "production") {
-      return [{ variable: "OIDC_ISSUER", message: "must be https:// in production" }];
-    }
-    if (!LOCAL_HOSTS.has(issuer.hostname)) {
-      return [
-        {
-          variable: "OIDC_ISSUER",
-          message: "must be https://, or http:// on localhost or 127.0.0.1 outside production",
-        },
-      ];
-    }
-  }
-  return [];
 }
 
 const PRODUCTION_RULES: Record<
@@ -358,7 +305,6 @@ function parseEnv<S extends z.ZodObject>(schema: S, env: Env): z.output<S> {
         variable: String(issue.path[0]),
         message: issue.message,
       }));
-  if ("OIDC_ISSUER" in schema.shape) problems.push(...oidcProblems(env));
   if (env.NODE_ENV === "production") {
     for (const [variable, rule] of Object.entries(PRODUCTION_RULES)) {
       const message = variable in schema.shape ? rule(env[variable], env) : undefined;
@@ -451,15 +397,6 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       passwordResetTokenMs: vars.PASSWORD_RESET_TOKEN_MINUTES * MS_PER_MINUTE,
       emailTokenMs: vars.EMAIL_TOKEN_HOURS * MS_PER_HOUR,
       appUrl: (vars.APP_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, ""),
-      oidc:
-        vars.OIDC_ISSUER && vars.OIDC_CLIENT_ID && vars.OIDC_CLIENT_SECRET && vars.OIDC_NAME
-          ? {
-              issuer: new URL(vars.OIDC_ISSUER),
-              clientId: vars.OIDC_CLIENT_ID,
-              clientSecret: vars.OIDC_CLIENT_SECRET,
-              name: vars.OIDC_NAME,
-            }
-          : undefined,
       env,
     },
     warnings,

@@ -22,9 +22,6 @@ export const PENDING_SECOND_FACTOR_MS = 5 * MINUTE;
 /** A WebAuthn challenge (sign-in, registration, second factor, confirmation) works this long. */
 export const PASSKEY_CHALLENGE_MS = 5 * MINUTE;
 
-/** A provider sign-in (the trip to the OpenID Connect provider and back) must end within this. */
-export const OIDC_FLOW_MS = 10 * MINUTE;
-
 /** The device cookie (this browser logged in to this account before) lasts this long. */
 export const DEVICE_COOKIE_MAX_AGE_MS = 365 * DAY;
 

@@ -418,40 +418,11 @@ describe(".env", () => {
   });
 });
 
-describe("APP_URL and the OpenID Connect provider", () => {
-  const OIDC = {
-    OIDC_ISSUER: "https://id.example.com",
-    OIDC_CLIENT_ID: "client",
-    OIDC_CLIENT_SECRET: "secret",
-    OIDC_NAME: "Example ID",
-  };
-
+describe("APP_URL", () => {
   test("APP_URL defaults to http://localhost:PORT outside production, and is required in it", () => {
     expect(load({ PORT: "4000" }).config.appUrl).toBe("http://localhost:4000");
     expect(load({ APP_URL: "https://x.example/" }).config.appUrl).toBe("https://x.example");
     const { APP_URL: _appUrl, ...withoutAppUrl } = PRODUCTION;
     expect(problemsOf(withoutAppUrl).APP_URL).toMatch(/required in production/);
-  });
-
-  test("no OIDC_*: no provider; all four: the provider", () => {
-    expect(load({}).config.oidc).toBeUndefined();
-    expect(load(OIDC).config.oidc).toMatchObject({ clientId: "client", name: "Example ID" });
-  });
-
-  test("some OIDC_* but not all: the missing ones are named", () => {
-    const problems = problemsOf({ OIDC_ISSUER: OIDC.OIDC_ISSUER, OIDC_NAME: "X" });
-    expect(Object.keys(problems).sort()).toEqual(["OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"]);
-  });
-
-  test("an http:// issuer only on this machine, and never in production", () => {
-    expect(load({ ...OIDC, OIDC_ISSUER: "http://127.0.0.1:9000" }).config.oidc).toBeDefined();
-    expect(load({ ...OIDC, OIDC_ISSUER: "http://localhost:9000" }).config.oidc).toBeDefined();
-    expect(problemsOf({ ...OIDC, OIDC_ISSUER: "http://id.example.com" }).OIDC_ISSUER).toMatch(
-      /http:\/\/ on localhost or 127.0.0.1 outside production/,
-    );
-    expect(
-      problemsOf({ ...PRODUCTION, ...OIDC, OIDC_ISSUER: "http://127.0.0.1:9000" }).OIDC_ISSUER,
-    ).toMatch(/must be https:\/\/ in production/);
-    expect(load({ ...PRODUCTION, ...OIDC }).config.oidc).toBeDefined();
   });
 });

@@ -36,6 +36,8 @@ export interface AuthRouteDeps {
   events: Events;
   /** What the features add under the forms ("Continue with ...", "Sign in with a passkey"). */
   signInButtons: readonly PagePart[];
+  /** Where logging out goes instead of the login page (a provider's end-session page). */
+  logoutRedirects: readonly ((req: Request) => Promise<string | undefined>)[];
 }
 
 const INCORRECT = "Email or password is incorrect.";
@@ -206,15 +208,20 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     )(req, res, next);
   });
 
-  // Log out: the session is deleted from the store and the cookie cleared.
+  // Log out: the session is deleted from the store and the cookie cleared; then the login page,
+  // or a provider's end-session page (a feature's logoutRedirect, asked first).
   router.post("/logout", async (req, res) => {
     const hadSession = Boolean((req as { session?: unknown }).session);
-    if (req.user) await events.record({ userId: req.user.id, kind: "sign_out", req });
+    let next: string | undefined;
+    if (req.user) {
+      await events.record({ userId: req.user.id, kind: "sign_out", req });
+      for (const redirect of deps.logoutRedirects) next ??= await redirect(req);
+    }
     if (hadSession) await req.session.destroy();
     clearSessionCookie(res, sessionCookie);
     noStore(res);
-    if (wantsJson(req)) return res.json({ loggedOut: true });
-    res.redirect(303, "/login?loggedout=1");
+    if (wantsJson(req)) return res.json({ loggedOut: true, ...(next ? { next } : {}) });
+    res.redirect(303, next ?? "/login?loggedout=1");
   });
 
   return router;

@@ -33,6 +33,7 @@ export interface Contributions {
   sensitiveRefusals: ((req: Request) => string | undefined)[];
   everyRequest: RequestHandler[];
   banners: PagePart[];
+  logoutRedirects: ((req: Request) => Promise<string | undefined>)[];
 }
 
 export function emptyContributions(): Contributions {
@@ -57,6 +58,7 @@ export function emptyContributions(): Contributions {
     sensitiveRefusals: [],
     everyRequest: [],
     banners: [],
+    logoutRedirects: [],
   };
 }
 
@@ -88,6 +90,7 @@ function add(into: Contributions, parts: FeatureParts): void {
   if (parts.refuseSensitive) into.sensitiveRefusals.push(parts.refuseSensitive);
   if (parts.everyRequest) into.everyRequest.push(parts.everyRequest);
   into.banners.push(...(parts.banners ?? []));
+  if (parts.logoutRedirect) into.logoutRedirects.push(parts.logoutRedirect);
 }
 
 /** Sets up each feature with the kit, in order; two features of one name are a mistake. */

@@ -59,11 +59,12 @@ export interface Kit {
   /** Every way to sign in an account has, counted together (core/sign-in-methods.ts). */
   signInMethods: SignInMethods;
   /**
-   * The account's mailbox was just proven (a link or code mailed to its address was used): marks
-   * the address verified and, the first time, removes what was added while it was unproven and
-   * ends every session (auth/recovery/address-proof.ts), as the verification link does.
-   * `password`: "remove" when the proof is a way in of its own (an emailed sign-in link or code):
-   * a password set before the address was proven is then someone's who may not own it.
+   * The account's mailbox was just proven (a link or code mailed to its address was used, or a
+   * sign-in provider vouched for it): marks the address verified and, the first time, removes
+   * what was added while it was unproven and ends every session (auth/recovery/address-proof.ts),
+   * as the verification link does. `password`: "remove" when the proof is a way in of its own (an
+   * emailed sign-in link or code, a provider): a password set before the address was proven is
+   * then someone's who may not own it.
    */
   proveAddress(
     req: Request,
@@ -89,7 +90,10 @@ export interface FeatureParts {
   routes?: Router;
   /** Its browser files, served under /static (a folder inside the feature's). */
   publicDir?: string;
-  /** Routes for its other static files, mounted before the session (they never touch it). */
+  /**
+   * Routes mounted before the session, the body parsers and CSRF (they never touch the session):
+   * its other static files, or what a cross-site POST reaches (a provider's form_post answer).
+   */
   assets?: Router;
   /** A second factor the pending sign-in step and sudo mode offer. */
   secondFactor?: SecondFactor;
@@ -136,4 +140,9 @@ export interface FeatureParts {
   everyRequest?: RequestHandler;
   /** Shown at the top of every page (above the flash message), when they render something. */
   banners?: PagePart[];
+  /**
+   * Where logging out sends the browser instead of the login page (a provider's end-session
+   * page: RP-initiated logout), asked while the session is still there; the first answer wins.
+   */
+  logoutRedirect?: (req: Request) => Promise<string | undefined>;
 }

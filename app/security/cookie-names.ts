@@ -1,7 +1,13 @@
 import type { Config } from "../config.js";
 
 /** Every cookie this app sets, by its development name (the contract's table in the README). */
-export type CookieBaseName = "sid" | "csrf" | "device" | "oidc_flow" | "email_sign_in";
+export type CookieBaseName =
+  | "sid"
+  | "csrf"
+  | "device"
+  | "oidc_flow"
+  | "oidc_answer"
+  | "email_sign_in";
 
 /**
  * A cookie's name: `__Host-<name>` in production, where the browser then only accepts it over

@@ -109,3 +109,8 @@ export async function countSessionRows(pool: pg.Pool): Promise<number> {
 export function setCookieFor(reply: Reply, name: string): string | undefined {
   return reply.setCookies.find((line) => line.startsWith(`${name}=`));
 }
+
+/** The address the account page says this browser is logged in as; undefined when it is not. */
+export async function accountOf(client: HttpClient): Promise<string | undefined> {
+  return /Logged in as <strong>([^<]+)<\/strong>/.exec((await client.get("/account")).body)?.[1];
+}

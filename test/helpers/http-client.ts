@@ -27,14 +27,23 @@ export class HttpClient {
   async request(
     method: string,
     path: string,
-    init: { form?: Record<string, string>; headers?: Record<string, string>; body?: string } = {},
+    init: {
+      form?: Record<string, string>;
+      headers?: Record<string, string>;
+      body?: string;
+      /**
+       * A POST from another site's page (a provider's form_post): the browser sends none of this
+       * app's cookies (all SameSite=Lax or Strict) with it, and still keeps those it sets.
+       */
+      crossSite?: boolean;
+    } = {},
   ): Promise<Reply> {
     const headers: Record<string, string> = {
       accept: "text/html",
       ...this.defaultHeaders,
       ...init.headers,
     };
-    if (this.cookies.size > 0) headers.cookie = this.cookieHeader();
+    if (this.cookies.size > 0 && !init.crossSite) headers.cookie = this.cookieHeader();
     let body = init.body;
     if (init.form) {
       body = new URLSearchParams(init.form).toString();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { TestApp } from "../helpers/app.js";
-import { logIn, PASSWORD } from "../helpers/auth.js";
+import { accountOf, logIn, PASSWORD } from "../helpers/auth.js";
 import { hasFeature } from "../helpers/features.js";
 import type { HttpClient } from "../helpers/http-client.js";
 import {
@@ -74,9 +74,6 @@ async function nextMail(smtp: TestSmtp, subject: string) {
     if (mail.subject === subject) return mail;
   }
 }
-
-const accountOf = async (browser: HttpClient) =>
-  /Logged in as <strong>([^<]+)<\/strong>/.exec((await browser.get("/account")).body)?.[1];
 
 describe.skipIf(!hasFeature("providers"))(
   "P1: a provider that does not vouch for the address does not get to make an account with it",
@@ -187,7 +184,7 @@ describe.skipIf(!hasFeature("providers"))(
       });
       const attacker = await attackerSignsUp(app);
       await attacker.get("/account");
-      const start = await attacker.post("/account/oidc/link", {});
+      const start = await attacker.post("/account/providers/oidc/link", {});
       const callback = await signInAtProvider(start.location as string, "sub-attacker");
       await attacker.get(callback.pathname + callback.search);
       const before = app.client();

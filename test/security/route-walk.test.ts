@@ -67,10 +67,11 @@ const ROUTES: Record<string, "public" | "login" | "refused"> = {
   "POST /account/passkeys": "login",
   "POST /account/passkeys/:id/name": "login",
   "POST /account/passkeys/:id/delete": "login",
-  "POST /auth/oidc/start": "public",
-  "GET /auth/oidc/callback": "refused",
-  "POST /account/oidc/link": "login",
-  "POST /account/oidc/unlink": "login",
+  "POST /auth/:provider/start": "public",
+  "GET /auth/:provider/callback": "refused",
+  "POST /auth/:provider/callback": "refused",
+  "POST /account/providers/:provider/link": "login",
+  "POST /account/providers/unlink": "login",
   "GET /account/session": "login",
   "POST /account/session/count": "login",
   "POST /account/session/regenerate": "login",
@@ -95,7 +96,11 @@ const ROUTES: Record<string, "public" | "login" | "refused"> = {
 
 const key = (route: RegisteredRoute) => `${route.method} ${route.path}`;
 // A value for each parameter: the route's guard answers before anything reads it.
-const concrete = (path: string) => path.replace(/:token/g, "not-a-token").replace(/:id/g, "1");
+const concrete = (path: string) =>
+  path
+    .replace(/:token/g, "not-a-token")
+    .replace(/:id/g, "1")
+    .replace(/:provider/g, "oidc");
 
 test("every route has a class, and the login guard is declared on exactly the 'login' ones", async () => {
   const { app } = await startAppWithProvider();

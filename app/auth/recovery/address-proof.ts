@@ -25,10 +25,11 @@ export interface AddressProofDeps {
  * proved it: every way in added until then goes (passkeys, linked provider identities, the
  * TOTP secret and recovery codes), every session ends (the session generation), pending
  * changes of address are cancelled, and the activity trail and a mail to the address say so.
- * A password goes only when asked (`password: "remove"`): a sign-in by an emailed link or code is
- * a way in that needs no password, so one set before the proof may be a squatter's, and it goes.
- * A reset has just replaced it; a verification link keeps it (its mail went to the address at
- * sign-up, asked for by whoever chose the password).
+ * A password goes only when asked (`password: "remove"`): by a proof that is a way in needing
+ * no password (an emailed sign-in link or code, a sign-in provider that vouches for the address),
+ * since one set before the proof may be a squatter's. A reset has just replaced it; a
+ * verification link keeps it (its mail went to the address at sign-up, asked for by whoever
+ * chose the password).
  */
 export interface AddressProof {
   /** The address was unproven until this call (false: proven before; nothing was done). */

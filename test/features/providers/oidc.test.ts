@@ -164,6 +164,23 @@ describe("a callback that fails answers 4xx, says why, and logs nobody in", () =
     await expectNotLoggedIn(browser);
   });
 
+  test("Cancel at the provider (access_denied): back to the login page, saying so", async () => {
+    const { app, provider } = await setup();
+    provider.accounts.set("sub-g", { email: "g@example.com", email_verified: true });
+    const browser = app.client();
+    const callback = await signInAtProvider(await pressContinue(browser), "sub-g", undefined, {
+      cancel: true,
+    });
+    expect(callback.searchParams.get("error")).toBe("access_denied");
+    const reply = await browser.get(callback.pathname + callback.search);
+    expect(reply.status).toBe(303);
+    expect(reply.location).toBe("/login");
+    expect((await browser.get("/login")).body).toContain(
+      `You cancelled signing in with ${NAME}, so nobody was signed in.`,
+    );
+    await expectNotLoggedIn(browser);
+  });
+
   test("an error from the provider", async () => {
     const { app, provider } = await setup();
     provider.accounts.set("sub-f", { email: "f@example.com", email_verified: true });
@@ -212,7 +229,7 @@ describe("accounts are never linked silently", () => {
     // With a provider configured, the settings navigation names its panel.
     expect(page.body).toContain('<a href="/account#connected-accounts">Connected accounts</a>');
     expect(page.body).toContain('<section class="panel" id="connected-accounts"');
-    const start = await ann.post("/account/oidc/link", {});
+    const start = await ann.post("/account/providers/oidc/link", {});
     expect(start.status).toBe(303);
     const callback = await signInAtProvider(start.location as string, "sub-ann");
     const linked = await ann.get(callback.pathname + callback.search);
@@ -231,7 +248,7 @@ describe("accounts are never linked silently", () => {
     // Unlink: the identity is gone; signing in with it now makes a new account for its email.
     const identity = /name="identity" value="(\d+)"/.exec(after.body)?.[1] as string;
     await ann.get("/account");
-    const unlinked = await ann.post("/account/oidc/unlink", { identity });
+    const unlinked = await ann.post("/account/providers/unlink", { identity });
     expect(unlinked.location).toBe("/account");
     expect((await ann.get("/account")).body).toContain(`${NAME} was unlinked from your account.`);
     expect(await identityCount(app)).toBe(0);
@@ -257,7 +274,7 @@ describe("accounts are never linked silently", () => {
     await signIn(browser, "sub-only");
     const page = await browser.get("/account");
     const identity = /name="identity" value="(\d+)"/.exec(page.body)?.[1] as string;
-    await browser.post("/account/oidc/unlink", { identity });
+    await browser.post("/account/providers/unlink", { identity });
     expect((await browser.get("/account")).body).toContain(
       `${NAME} is the only way you sign in: add another way first (a password: &quot;Forgot your password?&quot; on the login page), then unlink it.`,
     );
@@ -268,7 +285,7 @@ describe("accounts are never linked silently", () => {
     const authenticator = new SoftAuthenticator(app.url);
     expect((await registerPasskey(browser, authenticator)).status).toBe(201);
     await browser.get("/account");
-    await browser.post("/account/oidc/unlink", { identity });
+    await browser.post("/account/providers/unlink", { identity });
     expect(await identityCount(app)).toBe(0);
     const later = app.client();
     const reply = await signInWithPasskey(later, authenticator);
@@ -284,7 +301,7 @@ describe("accounts are never linked silently", () => {
     const browser = app.client();
     await logIn(browser, "ann@example.com");
     await browser.get("/account");
-    const start = await browser.post("/account/oidc/link", {});
+    const start = await browser.post("/account/providers/oidc/link", {});
     // Ann's browser now logs out and Mallory logs in on it before the callback comes.
     await browser.get("/account");
     await browser.post("/logout");
@@ -330,14 +347,14 @@ test("unlinking needs sudo mode: ten minutes after signing in it asks to confirm
   const ann = app.client();
   await logIn(ann, "ann@example.com");
   await ann.get("/account");
-  const start = await ann.post("/account/oidc/link", {});
+  const start = await ann.post("/account/providers/oidc/link", {});
   const callback = await signInAtProvider(start.location as string, "sub-ann");
   await ann.get(callback.pathname + callback.search);
   const page = await ann.get("/account");
   const identity = /name="identity" value="(\d+)"/.exec(page.body)?.[1] as string;
 
   clock.advance(11 * 60_000);
-  const refused = await ann.post("/account/oidc/unlink", { identity });
+  const refused = await ann.post("/account/providers/unlink", { identity });
   expect(refused.status).toBe(303);
   expect(refused.location).toBe("/account/confirm?next=%2Faccount");
   expect(await identityCount(app)).toBe(1);
@@ -354,7 +371,7 @@ test("linking a provider needs sudo mode: a stolen session cannot add its thief'
 
   // The thief presses "Link TestID" on Ann's account page: asked to confirm, not sent off.
   await stolen.get("/account");
-  const start = await stolen.post("/account/oidc/link", {});
+  const start = await stolen.post("/account/providers/oidc/link", {});
   expect(start.status).toBe(303);
   expect(start.location).toBe("/account/confirm?next=%2Faccount");
   expect(await identityCount(app)).toBe(0);
@@ -388,6 +405,19 @@ describe("a provider that is down: 503, saying so, and nobody signed in", () => 
       error: "provider_unavailable",
       message: `${NAME} cannot be reached right now, so nobody was signed in. Try again in a moment.`,
     });
+  });
+
+  test("a provider that fails (HTTP 500) when the code is exchanged: 502, and not logged in", async () => {
+    const { app, provider } = await setup();
+    provider.accounts.set("sub-fail", { email: "fail@example.com", email_verified: true });
+    const browser = app.client();
+    const callback = await signInAtProvider(await pressContinue(browser), "sub-fail");
+    provider.failWith(500);
+    const reply = await browser.get(callback.pathname + callback.search);
+    expect(reply.status).toBe(502);
+    expect(reply.body).toContain(`${NAME} said no`);
+    expect(reply.body).toContain(`${NAME} answered with an error (HTTP 500)`);
+    await expectNotLoggedIn(browser);
   });
 
   test("a provider that goes down before the code is exchanged: 503, and not logged in", async () => {
