@@ -103,7 +103,7 @@ describe("Sign in as this user", () => {
     }
     if (hasFeature("passkeys"))
       sensitive.push(["/account/passkeys/options", {}], ["/account/passkeys/1/delete", {}]);
-    if (hasFeature("providers")) sensitive.push(["/account/oidc/unlink", {}]);
+    if (hasFeature("providers")) sensitive.push(["/account/providers/unlink", {}]);
     for (const [path, form] of sensitive) {
       const reply = await client.post(path, { _csrf: token, ...form });
       expect.soft(reply.status, path).toBe(303);
