@@ -52,10 +52,16 @@ test("the final stage has production dependencies only", () => {
   expect(runs(source as Stage).join("\n")).not.toMatch(/npm run build/);
 });
 
-test("the final stage holds dist/, migrations/, views/, public/ and package.json", () => {
+test("the final stage holds dist/, migrations/, views/, public/, package.json and the users command's launcher", () => {
   const copies = instructionsOf(final, "COPY").map((copy) => parseCopy(copy.args));
   const fromRepo = copies.filter((copy) => copy.from === undefined).flatMap((c) => c.sources);
-  expect(fromRepo.sort()).toEqual(["migrations", "package.json", "public", "views"]);
+  expect(fromRepo.sort()).toEqual([
+    "migrations",
+    "package.json",
+    "public",
+    "scripts/users.mjs",
+    "views",
+  ]);
   const dist = copies.find((copy) => copy.sources.some((s) => s.endsWith("/dist")));
   expect(dist?.destination).toMatch(/^(\.\/)?dist\/?$/);
   expect(runs(stageNamed(dist?.from) as Stage).join("\n")).toMatch(/npm run build/);
