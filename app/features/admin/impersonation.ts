@@ -44,7 +44,15 @@ export function impersonationOf(req: Request): Impersonation | undefined {
 export const REFUSED_WHILE_IMPERSONATING =
   "Not while an administrator is signed in as this user: password, two-factor, passkeys, providers, address and deleting the account stay the user's own.";
 
-export function impersonation(kit: Kit) {
+export interface Impersonations {
+  start(req: Request, admin: Express.User, user: Express.User): Promise<void>;
+  /** Back to the admin's own session; where to send the browser. */
+  stop(req: Request, res: Response, marked: Impersonation, why: string): Promise<string>;
+  /** Ends an impersonation past its time, on any request. */
+  expire: RequestHandler;
+}
+
+export function impersonation(kit: Kit): Impersonations {
   const { pool, clock } = kit;
 
   /**
