@@ -80,7 +80,9 @@ const authenticationSchema = z.object({
   response: z.object({
     clientDataJSON: base64url(4096),
     authenticatorData: base64url(4096),
-    signature: base64url(1024),
+    // Room for post-quantum signatures: SimpleWebAuthn offers ML-DSA-44 first where the runtime
+    // has it (Node.js 24), and an ML-DSA signature is 2420 to 4627 bytes (6170 characters here).
+    signature: base64url(8192),
     userHandle: optionalBase64url(1024).optional(),
   }),
 });
