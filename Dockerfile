@@ -28,6 +28,7 @@ COPY package.json ./
 COPY migrations ./migrations
 COPY views ./views
 COPY public ./public
+COPY locales ./locales
 # `npm run users -- ...` (the admin command line) runs the built one here.
 COPY scripts/users.mjs ./scripts/users.mjs
 # Files stay root-owned and read-only to the app: it writes nothing in production.

@@ -1,5 +1,6 @@
 import express, { type Express, Router } from "express";
 import type pg from "pg";
+import { languageRoutes } from "./account/language.js";
 import { pageLocals } from "./account/page-locals.js";
 import { accountRoutes } from "./account/routes.js";
 import { securityRoutes } from "./account/security.js";
@@ -175,6 +176,7 @@ function corePages(kit: CoreKit, parts: Contributions): Router {
     });
   }
   router.use(homeRoutes(kit.views));
+  router.use(languageRoutes({ ...kit, secureCookies: config.isProduction }));
   router.use(
     authRoutes({
       ...kit,

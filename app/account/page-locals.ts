@@ -13,7 +13,12 @@ export const pageLocals =
   (req, res, next) => {
     const session = (req as { session?: Express.Request["session"] }).session;
     res.locals.user = req.user
-      ? { id: req.user.id, email: req.user.email, emailVerified: Boolean(req.user.emailVerifiedAt) }
+      ? {
+          id: req.user.id,
+          email: req.user.email,
+          emailVerified: Boolean(req.user.emailVerifiedAt),
+          locale: req.user.locale,
+        }
       : undefined;
     // The one way for a template to put a CSRF token in a form: `<%= it.csrf() %>`. A function,
     // so a page without a form sets no cookie and writes nothing.

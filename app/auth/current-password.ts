@@ -16,7 +16,7 @@ export async function checkCurrentPassword(
   password: string,
 ): Promise<boolean> {
   const attempt = await deps.limiter.currentPasswordByUser.take(userId);
-  if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds, "password attempts");
+  if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds, "passwordAttempts");
   const hash = await findPasswordHash(deps.pool, userId);
   if (!hash || !(await verifyPassword(hash, password))) return false;
   await attempt.giveBack();

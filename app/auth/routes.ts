@@ -127,8 +127,8 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     const { email, password } = parsed.data;
     const attempt = await limiter.registerByIp.take(req.ip ?? "unknown");
     if (!attempt.allowed) {
-      const limit = tooManyAttempts(attempt.retryAfterSeconds, "sign-ups");
-      throw invalidForm(429, { form: limit.message }, await registerPage(req, res), limit);
+      const limit = tooManyAttempts(attempt.retryAfterSeconds, "signUps");
+      throw invalidForm(429, { form: limit.text }, await registerPage(req, res), limit);
     }
     // Hash first, so a taken email answers in the same time as a new one.
     const created = await createUser(pool, email, await hashPassword(password));
@@ -171,8 +171,8 @@ export function authRoutes(deps: AuthRouteDeps): Router {
           ],
     );
     if (!attempt.allowed) {
-      const limit = tooManyAttempts(attempt.retryAfterSeconds, "login attempts");
-      throw invalidForm(429, { form: limit.message }, await loginPage(req, res), limit);
+      const limit = tooManyAttempts(attempt.retryAfterSeconds, "loginAttempts");
+      throw invalidForm(429, { form: limit.text }, await loginPage(req, res), limit);
     }
 
     // The strategy reads the body: give it the email as validated (trimmed).

@@ -1,3 +1,5 @@
+import type { Message } from "../i18n/index.js";
+
 /** What this app keeps in a session, typed through the middleware's SessionData. */
 declare module "../session/types.js" {
   interface SessionData {
@@ -16,7 +18,10 @@ declare module "../session/types.js" {
 
 export interface Flash {
   kind: "info" | "error";
-  text: string;
+  /** What it says, read in the language of the page that shows it. */
+  text: Message;
+  /** It says a mail was sent: in development the page links to the outbox. */
+  mailSent?: boolean;
 }
 
 declare global {
@@ -26,6 +31,8 @@ declare global {
       email: string;
       sessionGeneration: number;
       emailVerifiedAt: Date | null;
+      /** The language they chose; null: the cookie's or the browser's (app/i18n). */
+      locale: string | null;
     }
   }
 }

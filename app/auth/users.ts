@@ -9,6 +9,8 @@ export interface User {
   sessionGeneration: number;
   /** When the user proved they read mail at their address; null: not yet. */
   emailVerifiedAt: Date | null;
+  /** The language they chose (app/i18n); null: the cookie's or the browser's. */
+  locale: string | null;
 }
 
 interface UserRow {
@@ -19,6 +21,7 @@ interface UserRow {
   created_at: Date;
   session_generation: number;
   email_verified_at: Date | null;
+  locale: string | null;
 }
 
 const toUser = (row: UserRow): User => ({
@@ -27,6 +30,7 @@ const toUser = (row: UserRow): User => ({
   createdAt: row.created_at,
   sessionGeneration: row.session_generation,
   emailVerifiedAt: row.email_verified_at,
+  locale: row.locale ?? null,
 });
 
 const UNIQUE_VIOLATION = "23505";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Message } from "../i18n/index.js";
 import { weakPasswordReason } from "./password-strength.js";
 
 const email = z
@@ -69,7 +70,8 @@ export const changePasswordSchema = z
     error: "Choose a password different from your current one.",
   });
 
-export type FieldErrors = Record<string, string>;
+/** Catalogue Messages, by field. */
+export type FieldErrors = Record<string, Message>;
 
 /** The first message for each field, keyed by field name, for the form to show beside it. */
 export function fieldErrors(error: z.ZodError): FieldErrors {

@@ -1,4 +1,5 @@
 import type { Request, Response } from "express";
+import type { Message } from "../i18n/index.js";
 import type { Csrf } from "../security/csrf.js";
 import { type AppError, invalidForm, showForm } from "./respond.js";
 import { type Locals, noStore, type Views } from "./views.js";
@@ -6,7 +7,7 @@ import { type Locals, noStore, type Views } from "./views.js";
 export interface AnonymousForm {
   view: string;
   status: number;
-  errors: Record<string, string>;
+  errors: Record<string, Message>;
   /** What the template needs besides the token and the errors (title, values, ...). */
   locals: Locals;
   /** A limit reached (429): its answer, on this form (errors hold its message). */

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
+import { localeOf, translator } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
 import { isDatabaseUnavailable } from "./database-errors.js";
 import { AppError, sendAppError } from "./respond.js";
@@ -8,6 +9,7 @@ interface ErrorPage {
   status: number;
   /** Machine-readable, for JSON clients. */
   code: string;
+  /** Catalogue keys. */
   title: string;
   message: string;
 }
@@ -16,45 +18,44 @@ const PAGES: Record<string, ErrorPage> = {
   badRequest: {
     status: 400,
     code: "bad_request",
-    title: "Bad request",
-    message: "The request could not be understood. Go back and try again.",
+    title: "errors.badRequest.title",
+    message: "errors.badRequest.message",
   },
   csrf: {
     status: 403,
     code: "invalid_csrf_token",
-    title: "This form has expired",
-    message: "The form was old, or sent from another site. Go back, reload the page and try again.",
+    title: "errors.csrf.title",
+    message: "errors.csrf.message",
   },
   notFound: {
     status: 404,
     code: "not_found",
-    title: "Page not found",
-    message: "There is nothing at this address.",
+    title: "errors.notFound.title",
+    message: "errors.notFound.message",
   },
   tooLarge: {
     status: 413,
     code: "payload_too_large",
-    title: "Too much data",
-    message: "What you sent is larger than this site accepts.",
+    title: "errors.tooLarge.title",
+    message: "errors.tooLarge.message",
   },
   unsupported: {
     status: 415,
     code: "unsupported_media_type",
-    title: "Unsupported form",
-    message: "This kind of request body is not accepted here.",
+    title: "errors.unsupported.title",
+    message: "errors.unsupported.message",
   },
   unavailable: {
     status: 503,
     code: "service_unavailable",
-    title: "Temporarily unavailable",
-    message:
-      "We cannot reach our database right now. Nothing you did was lost: try again in a moment.",
+    title: "errors.unavailable.title",
+    message: "errors.unavailable.message",
   },
   internal: {
     status: 500,
     code: "internal_error",
-    title: "Something went wrong",
-    message: "An unexpected error happened on our side. Try again.",
+    title: "errors.internal.title",
+    message: "errors.internal.message",
   },
 };
 
@@ -113,10 +114,11 @@ export function errorHandler(views: Views, logger: Logger): ErrorRequestHandler 
     } catch (renderError) {
       // The error page itself failed (e.g. its template): a plain answer rather than none.
       log.error({ err: renderError }, "error page failed");
+      const t = translator(localeOf(req));
       res
         .status(answer.status)
         .type("text")
-        .send(answer.options.title ?? answer.message);
+        .send(t(answer.options.title ?? answer.message, answer.options.values));
     }
   };
 }

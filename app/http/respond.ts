@@ -1,9 +1,11 @@
 import type { Request, Response } from "express";
-import { type Locals, noStore, type Views, wantsJson } from "./views.js";
+import { localeOf, type Message, type MessageValues, translator } from "../i18n/index.js";
+import { type Locals, noStore, translateAll, type Views, wantsJson } from "./views.js";
 
 /**
  * Every answer that is not a plain success: a status, a code for scripts (`{ error: code }`) and
- * a message for people (no internals in it). Thrown (or passed to `next`) from any handler; the
+ * a message for people (no internals in it): a catalogue key (locales/en.json), with its values
+ * in `options.values`, read in the language of whoever gets the answer. Thrown (or passed to `next`) from any handler; the
  * error handler (errors.ts) answers it in one way for the whole app:
  *
  * - a JSON client gets `{ error, message, ...json }`;
@@ -17,16 +19,26 @@ export class AppError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
+    /** A catalogue key. */
     message: string,
     readonly options: AppErrorOptions = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
   }
+
+  /** The message with its values, to show elsewhere (beside a form's field). */
+  get text(): Message {
+    return this.options.values === undefined
+      ? this.message
+      : { key: this.message, values: this.options.values };
+  }
 }
 
 export interface AppErrorOptions {
+  /** The values of the message's placeholders. */
+  values?: MessageValues;
   /** The error page's heading (a generic one for the status otherwise). */
-  title?: string;
+  title?: Message;
   /** Pages: back to this path with the message as a flash, rather than an error page. */
   back?: string;
   /** Pages: a redirect to this path, which says why itself (`/login?expired=1`). */
@@ -45,22 +57,22 @@ export interface AppErrorOptions {
 export class ServiceUnavailable extends AppError {
   override name = "ServiceUnavailable";
   constructor(message: string, code: string, options?: { cause?: unknown }) {
-    super(503, code, message, { title: "Temporarily unavailable", retryAfter: 5, ...options });
+    super(503, code, message, { title: "errors.unavailable.title", retryAfter: 5, ...options });
   }
 }
 
-/** A limiter refused the attempt (app/security/password-limits.ts): 429, when to try again. */
+/**
+ * A limiter refused the attempt (app/security/password-limits.ts): 429, when to try again. `what`
+ * names the sentence, `tooMany.<what>` in the catalogues ("Too many login attempts. Try again in
+ * 3 minutes."), whole in each language.
+ */
 export const tooManyAttempts = (retryAfterSeconds: number, what: string): AppError =>
-  new AppError(
-    429,
-    "too_many_attempts",
-    `Too many ${what}. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
-    {
-      title: "Too many attempts",
-      retryAfter: retryAfterSeconds,
-      json: { retryAfter: retryAfterSeconds },
-    },
-  );
+  new AppError(429, "too_many_attempts", `tooMany.${what}`, {
+    values: { count: Math.ceil(retryAfterSeconds / 60) },
+    title: "errors.tooMany.title",
+    retryAfter: retryAfterSeconds,
+    json: { retryAfter: retryAfterSeconds },
+  });
 
 /**
  * A form sent back with what is wrong in it: the page again with each error beside its field,
@@ -68,7 +80,7 @@ export const tooManyAttempts = (retryAfterSeconds: number, what: string): AppErr
  */
 export const invalidForm = (
   status: number,
-  errors: Record<string, string>,
+  errors: Record<string, Message>,
   page: FormPage,
   limit?: AppError,
 ): AppError => {
@@ -79,7 +91,9 @@ export const invalidForm = (
       ...limit.options,
       page: onPage,
     });
-  return new AppError(status, "invalid", Object.values(errors)[0] ?? "Check the form.", {
+  const first = Object.values(errors)[0] ?? "errors.checkForm";
+  return new AppError(status, "invalid", typeof first === "string" ? first : first.key, {
+    ...(typeof first === "string" ? {} : { values: first.values }),
     page: onPage,
     json: { errors },
   });
@@ -95,13 +109,13 @@ export type FormPage = { views: Views; view: string; locals: Locals };
 export async function limitOnForm<T>(
   work: Promise<T>,
   field: string,
-  page: (errors: Record<string, string>) => FormPage | Promise<FormPage>,
+  page: (errors: Record<string, Message>) => FormPage | Promise<FormPage>,
 ): Promise<T> {
   try {
     return await work;
   } catch (error) {
     if (error instanceof AppError && error.status === 429 && !error.options.page) {
-      const errors = { [field]: error.message };
+      const errors: Record<string, Message> = { [field]: error.text };
       throw invalidForm(429, errors, await page(errors), error);
     }
     throw error;
@@ -109,13 +123,13 @@ export async function limitOnForm<T>(
 }
 
 const TITLES: Record<number, string> = {
-  400: "Bad request",
-  401: "Log in first",
-  403: "Not allowed",
-  404: "Page not found",
-  409: "That did not work",
-  429: "Too many attempts",
-  503: "Temporarily unavailable",
+  400: "errors.titles.400",
+  401: "errors.titles.401",
+  403: "errors.titles.403",
+  404: "errors.titles.404",
+  409: "errors.titles.409",
+  429: "errors.titles.429",
+  503: "errors.titles.503",
 };
 
 /**
@@ -135,11 +149,17 @@ export function showForm(
 
 /** The one place an AppError becomes an answer. */
 export function sendAppError(req: Request, res: Response, views: Views, error: AppError): void {
-  const { status, code, message, options } = error;
+  const { status, code, options } = error;
+  const t = translator(localeOf(req));
+  const message = t(error.message, options.values);
   noStore(res);
   if (options.retryAfter !== undefined) res.set("Retry-After", String(options.retryAfter));
   if (wantsJson(req)) {
-    res.status(status).json({ error: code, message, ...options.json });
+    const json: Record<string, unknown> = { error: code, message, ...options.json };
+    // A form's field errors, each in the reader's language too.
+    if (json.errors && typeof json.errors === "object")
+      json.errors = translateAll(t, json.errors as Record<string, Message>);
+    res.status(status).json(json);
     return;
   }
   if (options.redirect) {
@@ -148,7 +168,7 @@ export function sendAppError(req: Request, res: Response, views: Views, error: A
   }
   const session = (req as { session?: Request["session"] }).session;
   if (options.back && session) {
-    session.flash = { kind: "error", text: message };
+    session.flash = { kind: "error", text: error.text };
     res.redirect(303, options.back);
     return;
   }
@@ -159,7 +179,7 @@ export function sendAppError(req: Request, res: Response, views: Views, error: A
   views.render(
     res,
     "error",
-    { title: options.title ?? TITLES[status] ?? "That did not work", status, message },
+    { title: t(options.title ?? TITLES[status] ?? "errors.titles.409"), status, message },
     status,
   );
 }

@@ -7,7 +7,9 @@
  * 80 µs and native memory the GC does not see, and a page shows dozens of times.
  */
 
-const LOCALE = "en";
+import { DEFAULT_LOCALE } from "../i18n/index.js";
+
+const LOCALE = DEFAULT_LOCALE;
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
@@ -97,6 +99,11 @@ export interface TimeView {
   exact: string;
 }
 
-export function timeView(date: Date, now: Date = new Date()): TimeView {
-  return { iso: date.toISOString(), relative: relativeTime(date, now), exact: exactTime(date) };
+/** `locale`: the reader's (app/i18n's localeOf): "3 minutes ago", "3 分钟前". */
+export function timeView(date: Date, now: Date = new Date(), locale = LOCALE): TimeView {
+  return {
+    iso: date.toISOString(),
+    relative: relativeTime(date, now, locale),
+    exact: exactTime(date, "UTC", locale),
+  };
 }

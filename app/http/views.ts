@@ -2,6 +2,13 @@ import { dirname, isAbsolute, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Eta } from "eta";
 import type { Request, Response } from "express";
+import {
+  languageNames,
+  localeOf,
+  type Message,
+  type Translate,
+  translator,
+} from "../i18n/index.js";
 
 export type Locals = Record<string, unknown>;
 
@@ -42,14 +49,29 @@ export function createViews(dir: string, options: { cache: boolean; appName: str
       }
       return resolved;
     };
-    const data = (res: Response, locals: Locals) => ({
-      appName: options.appName,
-      ...res.locals,
-      ...locals,
-    });
+    const data = (res: Response, locals: Locals) => {
+      const lang = localeOf(res.req);
+      const t = translator(lang);
+      const merged: Locals = { appName: options.appName, ...res.locals, ...locals };
+      return {
+        ...merged,
+        lang,
+        t,
+        languages: languageNames,
+        // The address of this page, for the language switcher to come back to.
+        here: res.req.originalUrl,
+        // Field errors and the one-time message are Messages: read in the reader's language.
+        ...(merged.errors
+          ? { errors: translateAll(t, merged.errors as Record<string, Message>) }
+          : {}),
+        ...(merged.flash ? { flash: translateFlash(t, merged.flash) } : {}),
+      };
+    };
     return {
       render(res, view, locals = {}, status = 200) {
         const html = eta.render(view, data(res, locals));
+        // The language comes from these (app/i18n): a cache must not give one reader's to another.
+        res.vary("Accept-Language").vary("Cookie");
         res.status(status).type("html").send(html);
       },
       html: (res, view, locals = {}) => eta.render(view, data(res, locals)),
@@ -57,6 +79,22 @@ export function createViews(dir: string, options: { cache: boolean; appName: str
     };
   };
   return make(dir);
+}
+
+/** Each Message of a record (a form's field errors) in one language. */
+export function translateAll(
+  t: Translate,
+  messages: Record<string, Message>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(messages).map(([field, message]) => [field, t(message)]),
+  );
+}
+
+function translateFlash(t: Translate, flash: unknown): { kind: string; text: string } | undefined {
+  const { kind, text } = flash as { kind?: unknown; text?: unknown };
+  if (typeof kind !== "string" || text === undefined) return undefined;
+  return { kind, text: t(text as Message) };
 }
 
 /** A client that asked for JSON (an API call or fetch) rather than a page. */

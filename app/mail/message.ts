@@ -1,17 +1,19 @@
 import { Eta } from "eta";
+import { DEFAULT_LOCALE, type Message, translator } from "../i18n/index.js";
 import { viewsDir } from "../paths.js";
 
 /**
- * What a mail says, as data: the same words become the plain-text part and the HTML part.
+ * What a mail says, as data: catalogue Messages, read in the recipient's language when it is
+ * sent; the same words become the plain-text part and the HTML part.
  * The HTML is an Eta template with every value escaped, no remote images, no scripts; the
  * link is in both parts, in the HTML also as plain text.
  */
 export interface MailContent {
-  subject: string;
-  paragraphs: string[];
-  action?: { label: string; url: string };
+  subject: Message;
+  paragraphs: Message[];
+  action?: { label: Message; url: string };
   /** Smaller print after the action ("If this wasn't you, ..."). */
-  footer?: string[];
+  footer?: Message[];
 }
 
 export interface RenderedMail {
@@ -22,15 +24,34 @@ export interface RenderedMail {
 
 const eta = new Eta({ views: viewsDir, cache: true, autoEscape: true });
 
-/** The mail as sent, signed with the app's name (APP_NAME, escaped in the HTML part like any value). */
-export function renderMail(content: MailContent, appName: string): RenderedMail {
-  const footer = content.footer ?? [];
+/**
+ * The mail as sent in `locale`, signed with the app's name (APP_NAME, escaped in the HTML part
+ * like any value).
+ */
+export function renderMail(
+  content: MailContent,
+  appName: string,
+  locale: string = DEFAULT_LOCALE,
+): RenderedMail {
+  const t = translator(locale);
+  const paragraphs = content.paragraphs.map((paragraph) => t(paragraph));
+  const footer = (content.footer ?? []).map((line) => t(line));
+  const action = content.action && { label: t(content.action.label), url: content.action.url };
   const text = [
-    ...content.paragraphs,
-    ...(content.action ? [`${content.action.label}: ${content.action.url}`] : []),
+    ...paragraphs,
+    ...(action ? [t("mail.actionLine", { label: action.label, url: action.url })] : []),
     ...footer,
     `— ${appName}`,
   ].join("\n\n");
-  const html = eta.render("./mail/message", { ...content, footer, appName });
-  return { subject: content.subject, text: `${text}\n`, html };
+  const subject = t(content.subject);
+  const html = eta.render("./mail/message", {
+    subject,
+    paragraphs,
+    action,
+    footer,
+    appName,
+    lang: locale,
+    pasteLink: t("mail.pasteLink"),
+  });
+  return { subject, text: `${text}\n`, html };
 }

@@ -22,6 +22,8 @@ const ROUTES: Record<string, "public" | "login" | "refused"> = {
   "GET /readyz": "public",
   "GET /static/vendor/simplewebauthn-browser.js": "public",
   "GET /": "public",
+  "GET /language": "refused",
+  "POST /account/language": "login",
   "GET /register": "public",
   "POST /register": "refused",
   "GET /login": "public",

@@ -52,10 +52,11 @@ test("the final stage has production dependencies only", () => {
   expect(runs(source as Stage).join("\n")).not.toMatch(/npm run build/);
 });
 
-test("the final stage holds dist/, migrations/, views/, public/, package.json and the users command's launcher", () => {
+test("the final stage holds dist/, migrations/, views/, public/, locales/, package.json and the users command's launcher", () => {
   const copies = instructionsOf(final, "COPY").map((copy) => parseCopy(copy.args));
   const fromRepo = copies.filter((copy) => copy.from === undefined).flatMap((c) => c.sources);
   expect(fromRepo.sort()).toEqual([
+    "locales",
     "migrations",
     "package.json",
     "public",

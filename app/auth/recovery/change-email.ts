@@ -66,7 +66,7 @@ export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
     if (!parsed.success) return renderForm(req, res, 400, fieldErrors(parsed.error));
     const { new_email: newEmail, current_password: password } = parsed.data;
     const limited = (limit: AppError) =>
-      renderForm(req, res, 429, { current_password: limit.message }, limit);
+      renderForm(req, res, 429, { current_password: limit.text }, limit);
     const right = await checkCurrentPassword(deps, user.id, password).catch((error: unknown) => {
       if (error instanceof AppError && error.status === 429) return limited(error);
       throw error;
@@ -80,7 +80,7 @@ export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
     const mails = await takeMailPoints(pool, limiter, user, newEmail);
     if (!mails.allowed) {
       const limit = tooManyAttempts(mails.retryAfterSeconds, "mails");
-      return renderForm(req, res, 429, { new_email: limit.message }, limit);
+      return renderForm(req, res, 429, { new_email: limit.text }, limit);
     }
     recovery.requestAddressChange(user.id, newEmail);
     req.log?.info({ userId: user.id }, "change of address requested");

@@ -98,8 +98,8 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
       [limiter.mailByAccount, account.key],
     ]);
     if (!attempt.allowed) {
-      const limit = tooManyAttempts(attempt.retryAfterSeconds, "reset requests");
-      return renderForgot(req, res, 429, { email: limit.message }, false, limit);
+      const limit = tooManyAttempts(attempt.retryAfterSeconds, "resetRequests");
+      return renderForgot(req, res, 429, { email: limit.text }, false, limit);
     }
     recovery.sendPasswordReset(account.userId);
     req.log?.info("password reset requested");

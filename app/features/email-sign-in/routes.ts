@@ -138,13 +138,8 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
       [limiter.mailByAccount, account.key],
     ]);
     if (!attempt.allowed) {
-      const limit = tooManyAttempts(attempt.retryAfterSeconds, "sign-in mails");
-      throw invalidForm(
-        429,
-        { email: limit.message },
-        page(req, res, typed(req.body), false),
-        limit,
-      );
+      const limit = tooManyAttempts(attempt.retryAfterSeconds, "signInMails");
+      throw invalidForm(429, { email: limit.text }, page(req, res, typed(req.body), false), limit);
     }
     const token = newToken();
     const code = sixDigits();
@@ -213,8 +208,8 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
         : pairs(limiter.loginByAccount, account, "email_code"),
     );
     if (!attempt.allowed) {
-      const limit = tooManyAttempts(attempt.retryAfterSeconds, "wrong codes");
-      throw invalidForm(429, { code: limit.message }, page(req, res, typed(body), true), limit);
+      const limit = tooManyAttempts(attempt.retryAfterSeconds, "wrongCodes");
+      throw invalidForm(429, { code: limit.text }, page(req, res, typed(body), true), limit);
     }
     const owner = await consumeCodedToken(pool, { email, code }, "sign_in", clock());
     if (!owner) {

@@ -52,7 +52,7 @@ export function passkeySignInRoutes(kit: Kit, deps: CeremonyDeps): Router {
   router.post("/login/passkey/options", async (req, res) => {
     noStore(res);
     const attempt = await limiter.passkeySignInByIp.take(req.ip ?? "unknown");
-    if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds, "passkey sign-ins");
+    if (!attempt.allowed) throw tooManyAttempts(attempt.retryAfterSeconds, "passkeySignIns");
     json(res, { options: await authenticationOptions(deps, req, "sign-in") });
   });
 

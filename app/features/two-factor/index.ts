@@ -37,7 +37,7 @@ export const twoFactor: Feature = {
             kit.devices.deviceFor(req, req.user ?? { id: userId, sessionGeneration: -1 }),
           );
           if ("retryAfterSeconds" in checked) {
-            throw tooManyAttempts(checked.retryAfterSeconds, "code attempts");
+            throw tooManyAttempts(checked.retryAfterSeconds, "codeAttempts");
           }
           if (checked.ok) return undefined;
           return field === "code"

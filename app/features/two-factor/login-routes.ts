@@ -96,8 +96,8 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
     );
     if (!checked.ok) await kit.signIn.givePendingBack(req, pending);
     if ("retryAfterSeconds" in checked) {
-      const limit = tooManyAttempts(checked.retryAfterSeconds, "code attempts");
-      throw invalidForm(429, { [field]: limit.message }, await page(req, res), limit);
+      const limit = tooManyAttempts(checked.retryAfterSeconds, "codeAttempts");
+      throw invalidForm(429, { [field]: limit.text }, await page(req, res), limit);
     }
     if (!checked.ok) {
       req.log?.info({ userId: pending.userId }, "second factor refused");
