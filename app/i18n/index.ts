@@ -103,11 +103,13 @@ export function supportedLocale(tag: unknown): string | undefined {
   } catch {
     return undefined; // not a well-formed tag
   }
-  return LOCALES.find((locale) => {
-    const ours = new Intl.Locale(locale).maximize();
-    return ours.language === wanted.language && ours.script === wanted.script;
-  });
+  return MAXIMIZED.find(
+    ({ ours }) => ours.language === wanted.language && ours.script === wanted.script,
+  )?.locale;
 }
+
+// Each of ours with its likely script: zh-CN is zh-Hans-CN, en is en-Latn-US.
+const MAXIMIZED = LOCALES.map((locale) => ({ locale, ours: new Intl.Locale(locale).maximize() }));
 
 /** The language a request's Accept-Language prefers among ours, in its order of preference. */
 function fromAcceptLanguage(req: Request): string | undefined {
