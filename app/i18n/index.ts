@@ -65,6 +65,8 @@ void i18n.init({
   fallbackLng: DEFAULT_LOCALE,
   // "zh-CN" is a catalogue of its own, never "zh" then "CN".
   load: "currentOnly",
+  // One namespace: a ":" in a key is just a character.
+  nsSeparator: false,
   interpolation: { escapeValue: false },
   returnNull: false,
   returnEmptyString: false,

@@ -3,6 +3,7 @@ import { hashStoreKey } from "../../app/session/index.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { logIn, makeUser, PASSWORD, sessionIdOf, sessionRow } from "../helpers/auth.js";
 import type { HttpClient } from "../helpers/http-client.js";
+import { whileRequestsInFlight } from "../helpers/in-flight.js";
 
 /**
  * The attack: B's cookie is in someone else's hands, and they keep requests in flight on it
@@ -14,37 +15,6 @@ const RUNS = 50;
 const LOOPS = 8;
 // 50 logins (and for the password change, 100 more argon2 hashes): a bound for slow machines.
 const TIMEOUT_MS = 180_000;
-
-/** Keeps LOOPS request loops busy on `client` until `end` has finished; returns after both. */
-async function whileLoopsRun(client: HttpClient, end: () => Promise<void>): Promise<void> {
-  let stop = false;
-  let started = 0;
-  let allStarted: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    allStarted = resolve;
-  });
-  const loop = async () => {
-    let first = true;
-    while (!stop) {
-      const request = client.get("/account");
-      if (first) {
-        first = false;
-        started += 1;
-        if (started === LOOPS) allStarted();
-      }
-      await request;
-    }
-  };
-  const loops = Array.from({ length: LOOPS }, loop);
-  // Every loop has a request on the wire before the session is ended.
-  await ready;
-  try {
-    await end();
-  } finally {
-    stop = true;
-    await Promise.all(loops);
-  }
-}
 
 async function expectLoggedOut(app: TestApp, client: HttpClient, sessionId: string, run: number) {
   const after = await client.get("/account");
@@ -76,7 +46,11 @@ async function everyRunEndsB(
     await logIn(b, "ann@example.com", { password: passwordFor(run) });
     const bId = sessionIdOf(b) as string;
     const token = await accountToken(a);
-    await whileLoopsRun(b, () => end(a, token, bId, run));
+    await whileRequestsInFlight(
+      LOOPS,
+      () => b.get("/account"),
+      () => end(a, token, bId, run),
+    );
     await expectLoggedOut(app, b, bId, run);
     expect((await a.get("/account")).status, `run ${run}: A was logged out`).toBe(200);
   }

@@ -16,6 +16,7 @@ import {
 import { hasFeature } from "../../helpers/features.js";
 import type { HttpClient } from "../../helpers/http-client.js";
 import { jsonOf } from "../../helpers/http-client.js";
+import { whileRequestsInFlight } from "../../helpers/in-flight.js";
 import { NEW_DEVICE_SUBJECT, startTestSmtp } from "../../helpers/mail.js";
 import { signInWithProvider, startAppWithProvider } from "../../helpers/oidc-provider.js";
 import { registerPasskey, signInWithPasskey } from "../../helpers/passkeys.js";
@@ -212,39 +213,17 @@ test(`lock with requests in flight on the user's session: ${RUNS} runs, ${LOOPS}
     const victim = app.client();
     await logIn(victim, user.email);
     const id = sessionIdOf(victim) as string;
-    let stop = false;
-    let started = 0;
-    let allStarted: () => void = () => {};
-    const ready = new Promise<void>((resolve) => {
-      allStarted = resolve;
-    });
     const page = await victim.get("/account");
     const token = victim.csrfToken(page.body) as string;
-    const loop = async () => {
-      let first = true;
-      while (!stop) {
-        // Page views and session writes (the probe), as a busy browser would send.
-        const request =
-          first || Math.random() < 0.5
-            ? victim.get("/account")
-            : victim.post("/account/probe/write", { _csrf: token });
-        if (first) {
-          first = false;
-          started += 1;
-          if (started === LOOPS) allStarted();
-        }
-        await request;
-      }
-    };
-    const loops = Array.from({ length: LOOPS }, loop);
-    await ready;
-    try {
+    // Page views and session writes (the probe), as a busy browser would send.
+    const request = (first: boolean) =>
+      first || Math.random() < 0.5
+        ? victim.get("/account")
+        : victim.post("/account/probe/write", { _csrf: token });
+    await whileRequestsInFlight(LOOPS, request, async () => {
       const reply = await press(admin, user.id, "lock");
       expect(reply.status).toBe(303);
-    } finally {
-      stop = true;
-      await Promise.all(loops);
-    }
+    });
     // The session stays gone, and the cookie logs nobody in.
     const { rowCount } = await app.pool.query("select 1 from session where sid = $1", [
       hashStoreKey(id),
