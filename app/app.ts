@@ -28,6 +28,7 @@ import { errorHandler, logLateErrors, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health.js";
 import { homeRoutes } from "./http/home.js";
 import { createViews, type Views } from "./http/views.js";
+import { localeOf } from "./i18n/index.js";
 import { httpLogger, type Logger } from "./logger.js";
 import { devOutboxRoutes } from "./mail/dev-outbox.js";
 import { createMailer, type Mailer } from "./mail/mailer.js";
@@ -180,7 +181,7 @@ function corePages(kit: CoreKit, parts: Contributions): Router {
   router.use(
     authRoutes({
       ...kit,
-      onRegistered: (user) => recovery.sendVerification(user.id),
+      onRegistered: (user, req) => recovery.sendVerification(user.id, localeOf(req)),
       signInButtons: parts.signInButtons,
       logoutRedirects: parts.logoutRedirects,
     }),
@@ -192,7 +193,7 @@ function corePages(kit: CoreKit, parts: Contributions): Router {
     securityRoutes({
       ...kit,
       sections: parts.securitySections,
-      afterPasswordChange: (userId) => recovery.afterPasswordChange(userId),
+      afterPasswordChange: (userId, locale) => recovery.afterPasswordChange(userId, locale),
     }),
   );
   router.use(recoveryRoutes({ ...kit, recovery, unprovenAccess: parts.unprovenAccess }));

@@ -8,6 +8,7 @@ import { type PagePart, partsJson, renderParts } from "../core/page-parts.js";
 import { timeView } from "../http/time-format.js";
 import { deviceName } from "../http/user-agent.js";
 import { type Views, wantsJson } from "../http/views.js";
+import { localeOf, type Message, msg } from "../i18n/index.js";
 import { hashStoreKey } from "../session/index.js";
 import {
   listUserSessions,
@@ -52,13 +53,18 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     return { sessions, more: page.more, storeExpiry };
   }
 
-  // The page says times as "3 minutes ago" and browsers as "Chrome on Linux"; JSON keeps both raw.
-  const sessionRows = (sessions: Awaited<ReturnType<typeof sessionPage>>["sessions"], now: Date) =>
+  // The page says times as "3 minutes ago" and browsers as "Chrome on Linux", in the reader's
+  // language; JSON keeps both raw.
+  const sessionRows = (
+    sessions: Awaited<ReturnType<typeof sessionPage>>["sessions"],
+    now: Date,
+    locale: string,
+  ) =>
     sessions.map((s) => ({
       ...s,
-      device: deviceName(s.userAgent),
-      loggedInAt: s.loggedInAt && timeView(s.loggedInAt, now),
-      lastSeen: s.lastSeen && timeView(s.lastSeen, now),
+      device: deviceName(s.userAgent, locale),
+      loggedInAt: s.loggedInAt && timeView(s.loggedInAt, now, locale),
+      lastSeen: s.lastSeen && timeView(s.lastSeen, now, locale),
     }));
 
   // The account page: your email address and the features' panels. Its JSON keeps the newest
@@ -77,7 +83,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       return;
     }
     views.render(res, "account", {
-      title: "Account",
+      title: "account.title",
       parts: await renderParts(req, res, deps.sections),
       errors: {},
     });
@@ -99,14 +105,14 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       return;
     }
     views.render(res, "account/sessions", {
-      title: "Sessions and devices",
-      sessions: sessionRows(sessions, new Date()),
+      title: "sessions.title",
+      sessions: sessionRows(sessions, new Date(), localeOf(req)),
       page,
       more,
     });
   });
 
-  const flash = (req: Request, text: string) => {
+  const flash = (req: Request, text: Message) => {
     req.session.flash = { kind: "info", text };
   };
 
@@ -121,16 +127,11 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     const key = typeof req.body?.key === "string" ? req.body.key : "";
     const user = userOf(req);
     if (key === hashStoreKey(req.sessionID)) {
-      flash(req, "To end this session, log out.");
+      flash(req, "sessions.flash.current");
     } else {
       const ended = /^[0-9a-f]{64}$/.test(key) && (await revokeUserSession(pool, user.id, key));
       if (ended) await events.record({ userId: user.id, kind: "session_revoked", req });
-      flash(
-        req,
-        ended
-          ? "That session was ended: its next request will be logged out."
-          : "That session had already ended.",
-      );
+      flash(req, ended ? "sessions.flash.ended" : "sessions.flash.gone");
     }
     res.redirect(303, back);
   });
@@ -141,7 +142,7 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     if (count === false) throw sessionEnded(res, deps.sessionCookie);
     const userId = userOf(req).id;
     await events.record({ userId, kind: "other_sessions_revoked", req });
-    flash(req, `Logged out of ${count} other session(s).`);
+    flash(req, msg("sessions.flash.othersEnded", { count }));
     res.redirect(303, "/account/sessions");
   });
 

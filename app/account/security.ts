@@ -16,6 +16,7 @@ import { type Guards, privateRouter, userOf } from "../core/guards.js";
 import { type PagePart, partsJson, renderParts } from "../core/page-parts.js";
 import { invalidForm, limitOnForm } from "../http/respond.js";
 import { type Views, wantsJson } from "../http/views.js";
+import { localeOf } from "../i18n/index.js";
 import type { DeviceCookies } from "../security/device-cookie.js";
 import type { PasswordLimiter } from "../security/password-limits.js";
 
@@ -28,8 +29,11 @@ export interface SecurityRouteDeps {
   events: Events;
   /** The features' panels, between the password and "Delete account". */
   sections: readonly PagePart[];
-  /** Every password change: older mailed links stop working, a notice goes to the address. */
-  afterPasswordChange(userId: string): Promise<void>;
+  /**
+   * Every password change: older mailed links stop working, a notice goes to the address (in
+   * the user's language, else `locale`: the request's).
+   */
+  afterPasswordChange(userId: string, locale: string): Promise<void>;
   /** A password change makes older device cookies unknown; this browser's is renewed. */
   devices: DeviceCookies;
 }
@@ -47,7 +51,7 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
     return {
       views,
       view: "account/security",
-      locals: { title: "Security", parts: await renderParts(req, res, deps.sections) },
+      locals: { title: "security.title", parts: await renderParts(req, res, deps.sections) },
     };
   }
 
@@ -67,19 +71,16 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
     if (!parsed.success) throw await refuse(req, res, fieldErrors(parsed.error));
     const current = checkCurrentPassword(deps, user.id, parsed.data.current_password);
     if (!(await limitOnForm(current, "current_password", () => page(req, res)))) {
-      throw await refuse(req, res, { current_password: "That is not your current password." });
+      throw await refuse(req, res, { current_password: "security.password.wrong" });
     }
     await updatePasswordHash(pool, user.id, await hashPassword(parsed.data.new_password));
     await events.record({ userId: user.id, kind: "password_changed", req });
-    await deps.afterPasswordChange(user.id);
+    await deps.afterPasswordChange(user.id, localeOf(req));
     if ((await endOtherSessions(pool, req)) === false) throw sessionEnded(res, deps.sessionCookie);
     // Device cookies are bound to the generation just bumped: only this browser's goes on.
     deps.devices.carryOver(req, res, user, userOf(req));
     req.log?.info({ userId: user.id }, "password changed");
-    req.session.flash = {
-      kind: "info",
-      text: "Password changed. Every other session was logged out.",
-    };
+    req.session.flash = { kind: "info", text: "security.password.changed" };
     res.redirect(303, "/account/security");
   });
 
@@ -89,9 +90,7 @@ export function securityRoutes(deps: SecurityRouteDeps): Router {
     const user = userOf(req);
     const typed = formValue(req.body, "email").trim();
     if (typed === "" || typed.toLowerCase() !== user.email.toLowerCase()) {
-      throw await refuse(req, res, {
-        email: "Type your email address exactly as shown to delete your account.",
-      });
+      throw await refuse(req, res, { email: "security.delete.mismatch" });
     }
     await endAllSessions(pool, user.id);
     await deleteUser(pool, user.id);

@@ -1,11 +1,14 @@
 import type { RequestHandler } from "express";
 import type { SettingsPage } from "../core/feature.js";
 
-/** The core's settings pages, in the navigation's order; the features' entries follow. */
+/**
+ * The core's settings pages, in the navigation's order; the features' entries follow. Labels
+ * are catalogue keys (views/settings.eta translates them), the features' too.
+ */
 export const CORE_SETTINGS_PAGES: readonly SettingsPage[] = [
-  { path: "/account", label: "Account" },
-  { path: "/account/security", label: "Security" },
-  { path: "/account/sessions", label: "Sessions and devices" },
+  { path: "/account", label: "settings.account" },
+  { path: "/account/security", label: "settings.security" },
+  { path: "/account/sessions", label: "settings.sessions" },
 ];
 
 export interface SettingsNavEntry extends SettingsPage {

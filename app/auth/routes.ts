@@ -30,8 +30,8 @@ export interface AuthRouteDeps {
   devices: DeviceCookies;
   /** To clear the cookie on logout with the attributes it was set with. */
   sessionCookie: SessionCookie;
-  /** After a sign-up (the verification mail). */
-  onRegistered(user: Express.User): void;
+  /** After a sign-up (the verification mail, in the language of `req`). */
+  onRegistered(user: Express.User, req: Request): void;
   signIn: SignIn;
   events: Events;
   /** What the features add under the forms ("Continue with ...", "Sign in with a passkey"). */
@@ -134,7 +134,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     const created = await createUser(pool, email, await hashPassword(password));
     if (created === "taken") throw await refuse(req, res, 409, { email: TAKEN }, registerPage);
     req.log?.info({ userId: created.id }, "user registered");
-    deps.onRegistered(created);
+    deps.onRegistered(created, req);
     await deps.signIn.firstFactor(req, res, created, {
       method: "password",
       remember: false,

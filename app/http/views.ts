@@ -91,10 +91,14 @@ export function translateAll(
   );
 }
 
-function translateFlash(t: Translate, flash: unknown): { kind: string; text: string } | undefined {
-  const { kind, text } = flash as { kind?: unknown; text?: unknown };
+function translateFlash(
+  t: Translate,
+  flash: unknown,
+): { kind: string; text: string; mailSent?: boolean } | undefined {
+  const { kind, text, mailSent } = flash as { kind?: unknown; text?: unknown; mailSent?: unknown };
   if (typeof kind !== "string" || text === undefined) return undefined;
-  return { kind, text: t(text as Message) };
+  // mailSent: the layout links the development outbox.
+  return { kind, text: t(text as Message), ...(mailSent === true ? { mailSent } : {}) };
 }
 
 /** A client that asked for JSON (an API call or fetch) rather than a page. */

@@ -1,5 +1,6 @@
 import { Router } from "express";
 import type { Views } from "../http/views.js";
+import { msg } from "../i18n/index.js";
 import type { DevOutbox } from "./outbox.js";
 
 /** A mail's text cut into plain runs and links, for the page to show the links clickable. */
@@ -24,13 +25,18 @@ export function devOutboxRoutes(outbox: DevOutbox, views: Views): Router {
   const router = Router();
   router.get("/dev/mail", (_req, res) => {
     res.set("Cache-Control", "no-store");
-    views.render(res, "dev/outbox", { title: "Development outbox", mails: outbox.list() });
+    views.render(res, "dev/outbox", { title: "dev.outbox.title", mails: outbox.list() });
   });
   router.get("/dev/mail/:id", (req, res, next) => {
     const mail = /^\d{1,9}$/.test(req.params.id) ? outbox.get(Number(req.params.id)) : undefined;
     if (!mail) return next();
     res.set("Cache-Control", "no-store");
-    views.render(res, "dev/mail", { title: mail.subject, mail, parts: segments(mail.text) });
+    // The subject as sent (in its recipient's language), never read as a catalogue key.
+    views.render(res, "dev/mail", {
+      title: msg("dev.mail.title", { subject: mail.subject }),
+      mail,
+      parts: segments(mail.text),
+    });
   });
   return router;
 }

@@ -1,5 +1,5 @@
 import { Eta } from "eta";
-import { DEFAULT_LOCALE, type Message, translator } from "../i18n/index.js";
+import { DEFAULT_LOCALE, type Message, type Translate, translator } from "../i18n/index.js";
 import { viewsDir } from "../paths.js";
 
 /**
@@ -10,11 +10,17 @@ import { viewsDir } from "../paths.js";
  */
 export interface MailContent {
   subject: Message;
-  paragraphs: Message[];
+  paragraphs: MailText[];
   action?: { label: Message; url: string };
   /** Smaller print after the action ("If this wasn't you, ..."). */
-  footer?: Message[];
+  footer?: MailText[];
 }
+
+/**
+ * A line of a mail: a Message, or for a line that needs more than one lookup (a list of
+ * Messages joined by Intl.ListFormat), a function of the recipient's translator and locale.
+ */
+export type MailText = Message | ((t: Translate, locale: string) => string);
 
 export interface RenderedMail {
   subject: string;
@@ -34,8 +40,9 @@ export function renderMail(
   locale: string = DEFAULT_LOCALE,
 ): RenderedMail {
   const t = translator(locale);
-  const paragraphs = content.paragraphs.map((paragraph) => t(paragraph));
-  const footer = (content.footer ?? []).map((line) => t(line));
+  const say = (line: MailText) => (typeof line === "function" ? line(t, locale) : t(line));
+  const paragraphs = content.paragraphs.map(say);
+  const footer = (content.footer ?? []).map(say);
   const action = content.action && { label: t(content.action.label), url: content.action.url };
   const text = [
     ...paragraphs,

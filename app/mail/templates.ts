@@ -1,93 +1,88 @@
+import { type Message, msg, type Translate } from "../i18n/index.js";
 import type { MailContent } from "./message.js";
 
-/** Every mail the app sends, worded once. Links are absolute (APP_URL). */
+/**
+ * Every mail the app sends, worded once, in the catalogues (`mail.*`): each read in the
+ * recipient's language when it is sent. Links are absolute (APP_URL).
+ */
 
-const NOT_YOU =
-  "If this wasn't you, you can ignore this mail: nothing changes unless the link is opened.";
+const NOT_YOU = "mail.notYou";
 const minutes = (ms: number) => Math.round(ms / 60_000);
 const hours = (ms: number) => Math.round(ms / 3_600_000);
+// "a, b, c" in English (as the mail always said it), "a、b、c" in Chinese.
+const LIST: Intl.ListFormatOptions = { type: "conjunction", style: "narrow" };
 
 export const resetPasswordMail = (url: string, lifetimeMs: number): MailContent => ({
-  subject: "Reset your password",
-  paragraphs: [
-    "Someone (we hope you) asked to reset the password of the account with this address.",
-    `The link works once, for ${minutes(lifetimeMs)} minutes.`,
-  ],
-  action: { label: "Choose a new password", url },
+  subject: "mail.reset.subject",
+  paragraphs: ["mail.reset.asked", msg("mail.reset.lifetime", { count: minutes(lifetimeMs) })],
+  action: { label: "mail.reset.action", url },
   footer: [NOT_YOU],
 });
 
 export const verifyEmailMail = (url: string, lifetimeMs: number): MailContent => ({
-  subject: "Confirm your email address",
-  paragraphs: [
-    "Confirm that this is your address by opening the link below.",
-    `The link works once, for ${hours(lifetimeMs)} hours.`,
-  ],
-  action: { label: "Confirm my address", url },
+  subject: "mail.verify.subject",
+  paragraphs: ["mail.verify.asked", msg("mail.verify.lifetime", { count: hours(lifetimeMs) })],
+  action: { label: "mail.verify.action", url },
   footer: [NOT_YOU],
 });
 
 export const confirmNewAddressMail = (url: string, lifetimeMs: number): MailContent => ({
-  subject: "Confirm your new email address",
+  subject: "mail.newAddress.subject",
   paragraphs: [
-    "Someone (we hope you) asked to use this address for their account.",
-    `Open the link below to make the change. It works once, for ${hours(lifetimeMs)} hours.`,
+    "mail.newAddress.asked",
+    msg("mail.newAddress.lifetime", { count: hours(lifetimeMs) }),
   ],
-  action: { label: "Use this address", url },
+  action: { label: "mail.newAddress.action", url },
   footer: [NOT_YOU],
 });
 
 /** To a new address that already has an account: says so to its owner only, never on the page. */
 export const addressTakenMail = (loginUrl: string): MailContent => ({
-  subject: "Your address was offered for another account",
-  paragraphs: [
-    "Someone asked to use this address for an account, but you already have an account with it, so nothing was changed.",
-  ],
-  action: { label: "Log in", url: loginUrl },
-  footer: ["If this wasn't you, you can ignore this mail."],
+  subject: "mail.taken.subject",
+  paragraphs: ["mail.taken.text"],
+  action: { label: "mail.taken.action", url: loginUrl },
+  footer: ["mail.taken.notYou"],
 });
 
 export const addressChangeRequestedMail = (newEmail: string, accountUrl: string): MailContent => ({
-  subject: "A change of your email address was requested",
-  paragraphs: [
-    `Someone logged in to your account asked to change its address to ${newEmail}. It changes only once the link sent there is opened.`,
-  ],
-  action: { label: "Review your account", url: accountUrl },
-  footer: [
-    "If this wasn't you, change your password now: someone else knows it, and the change can still be stopped.",
-  ],
+  subject: "mail.changeRequested.subject",
+  paragraphs: [msg("mail.changeRequested.text", { email: newEmail })],
+  action: { label: "mail.changeRequested.action", url: accountUrl },
+  footer: ["mail.changeRequested.notYou"],
 });
 
 export const passwordChangedMail = (forgotUrl: string): MailContent => ({
-  subject: "Your password was changed",
-  paragraphs: [
-    "The password of your account was just changed. Sessions logged in with the old password were logged out.",
-  ],
-  action: { label: "If this wasn't you, reset it here", url: forgotUrl },
-  footer: ["If this wasn't you, reset your password at once and check your account's address."],
+  subject: "mail.passwordChanged.subject",
+  paragraphs: ["mail.passwordChanged.text"],
+  action: { label: "mail.passwordChanged.action", url: forgotUrl },
+  footer: ["mail.passwordChanged.notYou"],
 });
 
-/** A sign-in from a browser that never signed in to the account before (app/activity/sign-in.ts). */
+/**
+ * A sign-in from a browser that never signed in to the account before (app/activity/sign-in.ts).
+ * `device` and `when` as the recipient reads them (deviceName and exactTime in the mail's locale).
+ */
 export const newDeviceMail = (signIn: {
   device: string;
   when: string;
   ip: string;
   sessionsUrl: string;
 }): MailContent => ({
-  subject: "New sign-in to your account",
+  subject: "mail.newDevice.subject",
   paragraphs: [
-    `Your account was just signed in to from a device that had not been used with it before: ${signIn.device}, at ${signIn.when}, from the address ${signIn.ip}.`,
+    msg("mail.newDevice.text", { device: signIn.device, when: signIn.when, ip: signIn.ip }),
   ],
-  action: { label: "Review your sessions", url: signIn.sessionsUrl },
-  footer: [
-    "If this was you, there is nothing to do. If not, end that session there and change your password.",
-  ],
+  action: { label: "mail.newDevice.action", url: signIn.sessionsUrl },
+  footer: ["mail.newDevice.notYou"],
 });
 
 /** What proving an address that nobody had proven took away (app/auth/recovery/address-proof.ts). */
 export interface UnprovenAccess {
-  /** What went, as each feature says it: "2 passkeys", "two-factor authentication (...)". */
-  removed: string[];
+  /**
+   * What went, as each feature says it: Messages such as `{ key: "passkeys.removedCount",
+   * values: { count: 2 } }` ("2 passkeys"), or `"mail.unproven.password"`.
+   */
+  removed: Message[];
   /** Sessions ended, besides the one that proved the address. */
   sessions: number;
 }
@@ -99,16 +94,24 @@ export const unprovenAccessRemovedMail = (
 ): MailContent => {
   const what = removed.removed;
   return {
-    subject: "Ways into your account were removed",
+    subject: "mail.unproven.subject",
     paragraphs: [
-      "The address of your account was just confirmed from this mailbox, for the first time. Until then anyone could have made the account, or added to it, with this address, so what was added before was removed.",
-      ...(what.length > 0 ? [`Removed: ${what.join(", ")}.`] : []),
-      ...(removed.sessions > 0 ? ["Also, every session was logged out."] : []),
-      "If you added them yourself, add them again on the security page.",
+      "mail.unproven.text",
+      // "Removed: 2 passkeys, the password and ...": the list joined as the mail's language does.
+      ...(what.length > 0
+        ? [
+            (t: Translate, locale: string) =>
+              t(
+                msg("mail.unproven.removed", {
+                  list: new Intl.ListFormat(locale, LIST).format(what.map((item) => t(item))),
+                }),
+              ),
+          ]
+        : []),
+      ...(removed.sessions > 0 ? ["mail.unproven.sessions"] : []),
+      "mail.unproven.again",
     ],
-    action: { label: "Review your account's security", url: securityUrl },
-    footer: [
-      'If you did not make this account, someone else did with your address: it is yours now. Choose a password with "Forgot your password?" on the login page if you have not.',
-    ],
+    action: { label: "mail.unproven.action", url: securityUrl },
+    footer: ["mail.unproven.notYou"],
   };
 };

@@ -87,7 +87,7 @@ test("log out everywhere else: every other session of yours ends, yours and othe
   expect(reply.status).toBe(303);
   expect(reply.location).toBe("/account/sessions");
   expect(flashOf((await desk.get("/account/sessions")).body)).toBe(
-    "Logged out of 2 other session(s).",
+    "Logged out of 2 other sessions.",
   );
 
   for (const device of [tablet, phone]) {

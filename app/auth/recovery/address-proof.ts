@@ -3,6 +3,7 @@ import type pg from "pg";
 import { revokeAllSessions, revokeOtherSessions } from "../../account/sessions.js";
 import type { Events } from "../../core/events.js";
 import type { SignInMethods, UnprovenAccessRemoval } from "../../core/sign-in-methods.js";
+import { localeOf, type Message } from "../../i18n/index.js";
 import type { UnprovenAccess } from "../../mail/templates.js";
 import { hashStoreKey } from "../../session/index.js";
 import { renewUserSession } from "../login-session.js";
@@ -61,13 +62,13 @@ export async function proveAddress(
     );
     const marked = rows[0];
     if (!marked) return undefined;
-    const removed: string[] = [];
+    const removed: Message[] = [];
     if (options.password === "remove") {
       const dropped = await client.query(
         "update users set password_hash = null where id = $1 and password_hash is not null",
         [userId],
       );
-      if ((dropped.rowCount ?? 0) > 0) removed.push("the password");
+      if ((dropped.rowCount ?? 0) > 0) removed.push("mail.unproven.password");
     }
     for (const removal of deps.unprovenAccess) {
       const what = await removal.removeAll(client, userId);
@@ -101,7 +102,7 @@ export async function proveAddress(
   // said in the mail when something else went, not worth a mail of their own.
   if (removed.removed.length > 0) {
     await deps.events.record({ userId, kind: "unproven_access_removed", req });
-    deps.recovery.unprovenAccessRemoved(userId, removed);
+    deps.recovery.unprovenAccessRemoved(userId, removed, localeOf(req));
   }
   return { first: true, keptSession };
 }

@@ -4,6 +4,7 @@ import type { Events } from "../../core/events.js";
 import { type Guards, privateRouter, userOf } from "../../core/guards.js";
 import { AppError, invalidForm, tooManyAttempts } from "../../http/respond.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
+import { localeOf, msg, translator } from "../../i18n/index.js";
 import type { PasswordLimiter } from "../../security/password-limits.js";
 import { checkCurrentPassword } from "../current-password.js";
 import { renewUserSession } from "../login-session.js";
@@ -48,7 +49,7 @@ export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
       views,
       view: "recovery/change-email",
       locals: {
-        title: "Change your email address",
+        title: "recovery.change.title",
         values: { new_email: formValue(req.body, "new_email") },
       },
     };
@@ -72,22 +73,22 @@ export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
       throw error;
     });
     if (!right) {
-      return renderForm(req, res, 400, { current_password: "That is not your current password." });
+      return renderForm(req, res, 400, { current_password: "security.password.wrong" });
     }
     if (newEmail.toLowerCase() === user.email.toLowerCase()) {
-      return renderForm(req, res, 400, { new_email: "That is already your address." });
+      return renderForm(req, res, 400, { new_email: "recovery.change.same" });
     }
     const mails = await takeMailPoints(pool, limiter, user, newEmail);
     if (!mails.allowed) {
       const limit = tooManyAttempts(mails.retryAfterSeconds, "mails");
       return renderForm(req, res, 429, { new_email: limit.text }, limit);
     }
-    recovery.requestAddressChange(user.id, newEmail);
+    recovery.requestAddressChange(user.id, newEmail, localeOf(req));
     req.log?.info({ userId: user.id }, "change of address requested");
     await deps.events.record({ userId: user.id, kind: "email_change_requested", req });
-    const text = `We sent a link to ${newEmail}. Your address changes when you open it.`;
-    if (wantsJson(req)) return res.json({ message: text });
-    req.session.flash = { kind: "info", text };
+    const text = msg("recovery.change.sent", { email: newEmail });
+    if (wantsJson(req)) return res.json({ message: translator(localeOf(req))(text) });
+    req.session.flash = { kind: "info", text, mailSent: true };
     res.redirect(303, "/account");
   });
 
@@ -105,7 +106,10 @@ export function changeEmailRoutes(deps: ChangeEmailDeps): Router {
     await deps.events.record({ userId: user.id, kind: "email_changed", req });
     const changed = { ...user, email: owner.email, emailVerifiedAt: new Date() };
     if (!(await renewUserSession(pool, req, changed))) throw sessionEnded(res, deps.sessionCookie);
-    req.session.flash = { kind: "info", text: `Your email address is now ${owner.email}.` };
+    req.session.flash = {
+      kind: "info",
+      text: msg("recovery.change.done", { email: owner.email }),
+    };
     if (wantsJson(req)) return res.json({ email: owner.email });
     res.redirect(303, "/account");
   });

@@ -5,6 +5,7 @@ import type { SignInMethods, UnprovenAccessRemoval } from "../../core/sign-in-me
 import { renderAnonymousForm } from "../../http/anonymous-form.js";
 import { type AppError, tooManyAttempts } from "../../http/respond.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
+import { localeOf, translator } from "../../i18n/index.js";
 import type { Csrf } from "../../security/csrf.js";
 import { type PasswordLimiter, takeAll } from "../../security/password-limits.js";
 import { hashPassword } from "../passwords.js";
@@ -33,8 +34,8 @@ export interface PasswordResetDeps {
   unprovenAccess: readonly UnprovenAccessRemoval[];
 }
 
-export const FORGOT_SENT =
-  "If an account exists for that address, we sent a link to reset its password. Check your mail.";
+/** A catalogue key: the same answer whether or not the address has an account. */
+export const FORGOT_SENT = "recovery.forgot.sent";
 
 /**
  * Forgot password → a link by mail → a new password. Both forms are shown to visitors who are
@@ -54,7 +55,7 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
   ) {
     if (sent && wantsJson(req)) {
       noStore(res);
-      res.status(status).json({ message: FORGOT_SENT });
+      res.status(status).json({ message: translator(localeOf(req))(FORGOT_SENT) });
       return;
     }
     renderAnonymousForm(views, csrf, req, res, {
@@ -63,7 +64,7 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
       errors,
       limit,
       locals: {
-        title: "Forgot your password?",
+        title: "recovery.forgot.title",
         sent: sent ? FORGOT_SENT : "",
         values: { email: sent ? "" : formValue(req.body, "email") },
       },
@@ -75,7 +76,7 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
       view: "recovery/reset",
       status,
       errors,
-      locals: { title: "Choose a new password" },
+      locals: { title: "recovery.reset.title" },
     });
   }
 
@@ -101,7 +102,7 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
       const limit = tooManyAttempts(attempt.retryAfterSeconds, "resetRequests");
       return renderForgot(req, res, 429, { email: limit.text }, false, limit);
     }
-    recovery.sendPasswordReset(account.userId);
+    recovery.sendPasswordReset(account.userId, localeOf(req));
     req.log?.info("password reset requested");
     renderForgot(req, res, 200, {}, true);
   });
@@ -129,7 +130,7 @@ export function passwordResetRoutes(deps: PasswordResetDeps): Router {
     // before, whatever was added until now goes (address-proof.ts).
     await proveAddress(deps, req, owner.userId, { keepSession: false });
     await endAllSessions(pool, owner.userId);
-    await recovery.afterPasswordChange(owner.userId);
+    await recovery.afterPasswordChange(owner.userId, localeOf(req));
     req.log?.info({ userId: owner.userId }, "password reset");
     noStore(res);
     if (wantsJson(req)) return res.json({ reset: true });

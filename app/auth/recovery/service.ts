@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { DEFAULT_LOCALE, supportedLocale } from "../../i18n/index.js";
 import type { Mailer } from "../../mail/mailer.js";
 import {
   addressChangeRequestedMail,
@@ -27,19 +28,32 @@ export interface RecoveryOptions {
  * What the recovery flows send, each queued to run after the response (mailer.queue): the
  * request does the same work whether or not there is an account, and the answer cannot be
  * timed to tell. Every mail goes to the address on file, never to the one typed.
+ *
+ * `locale`: the language of the request that causes the mail (app/i18n's localeOf(req)). Each
+ * mail is in its recipient's saved language, else in that one (mailLocale).
  */
 export interface Recovery {
   /** Forgot password: a reset link if `userId` names an account, nothing otherwise. */
-  sendPasswordReset(userId: string | undefined): void;
+  sendPasswordReset(userId: string | undefined, locale?: string): void;
   /** A verification link to the user's address (at sign-up, "Resend"). */
-  sendVerification(userId: string): void;
+  sendVerification(userId: string, locale?: string): void;
   /** A confirm link to the new address (or, if it has an account, a note to its owner) and a notice to the old one. */
-  requestAddressChange(userId: string, newEmail: string): void;
+  requestAddressChange(userId: string, newEmail: string, locale?: string): void;
   /** Every password change and reset: older links stop working; a notice to the address. */
-  afterPasswordChange(userId: string): Promise<void>;
+  afterPasswordChange(userId: string, locale?: string): Promise<void>;
   /** The address was proven for the first time: a mail saying what that removed. */
-  unprovenAccessRemoved(userId: string, removed: UnprovenAccess): void;
+  unprovenAccessRemoved(userId: string, removed: UnprovenAccess, locale?: string): void;
 }
+
+/**
+ * A mail's language, as app/i18n's mailLocale: the recipient's saved preference, else
+ * `requestLocale` (the language of the request that caused it, worked out while that request
+ * was there: the mail is made after the answer).
+ */
+const recipientLocale = (
+  recipient: { locale?: string | null } | undefined,
+  requestLocale = DEFAULT_LOCALE,
+): string => supportedLocale(recipient?.locale) ?? requestLocale;
 
 export function createRecovery(options: RecoveryOptions): Recovery {
   const { pool, mailer, appUrl } = options;
@@ -52,7 +66,7 @@ export function createRecovery(options: RecoveryOptions): Recovery {
     });
 
   return {
-    sendPasswordReset(userId) {
+    sendPasswordReset(userId, locale) {
       mailer.queue("password reset mail", async () => {
         // No account: nothing to send; the request did the same work either way.
         if (userId === undefined) return;
@@ -62,24 +76,27 @@ export function createRecovery(options: RecoveryOptions): Recovery {
         await mailer.send(
           user.email,
           resetPasswordMail(link(`/password/reset/${token}`), options.resetTokenMs),
+          recipientLocale(user, locale),
         );
       });
     },
 
-    sendVerification(userId) {
+    sendVerification(userId, locale) {
       withUser("verification mail", userId, async (user) => {
         if (user.emailVerifiedAt) return;
         const token = await issueToken(pool, user.id, "verify", options.emailTokenMs);
         await mailer.send(
           user.email,
           verifyEmailMail(link(`/email/verify/${token}`), options.emailTokenMs),
+          recipientLocale(user, locale),
         );
       });
     },
 
-    requestAddressChange(userId, newEmail) {
+    requestAddressChange(userId, newEmail, locale) {
       withUser("change of address mails", userId, async (user) => {
-        if ((await userIdByEmail(pool, newEmail)) === undefined) {
+        const ownerId = await userIdByEmail(pool, newEmail);
+        if (ownerId === undefined) {
           const token = await issueToken(
             pool,
             user.id,
@@ -90,25 +107,44 @@ export function createRecovery(options: RecoveryOptions): Recovery {
           await mailer.send(
             newEmail,
             confirmNewAddressMail(link(`/email/change/${token}`), options.emailTokenMs),
+            recipientLocale(user, locale),
           );
         } else {
-          // Told to the address's owner only: the page said the same as for a free address.
-          await mailer.send(newEmail, addressTakenMail(link("/login")));
+          // Told to the address's owner only (in their language): the page said the same as
+          // for a free address.
+          const owner = await findUserById(pool, ownerId);
+          await mailer.send(
+            newEmail,
+            addressTakenMail(link("/login")),
+            recipientLocale(owner, locale),
+          );
         }
-        await mailer.send(user.email, addressChangeRequestedMail(newEmail, link("/account")));
+        await mailer.send(
+          user.email,
+          addressChangeRequestedMail(newEmail, link("/account")),
+          recipientLocale(user, locale),
+        );
       });
     },
 
-    async afterPasswordChange(userId) {
+    async afterPasswordChange(userId, locale) {
       await deleteUserTokens(pool, userId);
       withUser("password changed notice", userId, (user) =>
-        mailer.send(user.email, passwordChangedMail(link("/password/forgot"))),
+        mailer.send(
+          user.email,
+          passwordChangedMail(link("/password/forgot")),
+          recipientLocale(user, locale),
+        ),
       );
     },
 
-    unprovenAccessRemoved(userId, removed) {
+    unprovenAccessRemoved(userId, removed, locale) {
       withUser("ways in removed notice", userId, (user) =>
-        mailer.send(user.email, unprovenAccessRemovedMail(removed, link("/account/security"))),
+        mailer.send(
+          user.email,
+          unprovenAccessRemovedMail(removed, link("/account/security")),
+          recipientLocale(user, locale),
+        ),
       );
     },
   };

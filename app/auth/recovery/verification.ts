@@ -5,6 +5,7 @@ import { type Guards, privateRouter, userOf } from "../../core/guards.js";
 import type { SignInMethods, UnprovenAccessRemoval } from "../../core/sign-in-methods.js";
 import { tooManyAttempts } from "../../http/respond.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
+import { localeOf, type Message, msg } from "../../i18n/index.js";
 import { type PasswordLimiter, takeAll } from "../../security/password-limits.js";
 import { renewUserSession } from "../login-session.js";
 import { loginAccount } from "../users.js";
@@ -38,8 +39,8 @@ export async function takeMailPoints(
   ]);
 }
 
-const flash = (req: Request, text: string) => {
-  req.session.flash = { kind: "info", text };
+const flash = (req: Request, text: Message, mailSent?: boolean) => {
+  req.session.flash = { kind: "info", text, ...(mailSent ? { mailSent } : {}) };
 };
 
 /**
@@ -64,17 +65,17 @@ export function verificationRoutes(deps: VerificationDeps): Router {
     if (user?.id === owner.userId) {
       const verified = { ...user, emailVerifiedAt: user.emailVerifiedAt ?? new Date() };
       if (proof.first ? proof.keptSession : await renewUserSession(pool, req, verified)) {
-        flash(req, "Your email address is verified.");
+        flash(req, "recovery.verified.message");
         return res.redirect(303, "/account");
       }
     }
     if (wantsJson(req)) return res.json({ verified: true });
     views.render(res, "recovery/message", {
-      title: "Address verified",
-      message: "Your email address is verified.",
+      title: "recovery.verified.title",
+      message: "recovery.verified.message",
       link: user
-        ? { href: "/account", label: "Back to your account" }
-        : { href: "/login", label: "Log in" },
+        ? { href: "/account", label: "recovery.verified.back" }
+        : { href: "/login", label: "recovery.verified.logIn" },
     });
   });
 
@@ -84,15 +85,15 @@ export function verificationRoutes(deps: VerificationDeps): Router {
   account.post("/account/email/resend", async (req, res) => {
     const user = userOf(req);
     if (user.emailVerifiedAt) {
-      flash(req, "Your email address is already verified.");
+      flash(req, "recovery.verified.already");
       return res.redirect(303, "/account");
     }
     const attempt = await takeMailPoints(pool, limiter, user, user.email);
     if (!attempt.allowed) {
       throw tooManyAttempts(attempt.retryAfterSeconds, "mails");
     }
-    recovery.sendVerification(user.id);
-    flash(req, `We sent a new link to ${user.email}.`);
+    recovery.sendVerification(user.id, localeOf(req));
+    flash(req, msg("recovery.resent", { email: user.email }), true);
     if (wantsJson(req)) return res.json({ sent: true });
     res.redirect(303, "/account");
   });

@@ -9,6 +9,7 @@ import { AppError } from "../../http/respond.js";
 import { timeView } from "../../http/time-format.js";
 import { deviceName } from "../../http/user-agent.js";
 import { type Views, wantsJson } from "../../http/views.js";
+import type { Message } from "../../i18n/index.js";
 import { impersonation, impersonationOf } from "./impersonation.js";
 import { deletedMail, lockedMail, twoFactorResetMail } from "./mails.js";
 import { type Action, can } from "./roles.js";
@@ -248,7 +249,7 @@ export function adminRoutes(kit: Kit, views: Views): Router {
     sudo,
     async (req, res) => {
       const user = await target(req);
-      const removed: string[] = [];
+      const removed: Message[] = [];
       const client = await pool.connect();
       try {
         await client.query("begin");
