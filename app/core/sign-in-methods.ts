@@ -1,4 +1,5 @@
 import type pg from "pg";
+import type { Message } from "../i18n/index.js";
 
 /**
  * A way to sign in a feature adds (passkeys, provider identities), besides the password.
@@ -14,10 +15,10 @@ export interface SignInMethodSource extends UnprovenAccessRemoval {
 /**
  * What a feature adds to an account that the first proof of the address takes away (account
  * pre-hijacking, auth/recovery/address-proof.ts): removed in that transaction; says what went
- * ("2 passkeys"), or undefined when there was none.
+ * (a Message: "2 passkeys"), or undefined when there was none.
  */
 export interface UnprovenAccessRemoval {
-  removeAll(client: pg.PoolClient, userId: string): Promise<string | undefined>;
+  removeAll(client: pg.PoolClient, userId: string): Promise<Message | undefined>;
 }
 
 export interface SignInMethods {

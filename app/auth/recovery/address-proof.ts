@@ -3,6 +3,7 @@ import type pg from "pg";
 import { revokeAllSessions, revokeOtherSessions } from "../../account/sessions.js";
 import type { Events } from "../../core/events.js";
 import type { SignInMethods, UnprovenAccessRemoval } from "../../core/sign-in-methods.js";
+import { DEFAULT_LOCALE, translator } from "../../i18n/index.js";
 import type { UnprovenAccess } from "../../mail/templates.js";
 import { hashStoreKey } from "../../session/index.js";
 import { renewUserSession } from "../login-session.js";
@@ -71,7 +72,8 @@ export async function proveAddress(
     }
     for (const removal of deps.unprovenAccess) {
       const what = await removal.removeAll(client, userId);
-      if (what !== undefined) removed.push(what);
+      // A Message now; in English until the mail that lists them translates them.
+      if (what !== undefined) removed.push(translator(DEFAULT_LOCALE)(what));
     }
     // A change of address asked for before: its link would move the account elsewhere.
     await client.query("delete from user_tokens where user_id = $1 and purpose = 'change_email'", [

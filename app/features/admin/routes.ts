@@ -248,7 +248,7 @@ export function adminRoutes(kit: Kit, views: Views): Router {
     sudo,
     async (req, res) => {
       const user = await target(req);
-      const removed: string[] = [];
+      const removed: unknown[] = [];
       const client = await pool.connect();
       try {
         await client.query("begin");
