@@ -55,10 +55,10 @@ export const emailSignIn: Feature = {
       ],
       // How the trail says these sign-ins (kind "sign_in", by its method).
       eventKinds: {
-        "sign_in:email_link": "Signed in with an email link",
-        "sign_in:email_code": "Signed in with an email code",
-        "sign_in:email_link+2fa": "Signed in with an email link and a second factor",
-        "sign_in:email_code+2fa": "Signed in with an email code and a second factor",
+        "sign_in:email_link": "email-sign-in.events.link",
+        "sign_in:email_code": "email-sign-in.events.code",
+        "sign_in:email_link+2fa": "email-sign-in.events.link2fa",
+        "sign_in:email_code+2fa": "email-sign-in.events.code2fa",
       },
     };
   },

@@ -1,36 +1,34 @@
+import { msg } from "../../i18n/index.js";
 import type { MailContent } from "../../mail/message.js";
 
 const minutes = (ms: number) => Math.round(ms / 60_000);
 
-/** The link and the code, for an account (or, with EMAIL_SIGN_IN_CREATES_ACCOUNTS, for a new one). */
+/**
+ * The link and the code, for an account (or, with EMAIL_SIGN_IN_CREATES_ACCOUNTS, for a new
+ * one). Catalogue keys: read in the recipient's language when sent.
+ */
 export const signInMail = (
   link: string,
   code: string,
   lifetimeMs: number,
   newAccount: boolean,
 ): MailContent => ({
-  subject: "Your sign-in link",
+  subject: "email-sign-in.mail.subject",
   paragraphs: [
-    newAccount
-      ? "Someone (we hope you) asked to sign in with this address. There is no account for it yet: the link makes one."
-      : "Someone (we hope you) asked to sign in to the account with this address.",
-    "Open the link below in the browser where you asked for it, and press “Sign in”. Reading your mail on another device? Type this code on the page where you asked instead:",
+    newAccount ? "email-sign-in.mail.askedNew" : "email-sign-in.mail.asked",
+    "email-sign-in.mail.openLink",
+    // The code as it is (no key): six digits, the same in every language.
     code,
-    `The link and the code work once, for ${minutes(lifetimeMs)} minutes; asking again replaces them.`,
+    msg("email-sign-in.mail.lifetime", { count: minutes(lifetimeMs) }),
   ],
-  action: { label: "Sign in", url: link },
-  footer: [
-    "If this wasn't you, you can ignore this mail: nobody signs in without the link or the code.",
-  ],
+  action: { label: "email-sign-in.mail.signIn", url: link },
+  footer: ["email-sign-in.mail.ignore"],
 });
 
 /** An address with no account: says so (the page did not), and offers sign-up. */
 export const noAccountMail = (registerUrl: string): MailContent => ({
-  subject: "Sign-in requested: no account for this address",
-  paragraphs: [
-    "Someone (we hope you) asked to sign in with this address, but there is no account for it, so there is no link or code to sign in with.",
-    "If you meant to, you can create an account:",
-  ],
-  action: { label: "Create an account", url: registerUrl },
-  footer: ["If this wasn't you, you can ignore this mail."],
+  subject: "email-sign-in.mail.noAccount.subject",
+  paragraphs: ["email-sign-in.mail.noAccount.asked", "email-sign-in.mail.noAccount.create"],
+  action: { label: "email-sign-in.mail.noAccount.action", url: registerUrl },
+  footer: ["email-sign-in.mail.noAccount.ignore"],
 });

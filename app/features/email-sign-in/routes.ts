@@ -20,6 +20,7 @@ import {
 import type { Kit } from "../../core/feature.js";
 import { AppError, invalidForm, tooManyAttempts } from "../../http/respond.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
+import { localeOf, mailLocale, translator } from "../../i18n/index.js";
 import { type Counter, takeAll } from "../../security/password-limits.js";
 import type { BindingCookies } from "./binding.js";
 import { noAccountMail, signInMail } from "./mails.js";
@@ -32,8 +33,8 @@ export interface EmailSignInSettings {
   bindings: BindingCookies;
 }
 
-export const SENT =
-  "Check your mail: if you can sign in with that address, we sent it a link and a code. Open the link in this browser, or type the code here.";
+/** What the page (and a script) is told, whatever the address: a catalogue key. */
+export const SENT = "email-sign-in.sent.message";
 
 const checkbox = z
   .string()
@@ -42,14 +43,14 @@ const checkbox = z
 const askSchema = forgotPasswordSchema.extend({ remember: checkbox });
 const codeSchema = askSchema.extend({
   code: z
-    .string({ error: "Enter the 6-digit code from the mail." })
+    .string({ error: "email-sign-in.errors.codeFormat" })
     .transform((value) => value.replace(/\s/g, ""))
-    .pipe(z.string().regex(/^\d{6}$/, { error: "Enter the 6-digit code from the mail." })),
+    .pipe(z.string().regex(/^\d{6}$/, { error: "email-sign-in.errors.codeFormat" })),
 });
 
-const WRONG_CODE = "That code is wrong, was already used or has expired. Check the latest mail.";
-const LINK_MESSAGE =
-  "This link is invalid, was already used, has expired, or a newer one was sent. Ask for a new one.";
+const WRONG_CODE = "email-sign-in.errors.wrongCode";
+const LINK_MESSAGE = "email-sign-in.errors.invalidLink";
+const OTHER_BROWSER = "email-sign-in.errors.otherBrowser";
 
 const sixDigits = () => String(randomInt(0, 1_000_000)).padStart(6, "0");
 
@@ -65,29 +66,32 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
   const { bindings } = settings;
   const router = Router();
 
-  const invalidLink = () =>
-    new AppError(400, "invalid_link", LINK_MESSAGE, {
+  // The core's message page, its words already in the reader's language.
+  const invalidLink = (req: Request) => {
+    const t = translator(localeOf(req));
+    return new AppError(400, "invalid_link", LINK_MESSAGE, {
       page: {
         views,
         view: "/recovery/message",
         locals: {
-          title: "This link does not work",
-          message: LINK_MESSAGE,
-          link: { href: "/login", label: "Ask for a new sign-in link" },
+          title: t("email-sign-in.errors.invalidLinkTitle"),
+          message: t(LINK_MESSAGE),
+          link: { href: "/login", label: t("email-sign-in.errors.askNewLink") },
         },
       },
     });
+  };
 
-  const OTHER_BROWSER =
-    "This link signs in only in the browser where you asked for it. On this device, nothing happened: in that browser, type the 6-digit code from the mail instead.";
-  const otherBrowser = () =>
-    new AppError(403, "other_browser", OTHER_BROWSER, {
+  const otherBrowser = (req: Request) => {
+    const t = translator(localeOf(req));
+    return new AppError(403, "other_browser", OTHER_BROWSER, {
       page: {
         views,
         view: "/recovery/message",
-        locals: { title: "Open the link where you asked for it", message: OTHER_BROWSER },
+        locals: { title: t("email-sign-in.errors.otherBrowserTitle"), message: t(OTHER_BROWSER) },
       },
     });
+  };
 
   /** The page after "Email me a sign-in link": the code form (or the address form again). */
   function page(
@@ -101,9 +105,9 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
       views,
       view: "sent",
       locals: {
-        title: sent ? "Check your mail" : "Sign in by email",
+        title: sent ? "email-sign-in.sent.titleSent" : "email-sign-in.sent.titleAsk",
         sent,
-        message: SENT,
+        minutes: Math.round(settings.lifetimeMs / 60_000),
         values: { ...values, next: values.next ?? "" },
         formToken: csrf.formToken(req, res),
       },
@@ -163,16 +167,28 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
           code,
           times,
         );
-        return mailer.send(user.email, signInMail(link, code, settings.lifetimeMs, false));
+        return mailer.send(
+          user.email,
+          signInMail(link, code, settings.lifetimeMs, false),
+          mailLocale(user, req),
+        );
       }
       if (settings.createsAccounts) {
         await saveCodedToken(pool, token, { userId: null, email }, "sign_in", code, times);
-        return mailer.send(email, signInMail(link, code, settings.lifetimeMs, true));
+        return mailer.send(
+          email,
+          signInMail(link, code, settings.lifetimeMs, true),
+          mailLocale(undefined, req),
+        );
       }
-      await mailer.send(email, noAccountMail(`${config.appUrl}/register`));
+      await mailer.send(
+        email,
+        noAccountMail(`${config.appUrl}/register`),
+        mailLocale(undefined, req),
+      );
     });
     req.log?.info("email sign-in requested");
-    if (wantsJson(req)) return void res.json({ message: SENT });
+    if (wantsJson(req)) return void res.json({ message: translator(localeOf(req))(SENT) });
     const sent = page(req, res, { email, remember, next }, true);
     views.render(res, sent.view, { ...sent.locals, errors: {} });
   });
@@ -225,12 +241,13 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
   // every link, and some press buttons too); in another browser the page says to use the code.
   router.get("/login/email/:token", async (req, res) => {
     const { token } = req.params;
-    if (!(await codedTokenIsValid(pool, token, "sign_in", clock()))) throw invalidLink();
+    if (!(await codedTokenIsValid(pool, token, "sign_in", clock()))) throw invalidLink(req);
     noStore(res);
-    const here = bindings.matching(req, tokenDigest(token)) !== undefined;
+    // Not `here`: every page has that (its own address, for the language switcher).
+    const askedHere = bindings.matching(req, tokenDigest(token)) !== undefined;
     views.render(res, "link", {
-      title: "Sign in",
-      here,
+      title: "email-sign-in.link.title",
+      askedHere,
       otherBrowser: OTHER_BROWSER,
       formToken: csrf.formToken(req, res),
     });
@@ -241,9 +258,9 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
   router.post("/login/email/:token", async (req, res) => {
     const { token } = req.params;
     const binding = bindings.matching(req, tokenDigest(token));
-    if (!binding) throw otherBrowser();
+    if (!binding) throw otherBrowser(req);
     const owner = await consumeCodedToken(pool, { token }, "sign_in", clock());
-    if (!owner) throw invalidLink();
+    if (!owner) throw invalidLink(req);
     bindings.clear(res);
     await finish(req, res, owner, {
       method: "email_link",
@@ -265,7 +282,7 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
     let userId = owner.userId;
     let newAccount = false;
     if (userId === null) {
-      if (!settings.createsAccounts) throw invalidLink();
+      if (!settings.createsAccounts) throw invalidLink(req);
       const created = await createUser(pool, owner.email, null, { emailVerified: true });
       if (created === "taken") userId = (await userIdByEmail(pool, owner.email)) ?? null;
       else {
@@ -273,22 +290,20 @@ export function emailSignInRoutes(kit: Kit, views: Views, settings: EmailSignInS
         newAccount = true;
         req.log?.info({ userId }, "user registered by an email sign-in");
       }
-      if (userId === null) throw invalidLink();
+      if (userId === null) throw invalidLink(req);
     }
     // A password chosen before the address was proven may be a squatter's: it goes too.
     if (!newAccount)
       await kit.proveAddress(req, userId, { keepSession: false, password: "remove" });
     // Read again: proving the address may have begun a new session generation.
     const user = await findUserById(pool, userId);
-    if (!user) throw invalidLink();
+    if (!user) throw invalidLink(req);
     await kit.signIn.firstFactor(req, res, user, {
       method: how.method,
       remember: how.remember,
       next: how.next,
       newAccount,
-      ...(newAccount
-        ? { flash: { kind: "info" as const, text: "Welcome! Your account is ready." } }
-        : {}),
+      ...(newAccount ? { flash: { kind: "info" as const, text: "email-sign-in.welcome" } } : {}),
     });
   }
 

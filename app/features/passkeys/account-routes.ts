@@ -5,6 +5,7 @@ import { privateRouter, userOf } from "../../core/guards.js";
 import { AppError } from "../../http/respond.js";
 import { deviceName, UNKNOWN_BROWSER } from "../../http/user-agent.js";
 import { noStore, wantsJson } from "../../http/views.js";
+import { localeOf, type Message, msg, translator } from "../../i18n/index.js";
 import { type CeremonyDeps, registrationOptions, verifyRegistration } from "./ceremony.js";
 import { addPasskey, MAX_PASSKEYS, removePasskey, renamePasskey } from "./store.js";
 
@@ -15,23 +16,23 @@ export const passkeyName = z
   .pipe(
     z
       .string()
-      .min(1, "Give the passkey a name.")
-      .max(64, "A passkey's name is at most 64 characters.")
-      .regex(/^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$/u, "A passkey's name is one line of plain text."),
+      .min(1, "passkeys.name.empty")
+      .max(64, "passkeys.name.tooLong")
+      .regex(/^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$/u, "passkeys.name.oneLine"),
   );
 
 const PAGE = "/account/security";
 
 /** A change made from the security page: JSON for a script, else a message on the page. */
-function done(req: Request, res: Response, text: string) {
-  if (wantsJson(req)) return void res.json({ message: text });
+function done(req: Request, res: Response, text: Message) {
+  if (wantsJson(req)) return void res.json({ message: translator(localeOf(req))(text) });
   req.session.flash = { kind: "info", text };
   res.redirect(303, PAGE);
 }
 
 /** A refused change: the security page again with the message, or JSON for a script. */
-const refused = (status: number, code: string, text: string) =>
-  new AppError(status, code, text, { back: PAGE });
+const refused = (status: number, code: string, key: string) =>
+  new AppError(status, code, key, { back: PAGE });
 
 /** Adding (sudo mode), naming and removing passkeys, from the security page. */
 export function passkeyAccountRoutes(kit: Kit, deps: CeremonyDeps): Router {
@@ -53,27 +54,25 @@ export function passkeyAccountRoutes(kit: Kit, deps: CeremonyDeps): Router {
     const checked = await verifyRegistration(deps, req, user, req.body?.credential);
     if (!checked.ok) throw new AppError(checked.status, checked.error, checked.message);
     const device = deviceName(req.get("user-agent"));
-    const named = passkeyName.safeParse(device === UNKNOWN_BROWSER ? "Passkey" : device);
+    // "Passkey" in the language of the page it is added from, when the browser has no name.
+    const fallback = translator(localeOf(req))("passkeys.defaultName");
+    const named = passkeyName.safeParse(device === UNKNOWN_BROWSER ? fallback : device);
     const added = await addPasskey(kit.signInMethods, user.id, {
       ...checked.passkey,
-      name: named.success ? named.data : "Passkey",
+      name: named.success ? named.data : fallback,
     });
     if (added === "taken") {
-      throw new AppError(409, "taken", "That passkey is registered already.");
+      throw new AppError(409, "taken", "passkeys.errors.taken");
     }
     if (added === "limit") {
-      throw new AppError(
-        409,
-        "limit",
-        `You have ${MAX_PASSKEYS} passkeys, the most an account can have. Remove one first.`,
-      );
+      throw new AppError(409, "limit", "passkeys.errors.limit", { values: { max: MAX_PASSKEYS } });
     }
-    if (added === "gone") throw new AppError(401, "unauthenticated", "Log in first.");
+    if (added === "gone") throw new AppError(401, "unauthenticated", "passkeys.errors.logInFirst");
     await events.record({ userId: user.id, kind: "passkey_added", req });
     req.log?.info({ userId: user.id }, "passkey added");
     req.session.flash = {
       kind: "info",
-      text: `Passkey added: "${added.name}". Next time, sign in with it.`,
+      text: msg("passkeys.flash.added", { name: added.name }),
     };
     res.status(201).json({ passkey: { id: added.id, name: added.name }, next: PAGE });
   });
@@ -82,29 +81,25 @@ export function passkeyAccountRoutes(kit: Kit, deps: CeremonyDeps): Router {
     const user = userOf(req);
     const parsed = passkeyName.safeParse(typeof req.body?.name === "string" ? req.body.name : "");
     if (!parsed.success) {
-      throw refused(400, "error", parsed.error.issues[0]?.message ?? "That name cannot be used.");
+      throw refused(400, "error", parsed.error.issues[0]?.message ?? "passkeys.name.invalid");
     }
     if (!(await renamePasskey(pool, user.id, String(req.params.id), parsed.data))) {
-      throw refused(404, "error", "That passkey is not on your account.");
+      throw refused(404, "error", "passkeys.errors.notYours");
     }
-    done(req, res, `Passkey renamed to "${parsed.data}".`);
+    done(req, res, msg("passkeys.flash.renamed", { name: parsed.data }));
   });
 
   // "Remove": refused while it is the account's last way to sign in.
   router.post("/account/passkeys/:id/delete", sudo, async (req, res) => {
     const user = userOf(req);
     const result = await removePasskey(kit.signInMethods, user.id, String(req.params.id));
-    if (result === "none") throw refused(404, "error", "That passkey is not on your account.");
+    if (result === "none") throw refused(404, "error", "passkeys.errors.notYours");
     if (result === "last") {
-      throw refused(
-        409,
-        "error",
-        "That passkey is your only way to sign in, so it cannot be removed. Add another way to sign in first.",
-      );
+      throw refused(409, "error", "passkeys.errors.last");
     }
     await events.record({ userId: user.id, kind: "passkey_removed", req });
     req.log?.info({ userId: user.id }, "passkey removed");
-    done(req, res, "Passkey removed. It no longer signs in to this account.");
+    done(req, res, "passkeys.flash.removed");
   });
 
   return router;

@@ -37,7 +37,7 @@ export interface CeremonyDeps {
   clock: () => number;
 }
 
-/** A refusal: the status, a code for scripts, and what to tell the person. */
+/** A refusal: the status, a code for scripts, and what to tell the person (a catalogue key). */
 export interface Refusal {
   status: 400 | 401 | 409;
   error: string;
@@ -95,22 +95,22 @@ const knownTransports = (list: string[] | undefined): Transport[] =>
 const malformed: Refusal = {
   status: 400,
   error: "malformed",
-  message: "The browser's answer could not be read. Try again.",
+  message: "passkeys.errors.malformed",
 };
 const staleChallenge: Refusal = {
   status: 400,
   error: "challenge",
-  message: "That passkey request expired or was already used. Try again.",
+  message: "passkeys.errors.challenge",
 };
 const unknownPasskey: Refusal = {
   status: 401,
   error: "unknown_passkey",
-  message: "That passkey is not registered here (it may have been removed). Try another way in.",
+  message: "passkeys.errors.unknown",
 };
 const notVerified: Refusal = {
   status: 401,
   error: "not_verified",
-  message: "The passkey's answer could not be verified. Try again.",
+  message: "passkeys.errors.notVerified",
 };
 
 /** The challenge the browser signed, or undefined when clientDataJSON is not readable. */

@@ -5,6 +5,7 @@ import { type Request, type Response, Router } from "express";
 import type { Feature } from "../../core/feature.js";
 import { userOf } from "../../core/guards.js";
 import { timeView } from "../../http/time-format.js";
+import { localeOf } from "../../i18n/index.js";
 import { passkeyAccountRoutes } from "./account-routes.js";
 import { relyingParty } from "./relying-party.js";
 import { passkeySignInRoutes } from "./sign-in-routes.js";
@@ -80,12 +81,13 @@ export const passkeys: Feature = {
           scripts: SCRIPTS,
           async render(req, res) {
             const now = new Date();
+            const locale = localeOf(req);
             const list = await listPasskeys(kit.pool, userOf(req).id);
             return views.html(res, "security-section", {
               passkeys: list.map((passkey) => ({
                 ...passkey,
-                created: timeView(passkey.createdAt, now),
-                lastUsed: passkey.lastUsedAt && timeView(passkey.lastUsedAt, now),
+                created: timeView(passkey.createdAt, now, locale),
+                lastUsed: passkey.lastUsedAt && timeView(passkey.lastUsedAt, now, locale),
               })),
             });
           },
@@ -94,7 +96,10 @@ export const passkeys: Feature = {
           }),
         },
       ],
-      eventKinds: { passkey_added: "Added a passkey", passkey_removed: "Removed a passkey" },
+      eventKinds: {
+        passkey_added: "passkeys.events.added",
+        passkey_removed: "passkeys.events.removed",
+      },
     };
   },
 };

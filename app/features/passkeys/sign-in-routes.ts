@@ -18,12 +18,9 @@ import {
 const refuse = (refusal: Refusal) => new AppError(refusal.status, refusal.error, refusal.message);
 
 const noPendingLogin = () =>
-  new AppError(
-    401,
-    "no_pending_login",
-    "That login took more than 5 minutes. Enter your password again.",
-    { json: { next: "/login?twofactor=1" } },
-  );
+  new AppError(401, "no_pending_login", "passkeys.errors.noPendingLogin", {
+    json: { next: "/login?twofactor=1" },
+  });
 
 /** What the script sends besides the passkey's answer. */
 function extras(req: Request) {
@@ -65,7 +62,7 @@ export function passkeySignInRoutes(kit: Kit, deps: CeremonyDeps): Router {
     if (!checked.ok) throw refuse(checked);
     const user = await findUserById(pool, checked.credential.userId);
     if (!user) {
-      throw new AppError(401, "unknown_passkey", "That passkey's account no longer exists.");
+      throw new AppError(401, "unknown_passkey", "passkeys.errors.accountGone");
     }
     await kit.signIn.firstFactor(req, res, user, {
       method: "passkey",

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type pg from "pg";
 import type { SignInMethodSource, SignInMethods } from "../../core/sign-in-methods.js";
+import { msg } from "../../i18n/index.js";
 import { MAX_PASSKEYS } from "../../policy.js";
 
 /** A passkey as the security page lists it. */
@@ -228,7 +229,7 @@ export const passkeySignInMethod: SignInMethodSource = {
   async removeAll(client, userId) {
     const { rowCount } = await client.query("delete from passkeys where user_id = $1", [userId]);
     const n = rowCount ?? 0;
-    return n === 0 ? undefined : `${n} ${n === 1 ? "passkey" : "passkeys"}`;
+    return n === 0 ? undefined : msg("passkeys.removedCount", { count: n });
   },
 };
 

@@ -41,8 +41,8 @@ export const twoFactor: Feature = {
           }
           if (checked.ok) return undefined;
           return field === "code"
-            ? { field, error: "That code is not right." }
-            : { field, error: "That recovery code is not right, or was used already." };
+            ? { field, error: "two-factor.errors.wrongCode" }
+            : { field, error: "two-factor.errors.wrongRecoveryCode" };
         },
         confirmField: {
           id: "two-factor-code",
@@ -56,7 +56,7 @@ export const twoFactor: Feature = {
           const { rowCount } = await client.query("delete from two_factor where user_id = $1", [
             userId,
           ]);
-          return rowCount ? "two-factor authentication (its key and recovery codes)" : undefined;
+          return rowCount ? "two-factor.removed" : undefined;
         },
       },
       securitySections: [
@@ -77,9 +77,9 @@ export const twoFactor: Feature = {
         },
       ],
       eventKinds: {
-        two_factor_enabled: "Turned on two-factor authentication",
-        two_factor_disabled: "Turned off two-factor authentication",
-        recovery_code_used: "Used a recovery code",
+        two_factor_enabled: "two-factor.events.enabled",
+        two_factor_disabled: "two-factor.events.disabled",
+        recovery_code_used: "two-factor.events.recoveryCodeUsed",
       },
     };
   },

@@ -3,6 +3,7 @@ import type { FieldErrors } from "../../auth/validation.js";
 import type { Kit } from "../../core/feature.js";
 import { AppError, invalidForm, showForm, tooManyAttempts } from "../../http/respond.js";
 import { noStore, type Views, wantsJson } from "../../http/views.js";
+import { msg } from "../../i18n/index.js";
 import { checkSecondFactor, typedCode } from "./check.js";
 import type { TwoFactorStore } from "./store.js";
 
@@ -20,7 +21,7 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
       views,
       view: "login",
       locals: {
-        title: "Two-factor authentication",
+        title: "two-factor.login.title",
         // Not logged in yet: the pending session's own token (the layout only has one for users).
         formToken: token,
         csrfToken: token,
@@ -45,12 +46,9 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
     }
     noStore(res);
     if (wantsJson(req)) {
-      throw new AppError(
-        401,
-        "no_pending_login",
-        "That login took more than 5 minutes. Enter your password again.",
-        { json: { next: "/login?twofactor=1" } },
-      );
+      throw new AppError(401, "no_pending_login", "two-factor.errors.noPendingLogin", {
+        json: { next: "/login?twofactor=1" },
+      });
     }
     res.redirect(303, expired ? "/login?twofactor=1" : "/login");
   }
@@ -64,7 +62,7 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
     await req.session.destroy();
     noStore(res);
     if (wantsJson(req)) {
-      throw new AppError(409, "answered_meanwhile", "Another answer to this step came first.", {
+      throw new AppError(409, "answered_meanwhile", "two-factor.errors.answeredMeanwhile", {
         json: { next: "/login/two-factor" },
       });
     }
@@ -104,8 +102,8 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
       const errors: FieldErrors = {
         [field]:
           field === "code"
-            ? "That code is not right. Try the current one."
-            : "That recovery code is not right, or was used already.",
+            ? "two-factor.errors.wrongCodeLogin"
+            : "two-factor.errors.wrongRecoveryCode",
       };
       throw invalidForm(401, errors, await page(req, res));
     }
@@ -113,7 +111,7 @@ export function twoFactorLoginRoutes(kit: Kit, views: Views, store: TwoFactorSto
     const left = recovery ? await store.remainingRecoveryCodes(pending.userId) : 0;
     const flash = {
       kind: "info" as const,
-      text: `You used a recovery code; ${left === 1 ? "1 is" : `${left} are`} left. Make new ones on the security page if you need them.`,
+      text: msg("two-factor.flash.recoveryCodeUsed", { count: left }),
     };
     if (
       !(await kit.signIn.secondFactor(req, res, pending, {

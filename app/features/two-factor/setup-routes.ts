@@ -43,7 +43,7 @@ export function twoFactorSetupRoutes(kit: Kit, views: Views, store: TwoFactorSto
 
   function renderCodes(req: Request, res: Response, codes: string[], first: boolean) {
     if (wantsJson(req)) return void res.json({ recoveryCodes: codes });
-    views.render(res, "recovery-codes", { title: "Your recovery codes", codes, first });
+    views.render(res, "recovery-codes", { title: "two-factor.codes.title", codes, first });
   }
 
   // The QR code and the secret for an authenticator app, and a field for its first code.
@@ -52,7 +52,7 @@ export function twoFactorSetupRoutes(kit: Kit, views: Views, store: TwoFactorSto
     if (await store.isEnabled(user.id)) return res.redirect(303, "/account/security");
     const { secret, uri, qr } = await setupPage(req, user);
     if (wantsJson(req)) return void res.json({ secret, uri, errors: {} });
-    views.render(res, "setup", { title: "Set up two-factor", secret, qr, errors: {} });
+    views.render(res, "setup", { title: "two-factor.setup.title", secret, qr, errors: {} });
   });
 
   // The first code from the app: two-factor is on, and the ten recovery codes are shown once.
@@ -68,8 +68,8 @@ export function twoFactorSetupRoutes(kit: Kit, views: Views, store: TwoFactorSto
       const { qr, uri } = await setupPage(req, user);
       const error = invalidForm(
         400,
-        { code: "That code is not right. Enter the 6 digits your app shows now." },
-        { views, view: "setup", locals: { title: "Set up two-factor", secret, qr } },
+        { code: "two-factor.errors.wrongSetupCode" },
+        { views, view: "setup", locals: { title: "two-factor.setup.title", secret, qr } },
       );
       Object.assign(error.options.json ?? {}, { secret, uri });
       throw error;
@@ -101,7 +101,7 @@ export function twoFactorSetupRoutes(kit: Kit, views: Views, store: TwoFactorSto
     await store.disable(user.id);
     req.log?.info({ userId: user.id }, "two-factor turned off");
     await events.record({ userId: user.id, kind: "two_factor_disabled", req });
-    req.session.flash = { kind: "info", text: "Two-factor authentication is off." };
+    req.session.flash = { kind: "info", text: "two-factor.flash.disabled" };
     if (wantsJson(req)) return void res.json({ twoFactor: false });
     res.redirect(303, "/account/security");
   });

@@ -9,7 +9,27 @@
 //   data-status    id of the element that shows what went wrong
 //   data-form      id of a form whose "remember" and "next" fields go with the answer
 //   data-autofill  also offer passkeys in the username field's autofill (conditional UI)
+//   data-texts     what to say when something goes wrong, in the page's language (JSON)
 const webauthn = window.SimpleWebAuthnBrowser;
+
+// English, for a button without data-texts.
+const ENGLISH = {
+  cancelled: "The passkey request was cancelled or timed out.",
+  exists: "This device already has a passkey for your account.",
+  insecure: "Passkeys only work on this site's own address (https://, or http://localhost).",
+  failed: "The passkey did not work. Try again, or use another way in.",
+  refused: "That did not work. Try again.",
+  unsupported: "This browser cannot use passkeys.",
+  unreachable: "The server could not be reached. Try again.",
+};
+
+function texts(button) {
+  try {
+    return { ...ENGLISH, ...JSON.parse(button.dataset.texts || "{}") };
+  } catch {
+    return ENGLISH;
+  }
+}
 
 function say(button, text) {
   const status = document.getElementById(button.dataset.status);
@@ -54,16 +74,17 @@ function extras(button) {
   return { remember: remember ? remember.checked : false, next: next?.value || undefined };
 }
 
-function explain(error) {
+function explain(button, error) {
+  const text = texts(button);
   switch (error?.name) {
     case "NotAllowedError":
-      return "The passkey request was cancelled or timed out.";
+      return text.cancelled;
     case "InvalidStateError":
-      return "This device already has a passkey for your account.";
+      return text.exists;
     case "SecurityError":
-      return "Passkeys only work on this site's own address (https://, or http://localhost).";
+      return text.insecure;
     default:
-      return "The passkey did not work. Try again, or use another way in.";
+      return text.failed;
   }
 }
 
@@ -80,7 +101,7 @@ function refused(button, reply, rpId, credentialId) {
   if (data.error === "unknown_passkey" && rpId && credentialId) {
     PublicKeyCredential.signalUnknownCredential?.({ rpId, credentialId }).catch(() => {});
   }
-  say(button, data.message || "That did not work. Try again.");
+  say(button, data.message || texts(button).refused);
 }
 
 // While a button's request runs, the autofill one waits: started late, it would cancel the
@@ -101,7 +122,7 @@ async function ceremony(button, autofill) {
         : await webauthn.startAuthentication({ optionsJSON, useBrowserAutofill: autofill });
   } catch (error) {
     if (replaced(error)) return "replaced";
-    if (!autofill) say(button, explain(error));
+    if (!autofill) say(button, explain(button, error));
     return undefined;
   }
   const verified = await post(button.dataset.verify, csrf, { credential, ...extras(button) });
@@ -134,7 +155,7 @@ function start() {
   for (const button of buttons) {
     if (!supported) {
       button.disabled = true;
-      say(button, "This browser cannot use passkeys.");
+      say(button, texts(button).unsupported);
       continue;
     }
     button.addEventListener("click", async () => {
@@ -149,7 +170,7 @@ function start() {
         // once more, now that nothing else can start.
         if (outcome === "replaced") outcome = await ceremony(button, false);
       } catch {
-        say(button, "The server could not be reached. Try again.");
+        say(button, texts(button).unreachable);
       } finally {
         button.disabled = false;
         pressed = false;

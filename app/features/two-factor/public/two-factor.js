@@ -1,6 +1,7 @@
 // Copy, download and print for the two-factor pages: the setup key and the recovery codes. No
 // inline script (CSP); the buttons are hidden until this script shows them, so a page without
-// JavaScript offers none it cannot keep.
+// JavaScript offers none it cannot keep. What it says comes from the page, in its language
+// (data-copied, data-downloaded, data-copy-failed); English if a button has none.
 for (const button of document.querySelectorAll("[data-copy], [data-download], [data-print]")) {
   button.hidden = false;
   button.addEventListener("click", async () => {
@@ -22,14 +23,14 @@ for (const button of document.querySelectorAll("[data-copy], [data-download], [d
       link.download = button.dataset.filename || "codes.txt";
       link.click();
       URL.revokeObjectURL(url);
-      say("Downloaded.");
+      say(button.dataset.downloaded || "Downloaded.");
       return;
     }
     try {
       await navigator.clipboard.writeText(text);
-      say("Copied.");
+      say(button.dataset.copied || "Copied.");
     } catch {
-      say("Copying did not work here: select the text and copy it.");
+      say(button.dataset.copyFailed || "Copying did not work here: select the text and copy it.");
     }
   });
 }
