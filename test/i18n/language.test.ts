@@ -102,6 +102,32 @@ describe("the order: saved preference, then cookie, then Accept-Language", () =>
   });
 });
 
+describe("the footer's switcher", () => {
+  test('links for a visitor, buttons for a user; the current language marked aria-current="true"', async () => {
+    const visitor = app.client({ "accept-language": "zh-CN" });
+    const page = (await visitor.get("/login?x=1")).body;
+    expect(page).toContain(
+      '<a href="/language?lang=zh-CN&amp;next=%2Flogin%3Fx%3D1" hreflang="zh-CN" lang="zh-CN" aria-current="true">简体中文</a>',
+    );
+    expect(page).toContain(
+      '<a href="/language?lang=en&amp;next=%2Flogin%3Fx%3D1" hreflang="en" lang="en">English</a>',
+    );
+    expect(page).not.toContain("&quot;true&quot;");
+
+    await makeUser(app.pool, "switcher@example.com");
+    const user = app.client({ "accept-language": "en" });
+    await logIn(user, "switcher@example.com");
+    const account = (await user.get("/account")).body;
+    expect(account).toMatch(
+      /<button type="submit" class="link" name="locale" value="en" lang="en" aria-current="true">English<\/button>/,
+    );
+    expect(account).toMatch(
+      /<button type="submit" class="link" name="locale" value="zh-CN" lang="zh-CN">简体中文<\/button>/,
+    );
+    expect(account).not.toContain("&quot;true&quot;");
+  });
+});
+
 describe("GET /language (the footer's links)", () => {
   test("sets the lang cookie for a year (SameSite=Lax, Path=/) and goes back to `next`", async () => {
     const visitor = app.client({ "accept-language": "en" });
