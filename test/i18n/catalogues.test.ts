@@ -228,6 +228,29 @@ function keysUsedIn(file: string, text: string): Array<{ key: string; where: str
   return found;
 }
 
+/** The catalogue's namespaces ("errors", "layout", ...): a string starting with one is a key. */
+const NAMESPACES = new Set([...EN.keys()].map((key) => key.split(".")[0] as string));
+
+/**
+ * Other literal strings in TypeScript that are keys by their look: a namespace of the catalogue,
+ * a dot, more ("language.saved" as a flash, "errors.tooLarge.title" in a table of pages).
+ * File names ("errors.js") are not keys.
+ */
+function namespacedKeysIn(file: string, text: string): Array<{ key: string; where: string }> {
+  const found: Array<{ key: string; where: string }> = [];
+  const lines = text.split("\n");
+  lines.forEach((line, index) => {
+    if (/^\s*(\*|\/\*|\/\/)/.test(line)) return;
+    for (const match of line.matchAll(new RegExp(`(["'\x60])(${KEY})\\1`, "g"))) {
+      const key = match[2] as string;
+      if (!NAMESPACES.has(key.split(".")[0] as string)) continue;
+      if (/\.(js|ts|eta|json|css|svg|png)$/.test(key)) continue;
+      found.push({ key, where: `${file}:${index + 1}` });
+    }
+  });
+  return found;
+}
+
 /** Whether `key` names a string in English, directly or as a plural base. */
 const inEnglish = (key: string) =>
   EN.has(key) ||
@@ -256,6 +279,23 @@ describe("the code's keys", () => {
       .filter(({ key }) => !inEnglish(key))
       .map(({ key, where }) => `${where}: "${key}" is not in en.json`);
     expect(missing).toEqual([]);
+  });
+
+  test("every other literal string of the code that looks like a catalogue key is in en.json", () => {
+    const missing = files
+      .filter((file) => file.endsWith(".ts"))
+      .flatMap((file) => namespacedKeysIn(relative(projectRoot, file), readFileSync(file, "utf8")))
+      .filter(({ key }) => !inEnglish(key))
+      .map(({ key, where }) => `${where}: "${key}" is not in en.json`);
+    expect(missing).toEqual([]);
+    const seen = files
+      .filter((file) => file.endsWith(".ts"))
+      .flatMap((file) => namespacedKeysIn(relative(projectRoot, file), readFileSync(file, "utf8")))
+      .map(({ key }) => key);
+    expect(seen).toContain("language.saved");
+    expect(namespacedKeysIn("y.ts", 'flash("layout.nope"); import "./errors.js";')).toEqual([
+      { key: "layout.nope", where: "y.ts:1" },
+    ]);
   });
 
   test("the scan can fail: a made-up key is reported with its file and line", () => {
