@@ -1,9 +1,7 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { expect, test } from "vitest";
-import { projectRoot } from "../../app/paths.js";
 import { makeUser, PASSWORD } from "../helpers/auth.js";
+import { axeFinds, type Violation } from "../helpers/axe.js";
 import { logInWithBrowser, submitLoginForm, textOf, useBrowser } from "../helpers/e2e.js";
 import { STEP_MS, testClock, totpCode } from "../helpers/totp.js";
 
@@ -15,20 +13,6 @@ import { STEP_MS, testClock, totpCode } from "../helpers/totp.js";
  */
 
 const e2e = useBrowser();
-const AXE = readFileSync(join(projectRoot, "node_modules/axe-core/axe.min.js"), "utf8");
-
-interface Violation {
-  id: string;
-  help: string;
-  nodes: string[];
-}
-
-async function axeFinds(page: Page): Promise<Violation[]> {
-  await page.evaluate(`${AXE};0`);
-  return page.evaluate<Violation[]>(`axe.run(document, { resultTypes: ["violations"] }).then((r) =>
-    r.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ") + ": " + n.failureSummary) })))`);
-}
-
 /** The state's name and what axe found there: collected, so one run lists every page's findings. */
 async function check(page: Page, state: string, found: Record<string, Violation[]>): Promise<void> {
   const violations = await axeFinds(page);
