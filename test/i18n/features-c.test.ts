@@ -116,7 +116,7 @@ describe("in Simplified Chinese", () => {
 
     const list = await admin.get("/admin");
     expect(list.status).toBe(200);
-    expect(list.body).toContain("<h1>管理</h1>");
+    expect(list.body).toContain("<h1>管理后台</h1>");
     expect(list.body).toContain("管理员</td>");
     expectNoEnglish(list.body);
 

@@ -71,9 +71,10 @@ export function inspectorRoutes(kit: Kit, views: Views): Router {
       // As the page says them: no Domain attribute, no SameSite attribute.
       shown: {
         domain: cookie.domain ?? translator(locale)("session-inspector.thisHostOnly"),
-        sameSite: cookie.sameSite
-          ? String(cookie.sameSite)
-          : translator(locale)("session-inspector.noneSet"),
+        sameSite:
+          cookie.sameSite === undefined || cookie.sameSite === null
+            ? translator(locale)("session-inspector.noneSet")
+            : String(cookie.sameSite),
       },
       times: {
         expires: when(dates.expires),
