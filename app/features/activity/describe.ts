@@ -1,13 +1,15 @@
 import { type TimeView, timeView } from "../../http/time-format.js";
-import { deviceName } from "../../http/user-agent.js";
+import { deviceName, UNKNOWN_BROWSER } from "../../http/user-agent.js";
+import { DEFAULT_LOCALE, type Translate, translator } from "../../i18n/index.js";
 import type { StoredEvent } from "./list.js";
 
+/** How each sign-in method is said after the kind: catalogue keys ("with a password"). */
 const HOW: Record<string, string> = {
-  password: "with a password",
-  "password+2fa": "with a password and a second factor",
-  passkey: "with a passkey",
-  oidc: "with a sign-in provider",
-  "oidc+2fa": "with a sign-in provider and a second factor",
+  password: "activity.how.password",
+  "password+2fa": "activity.how.passwordTwoFactor",
+  passkey: "activity.how.passkey",
+  oidc: "activity.how.provider",
+  "oidc+2fa": "activity.how.providerTwoFactor",
 };
 
 /** One line of "Recent security activity": plain text (the template escapes it) and a time. */
@@ -19,22 +21,49 @@ export interface EventLine {
 }
 
 /**
- * "Signed in with a passkey from Firefox on macOS" and its time, "3 minutes ago". `kinds`: how
- * the core and every feature say their kinds (a kind no feature names any more: as stored).
+ * A browser as app/http/user-agent.ts names it ("Firefox on macOS", "an unknown browser"), in
+ * the reader's language: the browser's and system's names are product names and stay.
+ */
+export function deviceIn(t: Translate, userAgent: string | null | undefined): string {
+  const name = deviceName(userAgent ?? undefined);
+  if (name === UNKNOWN_BROWSER) return t("activity.unknownBrowser");
+  const on = name.lastIndexOf(" on ");
+  if (on < 0) return name;
+  return t("activity.deviceOn", { browser: name.slice(0, on), system: name.slice(on + 4) });
+}
+
+/**
+ * "Signed in with a passkey from Firefox on macOS" and its time, "3 minutes ago", in `locale`.
+ * `kinds`: how the core and every feature say their kinds, as catalogue keys (a kind no feature
+ * names any more: as stored).
  */
 export function describeEvent(
   event: StoredEvent,
   kinds: ReadonlyMap<string, string>,
   now: Date = new Date(),
+  locale: string = DEFAULT_LOCALE,
 ): EventLine {
+  const t = translator(locale);
   // A feature may say a kind per method: `sign_in:email_link` (its eventKinds).
   const byMethod = event.method ? kinds.get(`${event.kind}:${event.method}`) : undefined;
-  const how = event.method ? ` ${HOW[event.method] ?? `with ${event.method}`}` : "";
-  const what = byMethod ?? `${kinds.get(event.kind) ?? event.kind}${how}`;
+  const kind = kinds.get(event.kind);
+  let what: string;
+  if (byMethod !== undefined) what = t(byMethod);
+  else {
+    const said = kind === undefined ? event.kind : t(kind);
+    what = event.method
+      ? t("activity.withMethod", {
+          what: said,
+          how: HOW[event.method]
+            ? t(HOW[event.method] as string)
+            : t("activity.how.other", { method: event.method }),
+        })
+      : said;
+  }
   return {
     kind: event.kind,
-    text: `${what} from ${deviceName(event.userAgent ?? undefined)}`,
+    text: t("activity.line", { what, device: deviceIn(t, event.userAgent) }),
     ip: event.ip,
-    time: timeView(event.createdAt, now),
+    time: timeView(event.createdAt, now, locale),
   };
 }

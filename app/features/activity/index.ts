@@ -1,10 +1,10 @@
 import type { Feature } from "../../core/feature.js";
 import { userOf } from "../../core/guards.js";
 import { exactTime } from "../../http/time-format.js";
-import { deviceName } from "../../http/user-agent.js";
+import { localeOf, mailLocale, translator } from "../../i18n/index.js";
 import { newDeviceMail } from "../../mail/templates.js";
 import { deleteInBatches } from "../../maintenance/batches.js";
-import { describeEvent } from "./describe.js";
+import { describeEvent, deviceIn } from "./describe.js";
 import { listEvents } from "./list.js";
 
 // A user-agent string is the client's to choose: stored, but never longer than this.
@@ -36,13 +36,16 @@ export const activity: Feature = {
       // A notice when a browser with no device cookie for the account signs in to it.
       async onSignIn({ req, user, knownDevice, newAccount }) {
         if (knownDevice || newAccount) return;
-        const device = deviceName(req.get("user-agent"));
-        const when = exactTime(new Date());
-        const ip = req.ip ?? "unknown";
+        // In the language the account reads its mails in: the device and the time too.
+        const locale = mailLocale(user, req);
+        const device = deviceIn(translator(locale), req.get("user-agent"));
+        const when = exactTime(new Date(), "UTC", locale);
+        const ip = req.ip ?? translator(locale)("activity.unknownAddress");
         mailer.queue("new device notice", () =>
           mailer.send(
             user.email,
             newDeviceMail({ device, when, ip, sessionsUrl: `${config.appUrl}/account/sessions` }),
+            locale,
           ),
         );
       },
@@ -53,7 +56,8 @@ export const activity: Feature = {
           async render(req, res) {
             const events = await listEvents(pool, userOf(req).id);
             const now = new Date();
-            const lines = events.map((event) => describeEvent(event, kit.eventKinds, now));
+            const locale = localeOf(req);
+            const lines = events.map((event) => describeEvent(event, kit.eventKinds, now, locale));
             return views.html(res, "activity", { activity: lines });
           },
           json: async (req) => ({

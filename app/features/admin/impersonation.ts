@@ -5,6 +5,7 @@ import { clearSessionCookie } from "../../auth/session-cookie.js";
 import { findUserById } from "../../auth/users.js";
 import type { Kit } from "../../core/feature.js";
 import { wantsJson } from "../../http/views.js";
+import { localeOf, msg, translator } from "../../i18n/index.js";
 import { can } from "./roles.js";
 import { audit, roleOf } from "./store.js";
 
@@ -41,8 +42,8 @@ export function impersonationOf(req: Request): Impersonation | undefined {
   return parsed.success && req.user?.id === parsed.data.userId ? parsed.data : undefined;
 }
 
-export const REFUSED_WHILE_IMPERSONATING =
-  "Not while an administrator is signed in as this user: password, two-factor, passkeys, providers, address and deleting the account stay the user's own.";
+/** A catalogue key: the refusal of a sensitive change in an impersonated session. */
+export const REFUSED_WHILE_IMPERSONATING = "admin.impersonation.refused";
 
 export interface Impersonations {
   start(req: Request, admin: Express.User, user: Express.User): Promise<void>;
@@ -93,10 +94,10 @@ export function impersonation(kit: Kit): Impersonations {
       await startUserSession(req, admin, null, { authenticatedAt: 0 });
       req.session.flash = {
         kind: "info",
-        text:
-          why === "expired"
-            ? `Your session as ${marked.userEmail} ended after 30 minutes. You are yourself again.`
-            : `You are no longer signed in as ${marked.userEmail}.`,
+        text: msg(
+          why === "expired" ? "admin.impersonation.expired" : "admin.impersonation.stopped",
+          { email: marked.userEmail },
+        ),
       };
       return `/admin/users/${marked.userId}`;
     }
@@ -116,7 +117,7 @@ export function impersonation(kit: Kit): Impersonations {
         if (wantsJson(req)) {
           res.status(401).json({
             error: "impersonation_ended",
-            message: "The session as this user ended.",
+            message: translator(localeOf(req))("admin.impersonation.ended"),
             next,
           });
           return;

@@ -18,7 +18,7 @@ export const admin: Feature = {
       // A locked account signs in by no method (the one pipeline asks this before it ends).
       async checkSignIn(user) {
         if (!(await isLocked(kit.pool, user.id))) return undefined;
-        return "This account can't be signed in to right now. If you think this is a mistake, contact us.";
+        return "admin.signInRefused";
       },
       // When each account last signed in (the /admin list).
       onSignIn: ({ user }) => recordSignIn(kit.pool, user.id),
@@ -34,14 +34,15 @@ export const admin: Feature = {
           },
         },
       ],
+      // Catalogue keys: the activity trail says them in its reader's language.
       eventKinds: {
-        admin_locked: "An administrator locked your account",
-        admin_unlocked: "An administrator unlocked your account",
-        admin_signed_out: "An administrator signed you out everywhere",
-        admin_session_revoked: "An administrator ended one of your sessions",
-        admin_two_factor_disabled: "An administrator turned off your two-factor",
-        admin_verification_sent: "An administrator sent you a new verification link",
-        admin_impersonated: "An administrator signed in as you",
+        admin_locked: "admin.events.locked",
+        admin_unlocked: "admin.events.unlocked",
+        admin_signed_out: "admin.events.signedOut",
+        admin_session_revoked: "admin.events.sessionRevoked",
+        admin_two_factor_disabled: "admin.events.twoFactorDisabled",
+        admin_verification_sent: "admin.events.verificationSent",
+        admin_impersonated: "admin.events.impersonated",
       },
     };
   },

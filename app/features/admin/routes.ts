@@ -7,9 +7,16 @@ import type { Kit } from "../../core/feature.js";
 import { userOf } from "../../core/guards.js";
 import { AppError } from "../../http/respond.js";
 import { timeView } from "../../http/time-format.js";
-import { deviceName } from "../../http/user-agent.js";
+import { deviceName, UNKNOWN_BROWSER } from "../../http/user-agent.js";
 import { type Views, wantsJson } from "../../http/views.js";
-import type { Message } from "../../i18n/index.js";
+import {
+  localeOf,
+  type Message,
+  mailLocale,
+  msg,
+  type Translate,
+  translator,
+} from "../../i18n/index.js";
 import { impersonation, impersonationOf } from "./impersonation.js";
 import { deletedMail, lockedMail, twoFactorResetMail } from "./mails.js";
 import { type Action, can } from "./roles.js";
@@ -24,11 +31,50 @@ import {
   unlock,
 } from "./store.js";
 
-/** How /admin names each kind of sign-in method a feature counts (SignInMethodSource.kind). */
-const METHOD_LABELS: Record<string, string> = { passkeys: "Passkeys", identities: "Providers" };
+/** How /admin names each kind of sign-in method a feature counts (SignInMethodSource.kind): keys. */
+const METHOD_LABELS: Record<string, string> = {
+  passkeys: "admin.methods.passkeys",
+  identities: "admin.methods.identities",
+};
+
+/** The audit trail's actions (store.ts, cli.ts) as the pages say them: keys. */
+const AUDIT_ACTIONS: Record<string, string> = {
+  lock: "admin.audit.actions.lock",
+  unlock: "admin.audit.actions.unlock",
+  "sign-out": "admin.audit.actions.signOut",
+  "session revoked": "admin.audit.actions.sessionRevoked",
+  "two-factor turned off": "admin.audit.actions.twoFactorOff",
+  "verification sent": "admin.audit.actions.verificationSent",
+  delete: "admin.audit.actions.delete",
+  "impersonation started": "admin.audit.actions.impersonationStarted",
+  "impersonation stopped": "admin.audit.actions.impersonationStopped",
+  "impersonation expired": "admin.audit.actions.impersonationExpired",
+  promote: "admin.audit.actions.promote",
+  demote: "admin.audit.actions.demote",
+};
+
+/** What store.ts's audit() names the command line as (no actor). */
+const COMMAND_LINE = "command line";
+
+/** A role as the pages say it ("admin", "user"); a role of a product's own as it is named. */
+const ROLE_LABELS: Record<string, string> = {
+  user: "admin.roles.user",
+  admin: "admin.roles.admin",
+};
+const roleLabel = (t: Translate, role: string) =>
+  ROLE_LABELS[role] ? t(ROLE_LABELS[role] as string) : role;
+
+/** A browser as app/http/user-agent.ts names it, in the reader's language (product names stay). */
+function deviceIn(t: Translate, userAgent: string | null | undefined): string {
+  const name = deviceName(userAgent ?? undefined);
+  if (name === UNKNOWN_BROWSER) return t("admin.user.unknownBrowser");
+  const on = name.lastIndexOf(" on ");
+  if (on < 0) return name;
+  return t("admin.user.deviceOn", { browser: name.slice(0, on), system: name.slice(on + 4) });
+}
 
 const notFound = () =>
-  new AppError(404, "not_found", "There is nothing at this address.", { title: "Page not found" });
+  new AppError(404, "not_found", "errors.notFound.message", { title: "errors.notFound.title" });
 
 /**
  * The admin area. Every route answers a 404, exactly as an unknown address does, to anyone who
@@ -67,8 +113,9 @@ export function adminRoutes(kit: Kit, views: Views): Router {
     return user;
   }
 
-  const done = (req: Request, res: Response, user: { id: string }, text: string) => {
-    if (wantsJson(req)) return void res.json({ done: true, message: text });
+  const done = (req: Request, res: Response, user: { id: string }, text: Message) => {
+    if (wantsJson(req))
+      return void res.json({ done: true, message: translator(localeOf(req))(text) });
     req.session.flash = { kind: "info", text };
     res.redirect(303, `/admin/users/${user.id}`);
   };
@@ -86,14 +133,14 @@ export function adminRoutes(kit: Kit, views: Views): Router {
   /** Not on yourself: your own account is changed from your own settings. */
   const notSelf = (req: Request, user: AdminUser) => {
     if (userOf(req).id === user.id) {
-      throw new AppError(409, "own_account", "Do that from your own settings, not from /admin.", {
+      throw new AppError(409, "own_account", "admin.errors.ownAccount", {
         back: `/admin/users/${user.id}`,
       });
     }
   };
 
   /** Each feature's say on an account: two-factor on, passkeys, providers (their counts). */
-  async function stateOf(user: AdminUser) {
+  async function stateOf(user: AdminUser, t: Translate) {
     const factors: string[] = [];
     for (const factor of kit.secondFactors.all) {
       if (factor.removeAll && (await factor.required(user.id))) factors.push(factor.id);
@@ -101,37 +148,49 @@ export function adminRoutes(kit: Kit, views: Views): Router {
     const counts = await kit.signInMethods.counts(user.id);
     const methods = Object.entries(counts).map(([kind, count]) => ({
       kind,
-      label: METHOD_LABELS[kind] ?? kind,
+      label: METHOD_LABELS[kind] ? t(METHOD_LABELS[kind] as string) : kind,
       count,
     }));
     return { twoFactor: factors.length > 0, factors, methods };
   }
 
   // A column for each kind of way in the app's features count: a feature's absence drops it.
-  const columns = () =>
-    kit.signInMethods.kinds.map((kind) => ({ kind, label: METHOD_LABELS[kind] ?? kind }));
+  const columns = (t: Translate) =>
+    kit.signInMethods.kinds.map((kind) => ({
+      kind,
+      label: METHOD_LABELS[kind] ? t(METHOD_LABELS[kind] as string) : kind,
+    }));
 
   // Users, newest first; ?q= an address prefix (any case); ?after= the last ID of the page before.
   router.get("/admin", allow("admin.view"), async (req, res) => {
     const q = typeof req.query.q === "string" ? req.query.q.trim().slice(0, 254) : "";
     const after = typeof req.query.after === "string" ? req.query.after : undefined;
     const page = await listUsers(pool, { prefix: q, after });
+    const locale = localeOf(req);
+    const t = translator(locale);
     const now = new Date();
     const users = [];
     for (const user of page.users) {
-      const state = await stateOf(user);
+      const state = await stateOf(user, t);
       users.push({
         ...user,
         ...state,
-        lastSignIn: user.lastSignInAt && timeView(user.lastSignInAt, now),
-        created: timeView(user.createdAt, now),
+        lastSignIn: user.lastSignInAt && timeView(user.lastSignInAt, now, locale),
+        created: timeView(user.createdAt, now, locale),
       });
     }
     if (wantsJson(req)) return void res.json({ users, next: page.next ?? null });
+    const shown = users.map((user) => ({ ...user, roleLabel: roleLabel(t, user.role) }));
     const more = page.next
       ? `/admin?${new URLSearchParams({ ...(q ? { q } : {}), after: page.next })}`
       : undefined;
-    views.render(res, "users", { title: "Admin", q, users, more, columns: columns() });
+    views.render(res, "users", {
+      title: "admin.users.title",
+      q,
+      users: shown,
+      more,
+      columns: columns(t),
+    });
   });
 
   // The admin audit trail: every action an administrator (or the command line) took, newest first.
@@ -139,16 +198,25 @@ export function adminRoutes(kit: Kit, views: Views): Router {
     const entries = await listAudit(pool);
     if (wantsJson(req)) return void res.json({ audit: entries });
     const now = new Date();
+    const locale = localeOf(req);
+    const t = translator(locale);
     views.render(res, "audit", {
-      title: "Admin audit trail",
-      entries: entries.map((entry) => ({ ...entry, time: timeView(entry.createdAt, now) })),
+      title: "admin.audit.title",
+      entries: entries.map((entry) => ({
+        ...entry,
+        actor: entry.actorEmail === COMMAND_LINE ? t("admin.audit.commandLine") : entry.actorEmail,
+        said: AUDIT_ACTIONS[entry.action] ? t(AUDIT_ACTIONS[entry.action] as string) : entry.action,
+        time: timeView(entry.createdAt, now, locale),
+      })),
     });
   });
 
   // A user's page: state, sessions, sign-in methods, recent activity, and the actions.
   router.get("/admin/users/:id", allow("users.view"), async (req, res) => {
     const user = await target(req);
-    const state = await stateOf(user);
+    const locale = localeOf(req);
+    const t = translator(locale);
+    const state = await stateOf(user, t);
     const { sessions } = await listUserSessions(pool, user.id, {
       idleTimeoutMs: config.sessionIdleTimeoutMs,
       currentKey: "",
@@ -160,28 +228,35 @@ export function adminRoutes(kit: Kit, views: Views): Router {
     );
     const password = rows[0]?.password ?? false;
     const now = new Date();
-    const activity = (await events.recent(user.id, 20)).map((event) => ({
-      ...event,
-      text: `${kit.eventKinds.get(event.kind) ?? event.kind}${event.method ? ` (${event.method})` : ""}`,
-      time: timeView(event.createdAt, now),
-    }));
+    const activity = (await events.recent(user.id, 20)).map((event) => {
+      const kind = kit.eventKinds.get(event.kind);
+      const said = kind === undefined ? event.kind : t(kind);
+      return {
+        ...event,
+        text: event.method
+          ? t("admin.user.eventMethod", { what: said, method: event.method })
+          : said,
+        time: timeView(event.createdAt, now, locale),
+      };
+    });
     if (wantsJson(req)) {
       return void res.json({ user, ...state, password, sessions, activity });
     }
     views.render(res, "user", {
       title: user.email,
       person: user,
+      roleLabel: roleLabel(t, user.role),
       ...state,
       password,
       self: userOf(req).id === user.id,
       isAdmin: user.role === "admin",
       sessions: sessions.map((session) => ({
         ...session,
-        device: deviceName(session.userAgent),
-        lastSeen: session.lastSeen && timeView(session.lastSeen, now),
+        device: deviceIn(t, session.userAgent),
+        lastSeen: session.lastSeen && timeView(session.lastSeen, now, locale),
       })),
       activity,
-      lastSignIn: user.lastSignInAt && timeView(user.lastSignInAt, now),
+      lastSignIn: user.lastSignInAt && timeView(user.lastSignInAt, now, locale),
     });
   });
 
@@ -193,15 +268,14 @@ export function adminRoutes(kit: Kit, views: Views): Router {
     if (locked) {
       await record(req, user, "lock");
       await events.record({ userId: user.id, kind: "admin_locked", req });
-      mailer.queue("locked mail", () => mailer.send(user.email, lockedMail()));
+      const locale = mailLocale(user, req);
+      mailer.queue("locked mail", () => mailer.send(user.email, lockedMail(), locale));
     }
     done(
       req,
       res,
       user,
-      locked
-        ? `${user.email} is locked: every session ended.`
-        : `${user.email} was already locked.`,
+      msg(locked ? "admin.done.locked" : "admin.done.alreadyLocked", { email: user.email }),
     );
   });
 
@@ -212,7 +286,12 @@ export function adminRoutes(kit: Kit, views: Views): Router {
       await record(req, user, "unlock");
       await events.record({ userId: user.id, kind: "admin_unlocked", req });
     }
-    done(req, res, user, unlocked ? `${user.email} is unlocked.` : `${user.email} was not locked.`);
+    done(
+      req,
+      res,
+      user,
+      msg(unlocked ? "admin.done.unlocked" : "admin.done.notLocked", { email: user.email }),
+    );
   });
 
   // "Sign out everywhere": every session of the user ends (they can sign in again).
@@ -222,7 +301,7 @@ export function adminRoutes(kit: Kit, views: Views): Router {
     await endAllSessions(pool, user.id);
     await record(req, user, "sign-out");
     await events.record({ userId: user.id, kind: "admin_signed_out", req });
-    done(req, res, user, `${user.email} is signed out everywhere.`);
+    done(req, res, user, msg("admin.done.signedOut", { email: user.email }));
   });
 
   // "Revoke" beside one of the user's sessions.
@@ -238,7 +317,7 @@ export function adminRoutes(kit: Kit, views: Views): Router {
         await record(req, user, "session revoked");
         await events.record({ userId: user.id, kind: "admin_session_revoked", req });
       }
-      done(req, res, user, ended ? "That session was ended." : "That session had already ended.");
+      done(req, res, user, ended ? "admin.done.sessionEnded" : "admin.done.sessionAlreadyEnded");
     },
   );
 
@@ -264,13 +343,15 @@ export function adminRoutes(kit: Kit, views: Views): Router {
       } finally {
         client.release();
       }
-      if (removed.length === 0) return done(req, res, user, `${user.email} had no two-factor on.`);
+      if (removed.length === 0)
+        return done(req, res, user, msg("admin.done.noTwoFactor", { email: user.email }));
       await record(req, user, "two-factor turned off");
       await events.record({ userId: user.id, kind: "admin_two_factor_disabled", req });
+      const locale = mailLocale(user, req);
       mailer.queue("two-factor reset mail", () =>
-        mailer.send(user.email, twoFactorResetMail(`${config.appUrl}/account/security`)),
+        mailer.send(user.email, twoFactorResetMail(`${config.appUrl}/account/security`), locale),
       );
-      done(req, res, user, `Two-factor is off for ${user.email}: they must set it up again.`);
+      done(req, res, user, msg("admin.done.twoFactorOff", { email: user.email }));
     },
   );
 
@@ -281,11 +362,12 @@ export function adminRoutes(kit: Kit, views: Views): Router {
     sudo,
     async (req, res) => {
       const user = await target(req);
-      if (user.emailVerifiedAt) return done(req, res, user, `${user.email} is verified already.`);
+      if (user.emailVerifiedAt)
+        return done(req, res, user, msg("admin.done.alreadyVerified", { email: user.email }));
       recovery.sendVerification(user.id);
       await record(req, user, "verification sent");
       await events.record({ userId: user.id, kind: "admin_verification_sent", req });
-      done(req, res, user, `A new verification link is on its way to ${user.email}.`);
+      done(req, res, user, msg("admin.done.verificationSent", { email: user.email }));
     },
   );
 
@@ -296,9 +378,10 @@ export function adminRoutes(kit: Kit, views: Views): Router {
     await endAllSessions(pool, user.id);
     await deleteUser(pool, user.id);
     await record(req, user, "delete");
-    mailer.queue("deleted mail", () => mailer.send(user.email, deletedMail()));
+    const locale = mailLocale(user, req);
+    mailer.queue("deleted mail", () => mailer.send(user.email, deletedMail(), locale));
     if (wantsJson(req)) return void res.json({ deleted: true });
-    req.session.flash = { kind: "info", text: `The account of ${user.email} was deleted.` };
+    req.session.flash = { kind: "info", text: msg("admin.done.deleted", { email: user.email }) };
     res.redirect(303, "/admin");
   });
 
@@ -312,9 +395,9 @@ export function adminRoutes(kit: Kit, views: Views): Router {
       const refuse = (message: string) =>
         new AppError(409, "not_allowed", message, { back: `/admin/users/${found.id}` });
       if (found.role === "admin" || userOf(req).id === found.id) {
-        throw refuse("An administrator cannot be signed in as: ask them instead.");
+        throw refuse("admin.errors.impersonateAdmin");
       }
-      if (found.lockedAt) throw refuse("This account is locked: unlock it first.");
+      if (found.lockedAt) throw refuse("admin.errors.impersonateLocked");
       const user = await findUserById(pool, found.id);
       if (!user) throw notFound();
       await record(req, found, "impersonation started");

@@ -11,11 +11,13 @@ export interface AdminUser {
   emailVerifiedAt: Date | null;
   lockedAt: Date | null;
   lastSignInAt: Date | null;
+  /** The language the user chose for pages and mails (null: none chosen). */
+  locale: string | null;
 }
 
 const COLUMNS = `id::text as id, email::text as email, role, created_at as "createdAt",
   email_verified_at as "emailVerifiedAt", locked_at as "lockedAt",
-  last_sign_in_at as "lastSignInAt"`;
+  last_sign_in_at as "lastSignInAt", locale`;
 
 const isId = (id: string) => /^\d{1,18}$/.test(id);
 

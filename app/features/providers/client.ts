@@ -1,5 +1,6 @@
 import * as oidc from "openid-client";
-import { AppError, ServiceUnavailable } from "../../http/respond.js";
+import { AppError } from "../../http/respond.js";
+import { type Message, msg } from "../../i18n/index.js";
 
 /** Who signed in at the provider, as it vouched for them. */
 export interface ProviderIdentity {
@@ -46,12 +47,17 @@ export interface Provider {
   logoutUrl?(idToken: string, postLogoutRedirectUri: string): Promise<URL | undefined>;
 }
 
-/** The callback did not complete a sign-in: a 4xx page that says why. */
+/**
+ * The callback did not complete a sign-in: a 4xx page that says why. `message`: a catalogue key
+ * (its `{{name}}` is the provider's), or one with more values.
+ */
 export class SignInFailed extends AppError {
   override name = "SignInFailed";
-  constructor(providerName: string, status: number, message: string, cause?: unknown) {
-    super(status, "sign_in_failed", message, {
-      title: `Signing in with ${providerName} did not work`,
+  constructor(providerName: string, status: number, message: Message, cause?: unknown) {
+    const { key, values } = typeof message === "string" ? { key: message, values: {} } : message;
+    super(status, "sign_in_failed", key, {
+      values: { name: providerName, ...values },
+      title: msg("providers.errors.failedTitle", { name: providerName }),
       ...(cause === undefined ? {} : { cause }),
     });
   }
@@ -62,15 +68,19 @@ export class SignInCancelled extends Error {
   override name = "SignInCancelled";
 }
 
-/** The provider cannot be reached (connection refused, no such host): 503 with Retry-After. */
-export class ProviderUnavailable extends ServiceUnavailable {
+/**
+ * The provider cannot be reached (connection refused, no such host): 503 with Retry-After, as
+ * the core's ServiceUnavailable (an AppError here: its message names the provider).
+ */
+export class ProviderUnavailable extends AppError {
   override name = "ProviderUnavailable";
   constructor(providerName: string, options?: { cause?: unknown }) {
-    super(
-      `${providerName} cannot be reached right now, so nobody was signed in. Try again in a moment.`,
-      "provider_unavailable",
-      options,
-    );
+    super(503, "provider_unavailable", "providers.errors.unavailable", {
+      values: { name: providerName },
+      title: "errors.unavailable.title",
+      retryAfter: 5,
+      ...options,
+    });
   }
 }
 
@@ -81,8 +91,12 @@ export class ProviderFailed extends AppError {
     super(
       502,
       "provider_failed",
-      `${providerName} answered with an error${status ? ` (HTTP ${status})` : ""}, so nobody was signed in. Try again in a moment.`,
-      { title: `${providerName} said no`, ...(cause === undefined ? {} : { cause }) },
+      status ? "providers.errors.failedStatus" : "providers.errors.failed",
+      {
+        values: { name: providerName, ...(status ? { status } : {}) },
+        title: msg("providers.errors.failedTitleSaidNo", { name: providerName }),
+        ...(cause === undefined ? {} : { cause }),
+      },
     );
   }
 }
@@ -91,12 +105,12 @@ export class ProviderFailed extends AppError {
 export class ProviderTimedOut extends AppError {
   override name = "ProviderTimedOut";
   constructor(providerName: string, cause?: unknown) {
-    super(
-      504,
-      "provider_timeout",
-      `${providerName} did not answer in time, so nobody was signed in. Try again in a moment.`,
-      { title: `${providerName} did not answer`, retryAfter: 5, cause },
-    );
+    super(504, "provider_timeout", "providers.errors.timeout", {
+      values: { name: providerName },
+      title: msg("providers.errors.timeoutTitle", { name: providerName }),
+      retryAfter: 5,
+      cause,
+    });
   }
 }
 
@@ -129,11 +143,15 @@ export function providerError(error: unknown, name: string): Error {
   if (error instanceof AppError || error instanceof SignInCancelled) return error;
   if (error instanceof oidc.AuthorizationResponseError) {
     if (CANCELLED.has(error.error)) return new SignInCancelled(name);
-    const detail = error.error_description ? `: ${error.error_description}` : "";
     return new SignInFailed(
       name,
       400,
-      `${name} did not sign you in (${error.error}${detail}).`,
+      error.error_description
+        ? msg("providers.errors.refusedDetail", {
+            error: error.error,
+            detail: error.error_description,
+          })
+        : msg("providers.errors.refused", { error: error.error }),
       error,
     );
   }
@@ -152,17 +170,12 @@ export function providerError(error: unknown, name: string): Error {
     return new SignInFailed(
       name,
       400,
-      `${name} refused to complete the sign-in (${error.error}). The link may have been used already: start again.`,
+      msg("providers.errors.refusedToComplete", { error: error.error }),
       error,
     );
   }
   if (NOT_A_PROVIDER_ANSWER.has(code ?? "")) return new ProviderFailed(name, status, error);
-  return new SignInFailed(
-    name,
-    400,
-    `${name}'s answer did not match this sign-in, so nobody was signed in. Start again.`,
-    error,
-  );
+  return new SignInFailed(name, 400, "providers.errors.mismatch", error);
 }
 
 const isTimeout = (error: unknown): boolean =>

@@ -1,4 +1,5 @@
 import * as oidc from "openid-client";
+import { msg } from "../../i18n/index.js";
 import {
   atProvider,
   authorizationRequest,
@@ -79,7 +80,7 @@ export function gitHubProvider(
       throw new SignInFailed(
         name,
         400,
-        `${name} did not let us read your account (HTTP ${response.status}), so nobody was signed in. Start again.`,
+        msg("providers.errors.githubRead", { status: response.status }),
       );
     }
     return (response.json() as Promise<T>).catch((error: unknown) => {

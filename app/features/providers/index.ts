@@ -53,7 +53,7 @@ export const providers: Feature = {
         },
       ],
       // Its panel is on the account page; the settings navigation names it.
-      settingsPages: [{ path: "/account#connected-accounts", label: "Connected accounts" }],
+      settingsPages: [{ path: "/account#connected-accounts", label: "providers.account.title" }],
       accountSections: [
         {
           id: "connected-accounts",
@@ -70,9 +70,10 @@ export const providers: Feature = {
           },
         },
       ],
+      // Catalogue keys: the activity trail says them in its reader's language.
       eventKinds: {
-        identity_linked: "Linked a sign-in provider",
-        identity_unlinked: "Unlinked a sign-in provider",
+        identity_linked: "providers.events.linked",
+        identity_unlinked: "providers.events.unlinked",
       },
       onSignIn: logout.onSignIn,
       logoutRedirect: logout.redirect,

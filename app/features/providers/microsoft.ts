@@ -150,7 +150,7 @@ export function microsoftProvider(
     }
     const tid = kept ? tenantOf(kept.body) : undefined;
     if (!kept || !tid) {
-      throw new SignInFailed(name, 400, `${name} did not say which organisation signed you in.`);
+      throw new SignInFailed(name, 400, "providers.errors.noTenant");
     }
     const answer = kept;
     const tenantConfig = prepare(
@@ -168,11 +168,7 @@ export function microsoftProvider(
         : fetch(target, options);
     const tokens = await oidc.authorizationCodeGrant(tenantConfig, url, codeChecks(checks));
     if (tokens.claims()?.tid !== tid) {
-      throw new SignInFailed(
-        name,
-        400,
-        `${name}'s answer did not match this sign-in. Start again.`,
-      );
+      throw new SignInFailed(name, 400, "providers.errors.tenantMismatch");
     }
     return { tokens, tenantConfig };
   }

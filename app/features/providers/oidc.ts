@@ -78,7 +78,7 @@ export async function identityOf(
   tokens: Tokens,
 ): Promise<ProviderIdentity> {
   const claims = tokens.claims();
-  if (!claims) throw new SignInFailed(name, 400, `${name} sent no ID token.`);
+  if (!claims) throw new SignInFailed(name, 400, "providers.errors.noIdToken");
   let { email, email_verified } = claims;
   if (typeof email !== "string" && config.serverMetadata().userinfo_endpoint) {
     ({ email, email_verified } = await atProvider(name, () =>

@@ -5,6 +5,7 @@ import { emailAddress, safeReturnPath } from "../../auth/validation.js";
 import type { Kit } from "../../core/feature.js";
 import { privateRouter, userOf } from "../../core/guards.js";
 import { AppError } from "../../http/respond.js";
+import { type Message, msg } from "../../i18n/index.js";
 import { type Provider, type ProviderIdentity, SignInCancelled, SignInFailed } from "./client.js";
 import {
   ANSWER_FIELD_MAX,
@@ -47,7 +48,7 @@ export function providerRoutes(kit: Kit, deps: ProviderRouteDeps): Router {
   const account = privateRouter(kit.guards);
   const sudo = kit.guards.sudo("/account");
 
-  const failure = (provider: Provider, status: number, message: string) =>
+  const failure = (provider: Provider, status: number, message: Message) =>
     new SignInFailed(provider.name, status, message);
 
   /** The route's provider; an unknown key is a 404, as any other unknown page. */
@@ -94,19 +95,18 @@ export function providerRoutes(kit: Kit, deps: ProviderRouteDeps): Router {
     const user = userOf(req);
     const id = typeof req.body?.identity === "string" ? req.body.identity : "";
     const { result, provider } = await unlinkIdentity(kit.signInMethods, user.id, id);
-    const name = (provider && registry.get(provider)?.name) ?? "That provider";
+    const name = provider && registry.get(provider)?.name;
     if (result === "unlinked") {
       await events.record({ userId: user.id, kind: "identity_unlinked", req });
     }
+    // A provider no longer configured has no name: "That provider".
+    const named = (key: string) => (name === undefined ? `${key}Unnamed` : msg(key, { name }));
     req.session.flash =
       result === "unlinked"
-        ? { kind: "info", text: `${name} was unlinked from your account.` }
+        ? { kind: "info", text: named("providers.flash.unlinked") }
         : result === "last"
-          ? {
-              kind: "error",
-              text: `${name} is the only way you sign in: add another way first (a password: "Forgot your password?" on the login page), then unlink it.`,
-            }
-          : { kind: "info", text: "That sign-in provider was already unlinked." };
+          ? { kind: "error", text: named("providers.flash.lastWay") }
+          : { kind: "info", text: "providers.flash.alreadyUnlinked" };
     res.redirect(303, "/account");
   });
 
@@ -126,11 +126,7 @@ export function providerRoutes(kit: Kit, deps: ProviderRouteDeps): Router {
       posted?.provider === provider.key && query === "" ? posted.answer : query,
     );
     if (!flow || flow.provider !== provider.key) {
-      throw failure(
-        provider,
-        400,
-        "This sign-in was not started in this browser, or took longer than 10 minutes. Start again from the login page.",
-      );
+      throw failure(provider, 400, "providers.errors.noFlow");
     }
     let identity: ProviderIdentity;
     try {
@@ -138,12 +134,10 @@ export function providerRoutes(kit: Kit, deps: ProviderRouteDeps): Router {
     } catch (error) {
       if (error instanceof SignInCancelled) {
         // Cancel at the provider: back to where the trip began, saying so.
-        throw new AppError(
-          400,
-          "sign_in_cancelled",
-          `You cancelled signing in with ${provider.name}, so nobody was signed in.`,
-          { back: flow.linkUserId === undefined ? "/login" : "/account" },
-        );
+        throw new AppError(400, "sign_in_cancelled", "providers.errors.cancelled", {
+          values: { name: provider.name },
+          back: flow.linkUserId === undefined ? "/login" : "/account",
+        });
       }
       if (error instanceof SignInFailed) {
         req.log?.info({ err: error.cause ?? error }, "provider sign-in failed");
@@ -176,7 +170,10 @@ export function providerRoutes(kit: Kit, deps: ProviderRouteDeps): Router {
         ? {
             flash: {
               kind: "info" as const,
-              text: `${provider.name} is now linked to your account: it confirmed that ${linked.email} is yours.`,
+              text: msg("providers.flash.joined", {
+                name: provider.name,
+                email: linked.email,
+              }),
             },
           }
         : {}),
@@ -193,30 +190,17 @@ export function providerRoutes(kit: Kit, deps: ProviderRouteDeps): Router {
     identity: ProviderIdentity,
     linked: LinkedIdentity,
   ): Promise<{ user: Express.User; joined: boolean }> {
-    const { name } = provider;
     const { email } = linked;
     if (identity.email === undefined) {
-      throw failure(
-        provider,
-        400,
-        `${name} did not share an email address, so no account was made.`,
-      );
+      throw failure(provider, 400, "providers.errors.noEmail");
     }
     if (email === undefined) {
-      throw failure(
-        provider,
-        400,
-        `${name} gave an email address that cannot be used here, so no account was made.`,
-      );
+      throw failure(provider, 400, "providers.errors.badEmail");
     }
     // Account pre-hijacking: an address the provider has not checked could be anyone's. No
     // account holds it on the provider's word alone, so its owner can still sign up with it.
     if (!identity.emailVerified) {
-      throw failure(
-        provider,
-        403,
-        `${name} has not confirmed that ${email} is yours, so no account was made with it. You can create an account with a password instead (we send a link to confirm the address); once it is confirmed, link ${name} on your account page.`,
-      );
+      throw failure(provider, 403, msg("providers.errors.unverifiedEmail", { email }));
     }
     const created = await createUser(pool, email, null, { emailVerified: true });
     if (created === "taken") {
@@ -224,16 +208,12 @@ export function providerRoutes(kit: Kit, deps: ProviderRouteDeps): Router {
         ? await join(req, provider, email, linked)
         : undefined;
       if (joined) return { user: joined, joined: true };
-      throw failure(
-        provider,
-        409,
-        `An account with ${email} already exists. Log in to it first (with your password), then choose "Link ${name}" on your account page. If you did not make it, or do not know its password, choose "Forgot your password?" on the login page: a reset link goes to ${email}, and resetting removes whatever anyone else added to the account.`,
-      );
+      throw failure(provider, 409, msg("providers.errors.emailTaken", { email }));
     }
     if ((await linkIdentity(pool, created.id, linked)) === "taken") {
       // The same identity's first sign-in in another tab won the race: use that account.
       await pool.query("delete from users where id = $1", [created.id]);
-      throw failure(provider, 409, "That sign-in was already completed. Start again.");
+      throw failure(provider, 409, "providers.errors.alreadyCompleted");
     }
     req.log?.info(
       { userId: created.id, provider: provider.key },
@@ -274,21 +254,13 @@ export function providerRoutes(kit: Kit, deps: ProviderRouteDeps): Router {
     const { name } = provider;
     // The flow was started by this account's session; a different session cannot finish it.
     if (req.user?.id !== userId) {
-      throw failure(
-        provider,
-        403,
-        `Log in to the account you want to link ${name} to, then try again.`,
-      );
+      throw failure(provider, 403, "providers.errors.linkOtherSession");
     }
     if ((await linkIdentity(pool, userId, identity)) === "taken") {
-      throw failure(
-        provider,
-        409,
-        `That ${name} account already signs in to another account here, so it was not linked.`,
-      );
+      throw failure(provider, 409, "providers.errors.linkTaken");
     }
     await events.record({ userId, kind: "identity_linked", req });
-    req.session.flash = { kind: "info", text: `${name} is linked: you can sign in with it now.` };
+    req.session.flash = { kind: "info", text: msg("providers.flash.linked", { name }) };
     res.redirect(303, "/account");
   }
 
@@ -314,11 +286,7 @@ export function answerRoutes(deps: Pick<ProviderRouteDeps, "registry" | "answers
     }
     // Every answer of a sign-in this app started names its state.
     if (!answer.has("state")) {
-      throw new SignInFailed(
-        provider.name,
-        400,
-        "This is not an answer to a sign-in. Start again.",
-      );
+      throw new SignInFailed(provider.name, 400, "providers.errors.notAnAnswer");
     }
     deps.answers.set(res, { provider: provider.key, answer: answer.toString() });
     res.set("Cache-Control", "no-store");

@@ -25,7 +25,7 @@ export const sessionInspector: Feature = {
       routes: inspectorRoutes(kit, views),
       publicDir: fileURLToPath(new URL("./public/", import.meta.url)),
       // Its page is in the settings navigation (a demo: delete it when the app is yours).
-      settingsPages: [{ path: "/account/session", label: "Developer" }],
+      settingsPages: [{ path: "/account/session", label: "session-inspector.nav" }],
     };
   },
 };

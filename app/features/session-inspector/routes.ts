@@ -6,11 +6,15 @@ import type { Kit } from "../../core/feature.js";
 import { privateRouter, userOf } from "../../core/guards.js";
 import { timeView } from "../../http/time-format.js";
 import { type Views, wantsJson } from "../../http/views.js";
+import { localeOf, type Message, msg, type Translate, translator } from "../../i18n/index.js";
 import { hashStoreKey } from "../../session/index.js";
 
 const PAGE = "/account/session";
 const short = (id: string) => `${id.slice(0, 8)}…`;
-const seconds = (ms: number | null) => (ms === null ? "none" : `${Math.round(ms / 1000)} s`);
+const seconds = (t: Translate, ms: number | null) =>
+  ms === null
+    ? t("session-inspector.none")
+    : t("session-inspector.seconds", { n: Math.round(ms / 1000) });
 
 /** The inspector's page and the session API's buttons: every route for a logged-in user. */
 export function inspectorRoutes(kit: Kit, views: Views): Router {
@@ -49,7 +53,7 @@ export function inspectorRoutes(kit: Kit, views: Views): Router {
     return { inspector, dates: { expires, storeExpiry, created, absoluteEnd } };
   }
 
-  const flash = (req: Request, text: string) => {
+  const flash = (req: Request, text: Message) => {
     req.session.flash = { kind: "info", text };
   };
 
@@ -58,10 +62,20 @@ export function inspectorRoutes(kit: Kit, views: Views): Router {
     const { inspector, dates } = await inspect(req);
     if (wantsJson(req)) return void res.json({ session: inspector });
     const now = new Date();
-    const when = (date: Date | undefined | null) => date && timeView(date, now);
+    const locale = localeOf(req);
+    const when = (date: Date | undefined | null) => date && timeView(date, now, locale);
+    const { cookie } = req.session;
     views.render(res, "inspector", {
-      title: "Session inspector",
+      title: "session-inspector.title",
       inspector,
+      // As the page says them: no Domain attribute, no SameSite attribute.
+      shown: {
+        domain: cookie.domain ?? translator(locale)("session-inspector.thisHostOnly"),
+        sameSite:
+          cookie.sameSite === undefined || cookie.sameSite === null
+            ? translator(locale)("session-inspector.noneSet")
+            : String(cookie.sameSite),
+      },
       times: {
         expires: when(dates.expires),
         storeExpiry: when(dates.storeExpiry),
@@ -84,7 +98,10 @@ export function inspectorRoutes(kit: Kit, views: Views): Router {
       throw sessionEnded(res, kit.sessionCookie);
     flash(
       req,
-      `Regenerated: session ID ${short(before)} → ${short(req.sessionID)}; the old one is gone from the store.`,
+      msg("session-inspector.flash.regenerated", {
+        before: short(before),
+        after: short(req.sessionID),
+      }),
     );
     res.redirect(303, PAGE);
   });
@@ -96,7 +113,7 @@ export function inspectorRoutes(kit: Kit, views: Views): Router {
     await req.session.reload();
     flash(
       req,
-      `Reloaded: an unsaved change (the counter set to ${scratch}) was dropped; the store says ${req.session.counter ?? 0}.`,
+      msg("session-inspector.flash.reloaded", { scratch, counter: req.session.counter ?? 0 }),
     );
     res.redirect(303, PAGE);
   });
@@ -105,7 +122,7 @@ export function inspectorRoutes(kit: Kit, views: Views): Router {
   router.post("/account/session/save", async (req, res) => {
     await req.session.save();
     const expires = await sessionExpiry(pool, hashStoreKey(req.sessionID));
-    flash(req, `Saved to the store now; it expires there at ${expires?.toISOString() ?? "?"}.`);
+    flash(req, msg("session-inspector.flash.saved", { at: expires?.toISOString() ?? "?" }));
     res.redirect(303, PAGE);
   });
 
@@ -114,9 +131,15 @@ export function inspectorRoutes(kit: Kit, views: Views): Router {
     const { cookie } = req.session;
     const before = cookie.maxAge;
     req.session.touch();
+    // The durations in the language of whoever reads the message: this request's.
+    const t = translator(localeOf(req));
     flash(
       req,
-      `Touched: maxAge was ${seconds(before)} left, now ${seconds(cookie.maxAge)} (originalMaxAge ${seconds(cookie.originalMaxAge)}).`,
+      msg("session-inspector.flash.touched", {
+        before: seconds(t, before),
+        now: seconds(t, cookie.maxAge),
+        original: seconds(t, cookie.originalMaxAge),
+      }),
     );
     res.redirect(303, PAGE);
   });
