@@ -40,18 +40,12 @@ export interface AuthRouteDeps {
   logoutRedirects: readonly ((req: Request) => Promise<string | undefined>)[];
 }
 
-const INCORRECT = "Email or password is incorrect.";
-const TAKEN =
-  "This email cannot be used to register. If you already have an account, log in instead.";
+// Catalogue keys (locales/*.json).
+const INCORRECT = "auth.incorrect";
+const TAKEN = "auth.register.taken";
 
-const loginNotices: Record<string, string> = {
-  expired: "Your session has ended. Log in again to continue.",
-  loggedout: "You have been logged out.",
-  destroyed: "Your session was destroyed. Log in again to continue.",
-  revoked: "That session was ended.",
-  reset: "Your password was changed. Log in with the new one.",
-  twofactor: "That login took more than 5 minutes. Enter your password again.",
-};
+/** Why the login page is shown (?expired=1, ...): each says so, `auth.notices.<name>`. */
+const loginNotices = ["expired", "loggedout", "destroyed", "revoked", "reset", "twofactor"];
 
 export function authRoutes(deps: AuthRouteDeps): Router {
   const { pool, passport, views, csrf, limiter, devices, sessionCookie, events } = deps;
@@ -77,16 +71,16 @@ export function authRoutes(deps: AuthRouteDeps): Router {
 
   const registerPage = (req: Request, res: Response) =>
     anonymousForm(req, res, "register", {
-      title: "Create an account",
+      title: "auth.register.title",
       values: { email: formValue(req.body, "email") },
     });
 
   function loginPage(req: Request, res: Response) {
     const query = req.query as Record<string, unknown>;
-    const notice = Object.keys(loginNotices).find((key) => query[key] === "1");
+    const notice = loginNotices.find((key) => query[key] === "1");
     return anonymousForm(req, res, "login", {
-      title: "Log in",
-      notice: notice && loginNotices[notice],
+      title: "auth.login.title",
+      notice: notice && `auth.notices.${notice}`,
       values: {
         email: formValue(req.body, "email"),
         remember: formValue(req.body, "remember") === "on",
@@ -139,7 +133,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
       method: "password",
       remember: false,
       newAccount: true,
-      flash: { kind: "info", text: "Welcome! Your account is ready." },
+      flash: { kind: "info", text: "auth.register.welcome" },
     });
   });
 

@@ -39,7 +39,7 @@ export function confirmRoutes(deps: ConfirmRouteDeps): Router {
       views,
       view: "sudo/confirm",
       locals: {
-        title: "Confirm it's you",
+        title: "sudo.title",
         next,
         fields: await secondFactors.parts(req, res, "confirmField"),
         others: await secondFactors.parts(req, res, "confirmPart"),
@@ -61,10 +61,10 @@ export function confirmRoutes(deps: ConfirmRouteDeps): Router {
   router.post("/account/confirm", async (req, res) => {
     const user = userOf(req);
     const password = formValue(req.body, "password");
-    if (password === "") throw await refuse(req, res, { password: "Enter your password." });
+    if (password === "") throw await refuse(req, res, { password: "validation.enterPassword" });
     const current = checkCurrentPassword(deps, user.id, password);
     if (!(await limitOnForm(current, "password", (errors) => page(req, res, errors)))) {
-      throw await refuse(req, res, { password: "That is not your password." });
+      throw await refuse(req, res, { password: "sudo.wrongPassword" });
     }
     for (const factor of await secondFactors.requiredFor(user.id)) {
       const refused =

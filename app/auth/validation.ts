@@ -1,13 +1,13 @@
 import { z } from "zod";
-import type { Message } from "../i18n/index.js";
+import type { Message, MessageValues } from "../i18n/index.js";
 import { weakPasswordReason } from "./password-strength.js";
 
 const email = z
-  .string({ error: "Enter your email address." })
+  .string({ error: "validation.enterEmail" })
   .trim()
-  .min(1, { error: "Enter your email address." })
-  .max(254, { error: "An email address has at most 254 characters." })
-  .pipe(z.email({ error: "Enter an email address like name@example.com." }));
+  .min(1, { error: "validation.enterEmail" })
+  .max(254, { error: "validation.emailTooLong" })
+  .pipe(z.email({ error: "validation.emailFormat" }));
 
 /**
  * An address as the sign-up form takes it (one address, at most 254 characters, trimmed), from
@@ -22,24 +22,24 @@ export function emailAddress(value: unknown): string | undefined {
 // normalised (NFKC) so the same password typed on another keyboard is the same; a cap keeps
 // hashing bounded.
 const newPassword = z
-  .string({ error: "Choose a password." })
+  .string({ error: "validation.choosePassword" })
   .transform((value) => value.normalize("NFKC"))
   .pipe(
     z
       .string()
-      .min(12, { error: "Use at least 12 characters." })
-      .max(256, { error: "Use at most 256 characters." })
-      .refine((value) => value.trim() !== "", { error: "A password cannot be only spaces." })
+      .min(12, { error: "validation.passwordTooShort" })
+      .max(256, { error: "validation.passwordTooLong" })
+      .refine((value) => value.trim() !== "", { error: "validation.onlySpaces" })
       .superRefine((value, ctx) => {
         const reason = weakPasswordReason(value);
-        if (reason) ctx.addIssue({ code: "custom", message: reason });
+        if (reason) ctx.addIssue({ code: "custom", ...issueOf(reason) });
       }),
   );
 
 const anyPassword = z
-  .string({ error: "Enter your password." })
-  .min(1, { error: "Enter your password." })
-  .max(256, { error: "Email or password is incorrect." });
+  .string({ error: "validation.enterPassword" })
+  .min(1, { error: "validation.enterPassword" })
+  .max(256, { error: "auth.incorrect" });
 
 const checkbox = z
   .string()
@@ -67,18 +67,39 @@ export const changePasswordSchema = z
   })
   .refine((form) => form.current_password.normalize("NFKC") !== form.new_password, {
     path: ["new_password"],
-    error: "Choose a password different from your current one.",
+    error: "validation.differentPassword",
   });
 
 /** Catalogue Messages, by field. */
 export type FieldErrors = Record<string, Message>;
 
-/** The first message for each field, keyed by field name, for the form to show beside it. */
+/**
+ * A Message as a zod issue: the key is the issue's message, its values ride in `params` (zod
+ * keeps messages as strings). `fieldErrors` puts them back together.
+ */
+function issueOf(message: Message): { message: string; params?: { values: MessageValues } } {
+  if (typeof message === "string") return { message };
+  return message.values === undefined
+    ? { message: message.key }
+    : { message: message.key, params: { values: message.values } };
+}
+
+function messageOf(issue: z.core.$ZodIssue): Message {
+  const values = issue.code === "custom" ? issue.params?.values : undefined;
+  return values && typeof values === "object"
+    ? { key: issue.message, values: values as MessageValues }
+    : issue.message;
+}
+
+/**
+ * The first message for each field, keyed by field name, for the form to show beside it. The
+ * schemas' messages are catalogue keys (locales/*.json: "validation.*", "password.*", ...).
+ */
 export function fieldErrors(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const field = String(issue.path[0] ?? "form");
-    errors[field] ??= issue.message;
+    errors[field] ??= messageOf(issue);
   }
   return errors;
 }

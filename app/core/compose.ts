@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Router } from "express";
+import type { Message } from "../i18n/index.js";
 import type { MaintenanceTask } from "../maintenance/tasks.js";
 import { CORE_EVENT_KINDS, type EventListener, type EventLog } from "./events.js";
 import type { Feature, FeatureParts, Kit, SettingsPage } from "./feature.js";
@@ -23,14 +24,15 @@ export interface Contributions {
   securitySections: PagePart[];
   settingsPages: SettingsPage[];
   signInButtons: PagePart[];
+  /** Each event kind and the catalogue key that says it ("events.sign_in"). */
   eventKinds: Map<string, string>;
   eventListeners: EventListener[];
   eventLogs: EventLog[];
   signInHooks: ((done: SignInDone) => Promise<void>)[];
   maintenance: MaintenanceTask[];
   formTargets: string[];
-  signInChecks: ((user: Express.User) => Promise<string | undefined>)[];
-  sensitiveRefusals: ((req: Request) => string | undefined)[];
+  signInChecks: ((user: Express.User) => Promise<Message | undefined>)[];
+  sensitiveRefusals: ((req: Request) => Message | undefined)[];
   everyRequest: RequestHandler[];
   banners: PagePart[];
   logoutRedirects: ((req: Request) => Promise<string | undefined>)[];

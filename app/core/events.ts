@@ -3,7 +3,8 @@ import type { Request } from "express";
 /**
  * Something that happened to an account (a sign-in, a password change, a passkey added), told
  * to whichever features listen (the activity trail stores them). Core kinds are below; a
- * feature names its own (`passkey_added`) and says how to describe them (FeatureParts).
+ * feature names its own (`passkey_added`) and gives the catalogue key that describes each
+ * (FeatureParts.eventKinds).
  */
 export interface AccountEvent {
   userId: string;
@@ -49,19 +50,21 @@ export function createEvents(
   };
 }
 
-/** The kinds the core records, and how the activity trail says them. */
+/**
+ * The kinds the core records, and the catalogue key (locales/*.json, "events.*") of how the
+ * activity trail says them: whoever shows an event translates it with `t()`.
+ */
 export const CORE_EVENT_KINDS: Record<string, string> = {
-  sign_in: "Signed in",
-  sign_in_failed: "Failed sign-in (wrong password)",
-  sign_out: "Signed out",
-  session_revoked: "Ended another session",
-  other_sessions_revoked: "Logged out everywhere else",
-  password_changed: "Changed the password",
-  password_reset: "Reset the password",
-  email_change_requested: "Asked to change the email address",
-  email_changed: "Changed the email address",
-  email_verified: "Verified the email address",
-  unproven_access_removed: "Removed the ways in added before the address was confirmed",
-  sessions_over_limit_ended:
-    "Ended the least recently used sessions (too many at once) on signing in",
+  sign_in: "events.sign_in",
+  sign_in_failed: "events.sign_in_failed",
+  sign_out: "events.sign_out",
+  session_revoked: "events.session_revoked",
+  other_sessions_revoked: "events.other_sessions_revoked",
+  password_changed: "events.password_changed",
+  password_reset: "events.password_reset",
+  email_change_requested: "events.email_change_requested",
+  email_changed: "events.email_changed",
+  email_verified: "events.email_verified",
+  unproven_access_removed: "events.unproven_access_removed",
+  sessions_over_limit_ended: "events.sessions_over_limit_ended",
 };

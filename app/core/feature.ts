@@ -5,6 +5,7 @@ import type { SessionCookie } from "../auth/session-cookie.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import type { Views } from "../http/views.js";
+import type { Message } from "../i18n/index.js";
 import type { Logger } from "../logger.js";
 import type { Mailer } from "../mail/mailer.js";
 import type { MaintenanceTask } from "../maintenance/tasks.js";
@@ -73,7 +74,10 @@ export interface Kit {
   ): Promise<AddressProof>;
   /** Tells the listening features what happened to an account (core/events.ts). */
   events: Events;
-  /** How every feature's event kinds are said (filled as features are set up; read per request). */
+  /**
+   * How every feature's event kinds are said: catalogue keys, to translate with `t()` in the
+   * reader's language (filled as features are set up; read per request).
+   */
   eventKinds: ReadonlyMap<string, string>;
 }
 
@@ -111,8 +115,10 @@ export interface FeatureParts {
   /** Buttons under the log-in and sign-up forms ("Continue with ..."). */
   signInButtons?: PagePart[];
   /**
-   * Event kinds this feature records, and how the activity trail says them; `<kind>:<method>`
-   * says one kind made one way (`"sign_in:email_link": "Signed in with an email link"`).
+   * Event kinds this feature records, and how the activity trail says them: each value is a
+   * catalogue key (locales/*.json), not text; whoever shows the event translates it with `t()`.
+   * `<kind>:<method>` says one kind made one way
+   * (`"sign_in:email_link": "emailSignIn.events.signedIn"`, "Signed in with an email link").
    */
   eventKinds?: Record<string, string>;
   /** Told about every account event. */
@@ -127,15 +133,16 @@ export interface FeatureParts {
   formTargets?: string[];
   /**
    * Asked before every sign-in ends (password, passkey, provider, second factor, any method: the
-   * one pipeline, core/sign-in.ts): a message (neutral: it says nothing of why) refuses it, with
-   * nothing logged in; undefined lets it go on.
+   * one pipeline, core/sign-in.ts): a Message (a catalogue key; neutral: it says nothing of why)
+   * refuses it, with nothing logged in; undefined lets it go on.
    */
-  checkSignIn?: (user: Express.User) => Promise<string | undefined>;
+  checkSignIn?: (user: Express.User) => Promise<Message | undefined>;
   /**
    * Asked by the sudo-mode guard before every sensitive change (password, address, second
-   * factors, passkeys, providers, deletion): a message refuses it for this request's session.
+   * factors, passkeys, providers, deletion): a Message (a catalogue key) refuses it for this
+   * request's session.
    */
-  refuseSensitive?: (req: Request) => string | undefined;
+  refuseSensitive?: (req: Request) => Message | undefined;
   /** Runs on every request after the session and the login, before any route (the core's too). */
   everyRequest?: RequestHandler;
   /** Shown at the top of every page (above the flash message), when they render something. */

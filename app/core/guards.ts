@@ -1,8 +1,9 @@
 import { type Request, type RequestHandler, Router } from "express";
 import { safeReturnPath } from "../auth/validation.js";
 import type { Clock } from "../clock.js";
-import { AppError } from "../http/respond.js";
+import { AppError, type AppErrorOptions } from "../http/respond.js";
 import { noStore, wantsJson } from "../http/views.js";
+import type { Message } from "../i18n/index.js";
 import { SUDO_WINDOW_MS } from "../policy.js";
 
 /**
@@ -49,15 +50,15 @@ export function createGuards(options: {
   sessionCookieName: string;
   requireEmailVerification: boolean;
   clock: Clock;
-  /** Asked before every sensitive change (FeatureParts.refuseSensitive): a message refuses it. */
-  refusals?: readonly ((req: Request) => string | undefined)[];
+  /** Asked before every sensitive change (FeatureParts.refuseSensitive): a Message refuses it. */
+  refusals?: readonly ((req: Request) => Message | undefined)[];
 }): Guards {
   // Private pages are never cached (the back button after logout shows nothing private). A
   // request that still carried a session cookie had a session that ended: the login page says so.
   const user = guard("user", (req, res, next) => {
     noStore(res);
     if (req.user) return next();
-    if (wantsJson(req)) return next(new AppError(401, "unauthenticated", "Log in first."));
+    if (wantsJson(req)) return next(new AppError(401, "unauthenticated", "core.logInFirst"));
     const params = new URLSearchParams({ next: req.originalUrl });
     if (hasCookie(req.headers.cookie, options.sessionCookieName)) params.set("expired", "1");
     res.redirect(303, `/login?${params}`);
@@ -65,14 +66,7 @@ export function createGuards(options: {
 
   const verified = guard("verified", (req, _res, next) => {
     if (!options.requireEmailVerification || !req.user || req.user.emailVerifiedAt) return next();
-    next(
-      new AppError(
-        403,
-        "email_unverified",
-        "Confirm your email address first: open the link we sent you, or send a new one below.",
-        { back: "/account" },
-      ),
-    );
+    next(new AppError(403, "email_unverified", "core.emailUnverified", { back: "/account" }));
   });
 
   const sudo = (returnTo = "/account/security") =>
@@ -83,7 +77,7 @@ export function createGuards(options: {
           noStore(res);
           // A form goes back to its page with the message; a page gets the error page.
           const back = req.method === "GET" ? {} : { back: returnTo };
-          return next(new AppError(403, "not_allowed", refused, back));
+          return next(refusal(403, "not_allowed", refused, back));
         }
       }
       if (isRecentlyAuthenticated(req, options.clock())) return next();
@@ -92,7 +86,7 @@ export function createGuards(options: {
       if (wantsJson(req)) {
         const confirm = confirmPath(back);
         return next(
-          new AppError(403, "reauthentication_required", "Confirm it's you first.", {
+          new AppError(403, "reauthentication_required", "sudo.confirmFirst", {
             json: { confirm },
           }),
         );
@@ -101,6 +95,21 @@ export function createGuards(options: {
     });
 
   return { user, verified, sudo };
+}
+
+/** An AppError saying a Message (a catalogue key, with its values if any). */
+export function refusal(
+  status: number,
+  code: string,
+  message: Message,
+  options: AppErrorOptions = {},
+): AppError {
+  return typeof message === "string"
+    ? new AppError(status, code, message, options)
+    : new AppError(status, code, message.key, {
+        ...options,
+        ...(message.values === undefined ? {} : { values: message.values }),
+      });
 }
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -133,6 +142,6 @@ export function privateRouter(guards: Guards, options: { unverified?: boolean } 
  * the guard in front answers 401 rather than reading an undefined user.
  */
 export function userOf(req: Express.Request): Express.User {
-  if (!req.user) throw new AppError(401, "unauthenticated", "Log in first.");
+  if (!req.user) throw new AppError(401, "unauthenticated", "core.logInFirst");
   return req.user;
 }

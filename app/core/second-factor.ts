@@ -1,4 +1,5 @@
 import type { Request, Response } from "express";
+import type { Message } from "../i18n/index.js";
 import { PENDING_SECOND_FACTOR_MS } from "../policy.js";
 import { type PagePart, type RenderedParts, renderParts } from "./page-parts.js";
 import type { UnprovenAccessRemoval } from "./sign-in-methods.js";
@@ -41,9 +42,9 @@ export interface SecondFactor extends Partial<UnprovenAccessRemoval> {
   page?: string;
   /**
    * Checks what the confirmation form (sudo mode) sent for it, for a user who `required` it:
-   * undefined when right, else what to say beside the field.
+   * undefined when right, else what to say beside the field (a Message: a catalogue key).
    */
-  confirm?(req: Request, userId: string): Promise<{ field: string; error: string } | undefined>;
+  confirm?(req: Request, userId: string): Promise<{ field: string; error: Message } | undefined>;
   /** Beside the pending step's form: another way to prove it (a passkey button). */
   pendingPart?: PagePart;
   /** Inside the confirmation form, while `required` (the code field). */

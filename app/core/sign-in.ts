@@ -4,11 +4,12 @@ import { claimSessionRow, endSessionsOverLimit } from "../account/sessions.js";
 import { startUserSession } from "../auth/login-session.js";
 import type { Flash } from "../auth/session-data.js";
 import type { Clock } from "../clock.js";
-import { AppError } from "../http/respond.js";
 import { wantsJson } from "../http/views.js";
+import type { Message } from "../i18n/index.js";
 import type { DeviceCookies } from "../security/device-cookie.js";
 import { hashStoreKey } from "../session/index.js";
 import type { Events } from "./events.js";
+import { refusal } from "./guards.js";
 import {
   beginSecondFactor,
   type PendingSecondFactor,
@@ -84,8 +85,8 @@ export function createSignIn(deps: {
   events: Events;
   secondFactors: SecondFactors;
   hooks: readonly ((done: SignInDone) => Promise<void>)[];
-  /** The features' checks (FeatureParts.checkSignIn): any message refuses the sign-in. */
-  checks?: readonly ((user: Express.User) => Promise<string | undefined>)[];
+  /** The features' checks (FeatureParts.checkSignIn): any Message refuses the sign-in. */
+  checks?: readonly ((user: Express.User) => Promise<Message | undefined>)[];
   clock: Clock;
   rememberMs: number;
   /** SESSION_MAX_PER_USER: live sessions per user, this new one included. */
@@ -125,7 +126,7 @@ export function createSignIn(deps: {
     for (const check of deps.checks ?? []) {
       const refused = await check(user);
       if (refused !== undefined) {
-        throw new AppError(403, "sign_in_refused", refused, { title: "Can't sign in" });
+        throw refusal(403, "sign_in_refused", refused, { title: "core.signInRefused" });
       }
     }
   }

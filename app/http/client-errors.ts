@@ -1,8 +1,10 @@
 import type { Duplex } from "node:stream";
+import { DEFAULT_LOCALE, LANG_COOKIE, supportedLocale, translator } from "../i18n/index.js";
 
 interface ClientErrorPage {
   status: number;
   reason: string;
+  /** Catalogue keys. */
   title: string;
   message: string;
 }
@@ -10,21 +12,20 @@ interface ClientErrorPage {
 const TOO_LARGE: ClientErrorPage = {
   status: 431,
   reason: "Request Header Fields Too Large",
-  title: "Request too large",
-  message:
-    "Your browser sent more than this site accepts (too many or too large cookies, or a very long address). Clear this site's cookies and try again.",
+  title: "core.clientErrors.tooLargeTitle",
+  message: "core.clientErrors.tooLargeMessage",
 };
 const BAD_REQUEST: ClientErrorPage = {
   status: 400,
   reason: "Bad Request",
-  title: "Bad request",
-  message: "The request could not be understood. Go back and try again.",
+  title: "errors.badRequest.title",
+  message: "errors.badRequest.message",
 };
 const TIMEOUT: ClientErrorPage = {
   status: 408,
   reason: "Request Timeout",
-  title: "Request timed out",
-  message: "The request took too long to arrive. Try again.",
+  title: "core.clientErrors.timeoutTitle",
+  message: "core.clientErrors.timeoutMessage",
 };
 
 function pageFor(code: string | undefined): ClientErrorPage {
@@ -42,12 +43,75 @@ const HTML_ESCAPES: Record<string, string> = {
 };
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 
+/** The most of a refused request that is read for its language. */
+const MAX_HEAD = 64 * 1024;
+const MAX_ACCEPT_LANGUAGE = 1000;
+
+/** The `lang` cookie's language, if a Cookie header holds a supported one. */
+function fromCookieHeader(value: string): string | undefined {
+  for (const part of value.split(";")) {
+    const pair = part.trim();
+    if (!pair.startsWith(`${LANG_COOKIE}=`)) continue;
+    const raw = pair.slice(LANG_COOKIE.length + 1).replace(/^"|"$/g, "");
+    try {
+      return supportedLocale(decodeURIComponent(raw));
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The supported language an Accept-Language header prefers (by q, then order), if any. */
+function fromAcceptLanguageHeader(value: string): string | undefined {
+  if (value.length > MAX_ACCEPT_LANGUAGE) return undefined;
+  const ranked = value
+    .split(",")
+    .map((entry, index) => {
+      const [tag = "", ...params] = entry.trim().split(";");
+      const q = params.map((param) => /^\s*q=([0-9.]+)\s*$/i.exec(param)?.[1]).find(Boolean);
+      return { tag: tag.trim(), q: q === undefined ? 1 : Number(q), index };
+    })
+    .filter((entry) => entry.tag !== "" && entry.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const { tag } of ranked) {
+    if (tag === "*") return undefined;
+    const locale = supportedLocale(tag);
+    if (locale) return locale;
+  }
+  return undefined;
+}
+
+/**
+ * The refused request's language, as app/i18n's localeOf would choose it for a visitor (the
+ * `lang` cookie, else Accept-Language), from what Node's parser had read of it (`rawPacket`, on
+ * a parse error); English when it has none or nothing of it is left to read (a timeout).
+ */
+function requestLocale(error: Error & { rawPacket?: unknown }): string {
+  const raw = error.rawPacket;
+  if (!Buffer.isBuffer(raw)) return DEFAULT_LOCALE;
+  let cookie: string | undefined;
+  let accept: string | undefined;
+  const lines = raw.subarray(0, MAX_HEAD).toString("latin1").split("\r\n");
+  for (const line of lines.slice(1)) {
+    if (line === "") break;
+    const colon = line.indexOf(":");
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (name === "cookie") cookie ??= fromCookieHeader(value);
+    else if (name === "accept-language") accept ??= fromAcceptLanguageHeader(value);
+  }
+  return cookie ?? accept ?? DEFAULT_LOCALE;
+}
+
 /**
  * A request Node's HTTP parser refuses (headers over its 16 kB limit, bytes no header may hold, a
  * malformed request line) never reaches the app: Node answers it itself with a bare status line.
  * This answers it with the same status and a short page instead (for `server.on("clientError")`).
- * Nothing of the app runs here: no session, no templates, no logging of what was sent.
- * `appName` (APP_NAME) is escaped into the page's title.
+ * Nothing of the app runs here: no session, no templates, no logging of what was sent. The page
+ * is in the request's language when what was read of it says one (requestLocale), else English.
+ * `appName` (APP_NAME) and the catalogue's sentences are escaped into the page.
  */
 export const answerClientError =
   (appName: string) =>
@@ -58,10 +122,13 @@ export const answerClientError =
       return;
     }
     const page = pageFor(error.code);
+    const lang = requestLocale(error);
+    const t = (key: string) => escapeHtml(translator(lang)(key));
+    const title = t(page.title);
     const body = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>${page.title} · ${escapeHtml(appName)}</title><link rel="stylesheet" href="/static/app.css"></head>
-<body><main><section class="panel narrow error-page"><p class="status">${page.status}</p><h1>${page.title}</h1><p>${page.message}</p><p><a class="button secondary" href="/">Back to the home page</a></p></section></main></body>
+<html lang="${escapeHtml(lang)}">
+<head><meta charset="utf-8"><title>${title} · ${escapeHtml(appName)}</title><link rel="stylesheet" href="/static/app.css"></head>
+<body><main><section class="panel narrow error-page"><p class="status">${page.status}</p><h1>${title}</h1><p>${t(page.message)}</p><p><a class="button secondary" href="/">${t("errors.backHome")}</a></p></section></main></body>
 </html>
 `;
     socket.end(

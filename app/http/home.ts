@@ -9,8 +9,8 @@ export function homeRoutes(views: Views): Router {
   router.get("/", (req, res) => {
     const deleted = req.query.deleted === "1" && !req.user;
     views.render(res, "home", {
-      title: "Home",
-      notice: deleted ? "Your account was deleted." : undefined,
+      title: "home.title",
+      notice: deleted ? "home.deleted" : undefined,
     });
   });
 

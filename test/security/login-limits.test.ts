@@ -29,7 +29,7 @@ test("after too many wrong passwords the account is locked for a while, even for
   // On the login form itself, the email kept, the message announced.
   expect(locked.body).toContain("<h1>Log in</h1>");
   expect(locked.body).toContain(
-    '<p class="flash error" role="alert" id="form-error">Too many login attempts. Try again in 1 minute(s).</p>',
+    '<p class="flash error" role="alert" id="form-error">Too many login attempts. Try again in 1 minute.</p>',
   );
   expect(locked.body).toContain('value="ann@example.com"');
 
