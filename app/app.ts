@@ -292,6 +292,7 @@ function core(deps: AppDeps) {
         userId,
         options,
       ),
+    sendVerification: (userId, locale) => recovery.sendVerification(userId, locale),
     events,
     eventKinds: parts.eventKinds,
     passport: createAuthenticator(pool),

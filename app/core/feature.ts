@@ -72,6 +72,11 @@ export interface Kit {
     userId: string,
     options: { keepSession: boolean; password?: "keep" | "remove" },
   ): Promise<AddressProof>;
+  /**
+   * Mails a new verification link to the account's address, unless it is verified already: in
+   * the user's saved language, else `locale`. The work runs after the answer (mailer.queue).
+   */
+  sendVerification(userId: string, locale?: string): void;
   /** Tells the listening features what happened to an account (core/events.ts). */
   events: Events;
   /**

@@ -22,7 +22,7 @@ export interface MailerOptions {
  */
 export interface Mailer {
   /** `locale`: the recipient's language (app/i18n's mailLocale). */
-  send(to: string, content: MailContent, locale?: string): Promise<void>;
+  send(to: string, content: MailContent, locale: string): Promise<void>;
   /** Runs `job` in the background; an error is logged with `what`. */
   queue(what: string, job: () => Promise<void>): void;
   /** How many jobs were queued so far (tests compare paths that must do the same work). */
@@ -40,7 +40,7 @@ export function createMailer({ smtpUrl, from, appName, logger }: MailerOptions):
   const running = new Set<Promise<void>>();
   let queued = 0;
 
-  async function send(to: string, content: MailContent, locale?: string): Promise<void> {
+  async function send(to: string, content: MailContent, locale: string): Promise<void> {
     const mail = renderMail(content, appName, locale);
     if (transport) {
       await transport.sendMail({ from, to, ...mail });

@@ -1,6 +1,6 @@
 import { type TimeView, timeView } from "../../http/time-format.js";
-import { deviceName, UNKNOWN_BROWSER } from "../../http/user-agent.js";
-import { DEFAULT_LOCALE, type Translate, translator } from "../../i18n/index.js";
+import { deviceName } from "../../http/user-agent.js";
+import { DEFAULT_LOCALE, translator } from "../../i18n/index.js";
 import type { StoredEvent } from "./list.js";
 
 /** How each sign-in method is said after the kind: catalogue keys ("with a password"). */
@@ -18,18 +18,6 @@ export interface EventLine {
   text: string;
   ip: string | null;
   time: TimeView;
-}
-
-/**
- * A browser as app/http/user-agent.ts names it ("Firefox on macOS", "an unknown browser"), in
- * the reader's language: the browser's and system's names are product names and stay.
- */
-export function deviceIn(t: Translate, userAgent: string | null | undefined): string {
-  const name = deviceName(userAgent ?? undefined);
-  if (name === UNKNOWN_BROWSER) return t("activity.unknownBrowser");
-  const on = name.lastIndexOf(" on ");
-  if (on < 0) return name;
-  return t("activity.deviceOn", { browser: name.slice(0, on), system: name.slice(on + 4) });
 }
 
 /**
@@ -62,7 +50,7 @@ export function describeEvent(
   }
   return {
     kind: event.kind,
-    text: t("activity.line", { what, device: deviceIn(t, event.userAgent) }),
+    text: t("activity.line", { what, device: deviceName(event.userAgent ?? undefined, locale) }),
     ip: event.ip,
     time: timeView(event.createdAt, now, locale),
   };

@@ -1,10 +1,11 @@
 import type { Feature } from "../../core/feature.js";
 import { userOf } from "../../core/guards.js";
 import { exactTime } from "../../http/time-format.js";
+import { deviceName } from "../../http/user-agent.js";
 import { localeOf, mailLocale, translator } from "../../i18n/index.js";
 import { newDeviceMail } from "../../mail/templates.js";
 import { deleteInBatches } from "../../maintenance/batches.js";
-import { describeEvent, deviceIn } from "./describe.js";
+import { describeEvent } from "./describe.js";
 import { listEvents } from "./list.js";
 
 // A user-agent string is the client's to choose: stored, but never longer than this.
@@ -38,7 +39,7 @@ export const activity: Feature = {
         if (knownDevice || newAccount) return;
         // In the language the account reads its mails in: the device and the time too.
         const locale = mailLocale(user, req);
-        const device = deviceIn(translator(locale), req.get("user-agent"));
+        const device = deviceName(req.get("user-agent"), locale);
         const when = exactTime(new Date(), "UTC", locale);
         const ip = req.ip ?? translator(locale)("activity.unknownAddress");
         mailer.queue("new device notice", () =>

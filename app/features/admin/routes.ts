@@ -1,13 +1,12 @@
 import { type Request, type RequestHandler, type Response, Router } from "express";
 import { listUserSessions, revokeUserSession } from "../../account/sessions.js";
-import { createRecovery } from "../../auth/recovery/service.js";
 import { endAllSessions } from "../../auth/session-generation.js";
 import { deleteUser, findUserById } from "../../auth/users.js";
 import type { Kit } from "../../core/feature.js";
 import { userOf } from "../../core/guards.js";
 import { AppError } from "../../http/respond.js";
 import { timeView } from "../../http/time-format.js";
-import { deviceName, UNKNOWN_BROWSER } from "../../http/user-agent.js";
+import { deviceName } from "../../http/user-agent.js";
 import { type Views, wantsJson } from "../../http/views.js";
 import {
   localeOf,
@@ -64,15 +63,6 @@ const ROLE_LABELS: Record<string, string> = {
 const roleLabel = (t: Translate, role: string) =>
   ROLE_LABELS[role] ? t(ROLE_LABELS[role] as string) : role;
 
-/** A browser as app/http/user-agent.ts names it, in the reader's language (product names stay). */
-function deviceIn(t: Translate, userAgent: string | null | undefined): string {
-  const name = deviceName(userAgent ?? undefined);
-  if (name === UNKNOWN_BROWSER) return t("admin.user.unknownBrowser");
-  const on = name.lastIndexOf(" on ");
-  if (on < 0) return name;
-  return t("admin.user.deviceOn", { browser: name.slice(0, on), system: name.slice(on + 4) });
-}
-
 const notFound = () =>
   new AppError(404, "not_found", "errors.notFound.message", { title: "errors.notFound.title" });
 
@@ -86,13 +76,6 @@ export function adminRoutes(kit: Kit, views: Views): Router {
   const router = Router();
   const sudo = kit.guards.sudo("/admin");
   const impersonate = impersonation(kit);
-  const recovery = createRecovery({
-    pool,
-    mailer,
-    appUrl: config.appUrl,
-    resetTokenMs: config.passwordResetTokenMs,
-    emailTokenMs: config.emailTokenMs,
-  });
 
   /** The route, for those whose role may do `action` (roles.ts); a 404 for everyone else. */
   const allow =
@@ -252,7 +235,7 @@ export function adminRoutes(kit: Kit, views: Views): Router {
       isAdmin: user.role === "admin",
       sessions: sessions.map((session) => ({
         ...session,
-        device: deviceIn(t, session.userAgent),
+        device: deviceName(session.userAgent ?? undefined, localeOf(req)),
         lastSeen: session.lastSeen && timeView(session.lastSeen, now, locale),
       })),
       activity,
@@ -364,7 +347,7 @@ export function adminRoutes(kit: Kit, views: Views): Router {
       const user = await target(req);
       if (user.emailVerifiedAt)
         return done(req, res, user, msg("admin.done.alreadyVerified", { email: user.email }));
-      recovery.sendVerification(user.id);
+      kit.sendVerification(user.id);
       await record(req, user, "verification sent");
       await events.record({ userId: user.id, kind: "admin_verification_sent", req });
       done(req, res, user, msg("admin.done.verificationSent", { email: user.email }));

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { SignInMethodSource, SignInMethods } from "../../core/sign-in-methods.js";
+import { msg } from "../../i18n/index.js";
 
 /** One provider identity linked to an account, as the account page lists it. */
 export interface Identity {
@@ -145,8 +146,6 @@ export const identitySignInMethod: SignInMethodSource = {
       userId,
     ]);
     const n = rowCount ?? 0;
-    return n === 0
-      ? undefined
-      : `${n} ${n === 1 ? "linked sign-in provider" : "linked sign-in providers"}`;
+    return n === 0 ? undefined : msg("providers.removedCount", { count: n });
   },
 };
