@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { features } from "../../app/features/index.js";
 import { startTestApp, type TestApp } from "../helpers/app.js";
 import { logIn, makeUser, submitLogin } from "../helpers/auth.js";
 import { englishLeftIn, hasChinese, visibleText } from "../helpers/english-left.js";
+import { hasFeature } from "../helpers/features.js";
 import type { HttpClient, Reply } from "../helpers/http-client.js";
 import { enableTwoFactor, type TestClock, testClock } from "../helpers/totp.js";
 
@@ -26,8 +26,6 @@ function expectChinese(state: string, reply: Reply, status: number): void {
   const left = englishLeftIn(text);
   expect.soft(left, `${state}: English left: ${left.join(", ")}`).toEqual([]);
 }
-
-const hasFeature = (name: string) => features.some((feature) => feature.name === name);
 
 let app: TestApp;
 let clock: TestClock;
