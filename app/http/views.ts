@@ -58,8 +58,9 @@ export function createViews(dir: string, options: { cache: boolean; appName: str
         lang,
         t,
         languages: languageNames,
-        // The address of this page, for the language switcher to come back to.
-        here: res.req.originalUrl,
+        // The address of this page, for the language switcher to come back to: a page a GET
+        // shows (a form's answer to a POST may have no GET of its own: then the home page).
+        here: res.req.method === "GET" ? res.req.originalUrl : "/",
         // Field errors and the one-time message are Messages: read in the reader's language.
         ...(merged.errors
           ? { errors: translateAll(t, merged.errors as Record<string, Message>) }

@@ -126,6 +126,15 @@ describe("the footer's switcher", () => {
     );
     expect(account).not.toContain("&quot;true&quot;");
   });
+
+  test("on a form's answer to a POST, the switcher goes back to the home page (the POST's address may have no page)", async () => {
+    const visitor = app.client({ "accept-language": "zh-CN" });
+    await visitor.get("/login");
+    const answer = await visitor.post("/login", { email: "nobody@example.com", password: "wrong" });
+    expect(answer.status).toBe(401);
+    expect(answer.body).toContain('href="/language?lang=en&amp;next=%2F"');
+    expect(answer.body).not.toContain("next=%2Flogin");
+  });
 });
 
 describe("GET /language (the footer's links)", () => {
