@@ -188,3 +188,71 @@ export function visibleText(html: string): string {
 
 /** CJK ideographs (the page is in Chinese, not only free of English). */
 export const hasChinese = (text: string): boolean => /\p{Script=Han}/u.test(text);
+
+/**
+ * One section of the catalogues (a feature's, e.g. "passkeys"), for a feature's own tests: its
+ * English sentences and its keys, to show that none is left on a page, a mail or a message in
+ * another language. What englishLeftIn looks for over the whole catalogue, narrowed to what the
+ * feature says, and on the raw reply (attributes such as `data-copied`, script messages) rather
+ * than only on what is seen.
+ */
+
+/** A section's strings in one catalogue, by full key ("passkeys.title"); empty if it has none. */
+export function sectionOf(section: string, tag = "en"): Map<string, string> {
+  const prefix = `${section}.`;
+  return new Map([...readCatalogue(tag)].filter(([key]) => key.startsWith(prefix)));
+}
+
+/**
+ * The English sentences of a section, as a page shows them: each string's text between its
+ * placeholders, trimmed, the pieces of eight characters or more with a space (not "Cookie" or
+ * "Added"), minus strings Chinese keeps as they are.
+ */
+export function englishOfSection(section: string): string[] {
+  const zh = sectionOf(section, "zh-CN");
+  return [
+    ...new Set(
+      [...sectionOf(section)]
+        .filter(([key, english]) => zh.get(key) !== english)
+        .flatMap(([, english]) => english.split(/\{\{[^}]+\}\}/))
+        .map((piece) => piece.trim())
+        .filter((piece) => piece.length >= 8 && piece.includes(" ")),
+    ),
+  ];
+}
+
+/** The section's English sentences found in `text` (HTML or plain; entities decoded first). */
+export function englishOfSectionIn(section: string, text: string): string[] {
+  const decoded = decodeEntities(text);
+  return englishOfSection(section).filter((sentence) => decoded.includes(sentence));
+}
+
+/**
+ * The section's keys shown in `text` in place of their strings: each key of the section (plural
+ * suffix dropped), and anything shaped like a key of it (`section.a.b`): a key missing from
+ * every catalogue shows as itself.
+ */
+export function keysOfSectionIn(section: string, text: string): string[] {
+  const decoded = decodeEntities(text);
+  const keys = new Set(
+    [...sectionOf(section).keys()].map((key) => key.replace(/_(one|other)$/, "")),
+  );
+  const shaped = new RegExp(`\\b${escapeRegExp(section)}\\.[a-zA-Z]+\\.[a-zA-Z.]+`, "g");
+  return [
+    ...new Set([
+      ...[...keys].filter((key) => decoded.includes(key)),
+      ...[...decoded.matchAll(shaped)].map((match) => match[0]),
+    ]),
+  ];
+}
+
+/**
+ * What of a section is left untranslated in `text`: its English sentences (`"<sentence>"`) and
+ * its keys (`key <key>`). `expect(untranslatedOfSectionIn("passkeys", body)).toEqual([])`.
+ */
+export function untranslatedOfSectionIn(section: string, text: string): string[] {
+  return [
+    ...englishOfSectionIn(section, text).map((sentence) => `"${sentence}"`),
+    ...keysOfSectionIn(section, text).map((key) => `key ${key}`),
+  ];
+}

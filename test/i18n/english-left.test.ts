@@ -1,5 +1,13 @@
 import { expect, test } from "vitest";
-import { englishLeftIn, hasChinese, visibleText } from "../helpers/english-left.js";
+import {
+  englishLeftIn,
+  englishOfSection,
+  englishOfSectionIn,
+  hasChinese,
+  keysOfSectionIn,
+  untranslatedOfSectionIn,
+  visibleText,
+} from "../helpers/english-left.js";
 
 /** The helper the Chinese page tests rely on: it must catch English, and only English. */
 
@@ -66,5 +74,29 @@ test("entities are decoded before looking", () => {
   );
   expect(englishLeftIn(visibleText("<body><p>Your browser&#39;s language</p></body>"))).toEqual([
     '"Your browser\'s language" (en: language.browser)',
+  ]);
+});
+
+test("one section's English and keys: what a feature's own tests look for", () => {
+  // The pieces between placeholders, long enough to be a sentence; not a lone word.
+  const layout = englishOfSection("layout");
+  expect(layout).toContain("Skip to content");
+  expect(layout).toContain(": sign in, manage your sessions, password, two-factor and passkeys.");
+  expect(layout).not.toContain("Account");
+  expect(englishOfSection("no-such-section")).toEqual([]);
+  // Found in HTML, entities decoded; a sentence of another section is not this one's.
+  expect(
+    englishOfSectionIn("layout", '<a href="#main">Skip&#32;to content</a> Too many login attempts'),
+  ).toEqual(["Skip to content"]);
+  expect(englishOfSectionIn("layout", "<p>跳到内容</p>")).toEqual([]);
+  // A key of the section, or anything shaped like one, shows in place of its text.
+  expect(keysOfSectionIn("layout", "<p>layout.skip</p> <p>layout.gone.missing</p>")).toEqual([
+    "layout.skip",
+    "layout.gone.missing",
+  ]);
+  expect(keysOfSectionIn("layout", '<script src="/layout.js"></script>')).toEqual([]);
+  expect(untranslatedOfSectionIn("layout", "Log in · Skip to content · layout.logOut")).toEqual([
+    '"Skip to content"',
+    "key layout.logOut",
   ]);
 });
