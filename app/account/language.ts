@@ -28,7 +28,12 @@ export function languageRoutes(deps: {
   const router = Router();
 
   const remember = (res: Response, locale: string | undefined) => {
-    const attributes = { path: "/", sameSite: "lax" as const, secure: deps.secureCookies };
+    const attributes = {
+      path: "/",
+      sameSite: "lax" as const,
+      httpOnly: true,
+      secure: deps.secureCookies,
+    };
     if (locale === undefined) res.clearCookie(LANG_COOKIE, attributes);
     else res.cookie(LANG_COOKIE, locale, { ...attributes, maxAge: LANG_COOKIE_MAX_AGE_MS });
   };
