@@ -18,7 +18,7 @@ export const signInMail = (
     newAccount ? "email-sign-in.mail.askedNew" : "email-sign-in.mail.asked",
     "email-sign-in.mail.openLink",
     // The code as it is (no key): six digits, the same in every language.
-    code,
+    () => code,
     msg("email-sign-in.mail.lifetime", { count: minutes(lifetimeMs) }),
   ],
   action: { label: "email-sign-in.mail.signIn", url: link },

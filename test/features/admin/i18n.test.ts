@@ -1,7 +1,14 @@
 import { expect, test } from "vitest";
+import { deletedMail, lockedMail, twoFactorResetMail } from "../../../app/features/admin/mails.js";
+import { renderMail } from "../../../app/mail/message.js";
 import { startTestApp } from "../../helpers/app.js";
 import { makeUser } from "../../helpers/auth.js";
-import { untranslatedOfSectionIn } from "../../helpers/english-left.js";
+import {
+  englishLeftIn,
+  hasChinese,
+  untranslatedOfSectionIn,
+  visibleText,
+} from "../../helpers/english-left.js";
 import { adminClient } from "./admin-helpers.js";
 
 /**
@@ -62,4 +69,20 @@ test("an admin's mail is in the user's saved language, whatever the admin's", as
   expect((await admin.get(`/admin/users/${ann.id}`)).body).toContain(
     "ann@example.com is locked: every session ended.",
   );
+});
+
+test("each of admin's mails, rendered for a Chinese reader: Chinese in every part, no English left", () => {
+  const mails = {
+    locked: lockedMail(),
+    "two-factor reset": twoFactorResetMail("https://app.example/account/security"),
+    deleted: deletedMail(),
+  };
+  for (const [name, content] of Object.entries(mails)) {
+    const mail = renderMail(content, "Acme", "zh-CN");
+    for (const text of [mail.subject, mail.text, visibleText(mail.html)]) {
+      expect(hasChinese(text), name).toBe(true);
+      expect(englishLeftIn(text, { allow: ["Acme"] }), name).toEqual([]);
+    }
+    expect(mail.html, name).toContain('<html lang="zh-CN">');
+  }
 });

@@ -1,7 +1,14 @@
 import { expect, test } from "vitest";
+import { noAccountMail, signInMail } from "../../../app/features/email-sign-in/mails.js";
+import { renderMail } from "../../../app/mail/message.js";
 import { startTestApp } from "../../helpers/app.js";
 import { makeUser } from "../../helpers/auth.js";
-import { hasChinese, untranslatedOfSectionIn } from "../../helpers/english-left.js";
+import {
+  englishLeftIn,
+  hasChinese,
+  untranslatedOfSectionIn,
+  visibleText,
+} from "../../helpers/english-left.js";
 import type { HttpClient } from "../../helpers/http-client.js";
 import { jsonOf } from "../../helpers/http-client.js";
 import { linkIn, pathOf, type ReceivedMail, startTestSmtp } from "../../helpers/mail.js";
@@ -103,4 +110,22 @@ test("email sign-in in Chinese: the sent page, its wrong code, the link page in 
   const none = await smtp.nextMailTo("nobody@example.com");
   expect(none.subject).toBe("登录请求：此邮箱地址没有账户");
   expectMailChinese(none, "no-account mail");
+});
+
+test("each of email sign-in's mails, rendered for a Chinese reader: Chinese in every part, the code as it is, no English left", () => {
+  const link = "https://app.example/login/email/abc";
+  const mails = {
+    "sign-in": signInMail(link, "123456", 15 * 60_000, false),
+    "sign-in, new account": signInMail(link, "123456", 15 * 60_000, true),
+    "no account": noAccountMail("https://app.example/register"),
+  };
+  for (const [name, content] of Object.entries(mails)) {
+    const mail = renderMail(content, "Acme", "zh-CN");
+    for (const text of [mail.subject, mail.text, visibleText(mail.html)]) {
+      expect(hasChinese(text), name).toBe(true);
+      expect(englishLeftIn(text, { allow: ["Acme"] }), name).toEqual([]);
+    }
+    expect(mail.html, name).toContain('<html lang="zh-CN">');
+    if (name !== "no account") expect(mail.text, name).toContain("123456");
+  }
 });
