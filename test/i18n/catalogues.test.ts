@@ -225,19 +225,28 @@ function keysUsedIn(file: string, text: string): Array<{ key: string; where: str
     const line = lineOf(match.index);
     if (!isComment(line)) found.push({ key: match[3] as string, where: `${file}:${line}` });
   }
+  // tooManyAttempts(seconds, "loginAttempts") says the sentence `tooMany.loginAttempts`.
+  for (const match of text.matchAll(TOO_MANY)) {
+    const line = lineOf(match.index);
+    if (!isComment(line))
+      found.push({ key: `tooMany.${match[1] as string}`, where: `${file}:${line}` });
+  }
   return found;
 }
 
+const TOO_MANY = /tooManyAttempts\([^,()]+(?:\([^()]*\))?[^,()]*,\s*"([A-Za-z]+)"\s*\)/g;
+
 /** The catalogue's namespaces ("errors", "layout", ...): a string starting with one is a key. */
 const NAMESPACES = new Set([...EN.keys()].map((key) => key.split(".")[0] as string));
+
+/** Identifiers that look like keys and are not: admin's action names (app/features/admin/roles.ts). */
+const NOT_KEYS = new Set(["admin.view"]);
 
 /**
  * Other literal strings in TypeScript that are keys by their look: a namespace of the catalogue,
  * a dot, more ("language.saved" as a flash, "errors.tooLarge.title" in a table of pages).
  * File names ("errors.js") are not keys.
  */
-/** Identifiers that look like keys and are not: admin's action names (app/features/admin/roles.ts). */
-const NOT_KEYS = new Set(["admin.view"]);
 
 function namespacedKeysIn(file: string, text: string): Array<{ key: string; where: string }> {
   const found: Array<{ key: string; where: string }> = [];
@@ -308,16 +317,19 @@ describe("the code's keys", () => {
       "const b = msg('no.such.key', { n: 1 });",
       'throw new AppError(400, "bad", "also.missing", {});',
       'const c = t("Not a key, a sentence.");',
+      'throw tooManyAttempts(attempt.retryAfterSeconds, "noSuchLimit");',
     ].join("\n");
     const used = keysUsedIn("x.ts", source);
     expect(used).toEqual([
       { key: "layout.skip", where: "x.ts:2" },
       { key: "no.such.key", where: "x.ts:3" },
       { key: "also.missing", where: "x.ts:4" },
+      { key: "tooMany.noSuchLimit", where: "x.ts:6" },
     ]);
     expect(used.filter(({ key }) => !inEnglish(key)).map(({ key }) => key)).toEqual([
       "no.such.key",
       "also.missing",
+      "tooMany.noSuchLimit",
     ]);
   });
 });
