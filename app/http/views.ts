@@ -73,6 +73,7 @@ export function createViews(dir: string, options: { cache: boolean; appName: str
         const html = eta.render(view, data(res, locals));
         // The language comes from these (app/i18n): a cache must not give one reader's to another.
         res.vary("Accept-Language").vary("Cookie");
+        res.set("Content-Language", localeOf(res.req));
         res.status(status).type("html").send(html);
       },
       html: (res, view, locals = {}) => eta.render(view, data(res, locals)),

@@ -62,10 +62,12 @@ describe("Accept-Language", () => {
     expect(langOf(reply)).toBe(expected);
   });
 
-  test("pages vary on Accept-Language (and Cookie): a cache never gives one reader's language to another", async () => {
+  test("pages vary on Accept-Language (and Cookie): a cache never gives one reader's language to another; Content-Language says which", async () => {
     const visitor = app.client({ "accept-language": "zh-CN" });
     for (const path of ["/", "/login", "/register", "/nowhere"]) {
-      const vary = (await visitor.get(path)).headers.get("vary") ?? "";
+      const reply = await visitor.get(path);
+      expect(reply.headers.get("content-language"), path).toBe("zh-CN");
+      const vary = reply.headers.get("vary") ?? "";
       const parts = vary.toLowerCase().split(/\s*,\s*/);
       expect(parts, `${path}: Vary: ${vary}`).toContain("accept-language");
       expect(parts, `${path}: Vary: ${vary}`).toContain("cookie");
