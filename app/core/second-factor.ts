@@ -1,6 +1,7 @@
 import type { Request, Response } from "express";
 import type { Message } from "../i18n/index.js";
 import { PENDING_SECOND_FACTOR_MS } from "../policy.js";
+import type { SessionData } from "../session/index.js";
 import { type PagePart, type RenderedParts, renderParts } from "./page-parts.js";
 import type { UnprovenAccessRemoval } from "./sign-in-methods.js";
 
@@ -28,6 +29,8 @@ export interface PendingSecondFactor {
   next?: string;
   /** What proved the first factor (a password unless said otherwise), for the activity trail. */
   firstFactor?: string;
+  /** What the first factor keeps for the logged-in session (FirstFactorProven.keep). */
+  keep?: Partial<SessionData>;
 }
 
 /**
@@ -72,7 +75,13 @@ export const PENDING_MS = PENDING_SECOND_FACTOR_MS;
 export async function beginSecondFactor(
   req: Request,
   user: Express.User,
-  options: { since: number; remember: boolean; next: string | undefined; firstFactor: string },
+  options: {
+    since: number;
+    remember: boolean;
+    next: string | undefined;
+    firstFactor: string;
+    keep?: Partial<SessionData> | undefined;
+  },
 ): Promise<void> {
   await req.session.regenerate();
   req.session.twoFactor = {
@@ -82,6 +91,7 @@ export async function beginSecondFactor(
     generation: user.sessionGeneration,
     ...(options.next === undefined ? {} : { next: options.next }),
     ...(options.firstFactor === "password" ? {} : { firstFactor: options.firstFactor }),
+    ...(options.keep === undefined ? {} : { keep: options.keep }),
   };
 }
 

@@ -7,7 +7,7 @@ import type { Clock } from "../clock.js";
 import { wantsJson } from "../http/views.js";
 import type { Message } from "../i18n/index.js";
 import type { DeviceCookies } from "../security/device-cookie.js";
-import { hashStoreKey } from "../session/index.js";
+import { hashStoreKey, type SessionData } from "../session/index.js";
 import type { Events } from "./events.js";
 import { refusal } from "./guards.js";
 import {
@@ -41,6 +41,11 @@ export interface FirstFactorProven {
   bothFactors?: boolean;
   /** A message for the next page. */
   flash?: Flash;
+  /**
+   * Session data the logged-in session keeps (a provider's ID token, for logging out there too):
+   * set on it when it logs in, also when that is after a second factor, on a later request.
+   */
+  keep?: Partial<SessionData>;
 }
 
 /**
@@ -157,12 +162,14 @@ export function createSignIn(deps: {
           remember: proven.remember,
           next: proven.next,
           firstFactor: proven.method,
+          keep: proven.keep,
         });
         req.log?.info({ userId: user.id }, "first factor accepted, second factor pending");
         if (wantsJson(req)) return void res.json({ twoFactor: page, next: page });
         return res.redirect(303, page);
       }
       await logIn(req, res, user, { method: proven.method, remember: proven.remember, newAccount });
+      if (proven.keep) Object.assign(req.session, proven.keep);
       if (proven.flash) req.session.flash = proven.flash;
       answer(
         req,
@@ -196,6 +203,7 @@ export function createSignIn(deps: {
         remember: pending.remember,
         newAccount: false,
       });
+      if (pending.keep) Object.assign(req.session, pending.keep);
       if (options.flash) req.session.flash = options.flash;
       answer(req, res, 200, user, pending.next ?? "/account");
       return true;

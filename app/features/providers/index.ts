@@ -39,7 +39,7 @@ export const providers: Feature = {
         flows: flowCookies({ name: cookieName(config, "oidc_flow"), ...cookies }),
         answers,
         trusted: settings.trusted,
-        onSignIn: logout.remember,
+        keepFor: logout.keepFor,
       }),
       // A form_post answer is a cross-site POST: taken before the session (routes.ts).
       assets: answerRoutes({ registry, answers }),
@@ -75,7 +75,6 @@ export const providers: Feature = {
         identity_linked: "providers.events.linked",
         identity_unlinked: "providers.events.unlinked",
       },
-      onSignIn: logout.onSignIn,
       logoutRedirect: logout.redirect,
     };
   },

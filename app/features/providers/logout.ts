@@ -1,5 +1,5 @@
 import type { Request } from "express";
-import type { SignInDone } from "../../core/sign-in.js";
+import type { SessionData } from "../../session/index.js";
 import type { Provider, ProviderIdentity } from "./client.js";
 
 declare module "../../session/types.js" {
@@ -11,25 +11,19 @@ declare module "../../session/types.js" {
 
 /**
  * RP-initiated logout, for an OpenID Connect provider whose `…_LOGOUT` is true and that
- * publishes an `end_session_endpoint`: a session signed in with it keeps the ID token, and
- * logging out then ends the session here and sends the browser to the provider's end-session
- * page (`id_token_hint`), which sends it back to `APP_URL/login?loggedout=1` (the post-logout
- * redirect URI to register). A sign-in finished by a second factor on a later request keeps
- * nothing: its logout ends the session here only.
+ * publishes an `end_session_endpoint`: a session signed in with it keeps the ID token (the sign-in
+ * pipeline's `keep`, carried through a second factor if the account has one), and logging out
+ * then ends the session here and sends the browser to the provider's end-session page
+ * (`id_token_hint`), which sends it back to `APP_URL/login?loggedout=1` (the post-logout redirect
+ * URI to register).
  */
 export function providerLogout(registry: ReadonlyMap<string, Provider>, appUrl: string) {
-  const signingIn = new WeakMap<Request, { provider: string; idToken: string }>();
   return {
     /** The callback, just before the sign-in: what the new session will keep. */
-    remember(req: Request, provider: Provider, identity: ProviderIdentity) {
-      if (provider.logoutUrl && identity.idToken) {
-        signingIn.set(req, { provider: provider.key, idToken: identity.idToken });
-      }
-    },
-    /** The sign-in pipeline's hook: into the session just logged in. */
-    async onSignIn(done: SignInDone) {
-      const kept = signingIn.get(done.req);
-      if (kept) done.req.session.providerLogout = kept;
+    keepFor(provider: Provider, identity: ProviderIdentity): Partial<SessionData> | undefined {
+      return provider.logoutUrl && identity.idToken
+        ? { providerLogout: { provider: provider.key, idToken: identity.idToken } }
+        : undefined;
     },
     /** The core's logout asks: the provider's end-session URL, if this session has one. */
     async redirect(req: Request): Promise<string | undefined> {

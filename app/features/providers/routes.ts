@@ -6,6 +6,7 @@ import type { Kit } from "../../core/feature.js";
 import { privateRouter, userOf } from "../../core/guards.js";
 import { AppError } from "../../http/respond.js";
 import { type Message, msg } from "../../i18n/index.js";
+import type { SessionData } from "../../session/index.js";
 import { type Provider, type ProviderIdentity, SignInCancelled, SignInFailed } from "./client.js";
 import {
   ANSWER_FIELD_MAX,
@@ -26,8 +27,8 @@ export interface ProviderRouteDeps {
   answers: AnswerCookies;
   /** AUTH_TRUSTED_PROVIDERS: keys whose vouched-for address may join the account that has it. */
   trusted: ReadonlySet<string>;
-  /** Told of each sign-in about to happen (RP-initiated logout keeps its ID token). */
-  onSignIn(req: Request, provider: Provider, identity: ProviderIdentity): void;
+  /** What the signed-in session keeps of this sign-in (RP-initiated logout: the ID token). */
+  keepFor(provider: Provider, identity: ProviderIdentity): Partial<SessionData> | undefined;
 }
 
 /**
@@ -159,11 +160,11 @@ export function providerRoutes(kit: Kit, deps: ProviderRouteDeps): Router {
     const { user, joined } = existing
       ? { user: existing, joined: false }
       : await firstSignIn(req, provider, identity, linked);
-    deps.onSignIn(req, provider, identity);
     // The provider vouched for the first factor; the account's second factor, if on, decides.
     await kit.signIn.firstFactor(req, res, user, {
       method: "oidc",
       remember: false,
+      keep: deps.keepFor(provider, identity),
       next: safeReturnPath(flow.next),
       newAccount: !existing && !joined,
       ...(joined

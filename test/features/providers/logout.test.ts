@@ -1,7 +1,9 @@
 import { expect, test } from "vitest";
 import { logIn, makeUser } from "../../helpers/auth.js";
+import { hasFeature } from "../../helpers/features.js";
 import { HttpClient, jsonOf } from "../../helpers/http-client.js";
 import { signInWithProvider, startAppWithProvider } from "../../helpers/oidc-provider.js";
+import { enableTwoFactor, testClock, totpCode } from "../../helpers/totp.js";
 
 /**
  * RP-initiated logout (OIDC_LOGOUT=true, or OIDC_<ID>_LOGOUT, MICROSOFT_LOGOUT): a session signed
@@ -68,3 +70,33 @@ test("with it, a session logged in with a password logs out here only", async ()
   await pat.get("/account");
   expect((await pat.post("/logout", {})).location).toBe("/login?loggedout=1");
 });
+
+test.skipIf(!hasFeature("two-factor"))(
+  "a provider sign-in finished by a second factor, on a later request, still logs out at the provider",
+  async () => {
+    const clock = testClock();
+    const { app, provider } = await startAppWithProvider({
+      clock: clock.clock,
+      env: { OIDC_LOGOUT: "true" },
+    });
+    provider.accounts.set("sub-tia", { email: "tia@example.com", email_verified: true });
+    const first = app.client();
+    await signInWithProvider(first, "sub-tia");
+    const { secret } = await enableTwoFactor(first, clock);
+
+    // A new browser: the provider vouches, then the account asks for its code.
+    const browser = app.client();
+    const { reply } = await signInWithProvider(browser, "sub-tia");
+    expect(reply.location).toBe("/login/two-factor");
+    await browser.get("/login/two-factor");
+    const done = await browser.post("/login/two-factor", { code: totpCode(secret, clock.now()) });
+    expect(done.status).toBe(303);
+
+    await browser.get("/account");
+    const out = await browser.post("/logout", {});
+    const end = new URL(out.location as string);
+    expect(`${end.origin}${end.pathname}`).toBe(`${provider.issuer}/session/end`);
+    expect(end.searchParams.get("id_token_hint")).toMatch(/^ey/);
+    expect((await browser.get("/account")).status).toBe(303);
+  },
+);
