@@ -1,5 +1,6 @@
 import type { Duplex } from "node:stream";
-import { DEFAULT_LOCALE, LANG_COOKIE, supportedLocale, translator } from "../i18n/index.js";
+import escapeHtml from "escape-html";
+import { DEFAULT_LOCALE, translator, visitorLocale } from "../i18n/index.js";
 
 interface ClientErrorPage {
   status: number;
@@ -34,53 +35,8 @@ function pageFor(code: string | undefined): ClientErrorPage {
   return BAD_REQUEST;
 }
 
-const HTML_ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-
 /** The most of a refused request that is read for its language. */
 const MAX_HEAD = 64 * 1024;
-const MAX_ACCEPT_LANGUAGE = 1000;
-
-/** The `lang` cookie's language, if a Cookie header holds a supported one. */
-function fromCookieHeader(value: string): string | undefined {
-  for (const part of value.split(";")) {
-    const pair = part.trim();
-    if (!pair.startsWith(`${LANG_COOKIE}=`)) continue;
-    const raw = pair.slice(LANG_COOKIE.length + 1).replace(/^"|"$/g, "");
-    try {
-      return supportedLocale(decodeURIComponent(raw));
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
-
-/** The supported language an Accept-Language header prefers (by q, then order), if any. */
-function fromAcceptLanguageHeader(value: string): string | undefined {
-  if (value.length > MAX_ACCEPT_LANGUAGE) return undefined;
-  const ranked = value
-    .split(",")
-    .map((entry, index) => {
-      const [tag = "", ...params] = entry.trim().split(";");
-      const q = params.map((param) => /^\s*q=([0-9.]+)\s*$/i.exec(param)?.[1]).find(Boolean);
-      return { tag: tag.trim(), q: q === undefined ? 1 : Number(q), index };
-    })
-    .filter((entry) => entry.tag !== "" && entry.q > 0)
-    .sort((a, b) => b.q - a.q || a.index - b.index);
-  for (const { tag } of ranked) {
-    if (tag === "*") return undefined;
-    const locale = supportedLocale(tag);
-    if (locale) return locale;
-  }
-  return undefined;
-}
 
 /**
  * The refused request's language, as app/i18n's localeOf would choose it for a visitor (the
@@ -90,8 +46,7 @@ function fromAcceptLanguageHeader(value: string): string | undefined {
 function requestLocale(error: Error & { rawPacket?: unknown }): string {
   const raw = error.rawPacket;
   if (!Buffer.isBuffer(raw)) return DEFAULT_LOCALE;
-  let cookie: string | undefined;
-  let accept: string | undefined;
+  const headers: { cookie?: string; "accept-language"?: string } = {};
   const lines = raw.subarray(0, MAX_HEAD).toString("latin1").split("\r\n");
   for (const line of lines.slice(1)) {
     if (line === "") break;
@@ -99,10 +54,9 @@ function requestLocale(error: Error & { rawPacket?: unknown }): string {
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
-    if (name === "cookie") cookie ??= fromCookieHeader(value);
-    else if (name === "accept-language") accept ??= fromAcceptLanguageHeader(value);
+    if (name === "cookie" || name === "accept-language") headers[name] ??= value;
   }
-  return cookie ?? accept ?? DEFAULT_LOCALE;
+  return visitorLocale(headers) ?? DEFAULT_LOCALE;
 }
 
 /**

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parse as parseCookies } from "cookie";
 import type { Request } from "express";
 import i18next, { type TFunction } from "i18next";
+import Negotiator from "negotiator";
 import { projectRoot } from "../paths.js";
 
 /**
@@ -113,11 +114,10 @@ export function supportedLocale(tag: unknown): string | undefined {
 // Each of ours with its likely script: zh-CN is zh-Hans-CN, en is en-Latn-US.
 const MAXIMIZED = LOCALES.map((locale) => ({ locale, ours: new Intl.Locale(locale).maximize() }));
 
-/** The language a request's Accept-Language prefers among ours, in its order of preference. */
-function fromAcceptLanguage(req: Request): string | undefined {
-  const header = req.headers["accept-language"];
-  if (!header || header.length > 1000) return undefined;
-  for (const tag of req.acceptsLanguages()) {
+/** The supported language an Accept-Language header prefers (negotiator: by q, then order). */
+function fromAcceptLanguage(header: string | undefined): string | undefined {
+  if (!header || header.length > MAX_HEADER_LENGTH) return undefined;
+  for (const tag of new Negotiator({ headers: { "accept-language": header } }).languages()) {
     if (tag === "*") return undefined;
     const locale = supportedLocale(tag);
     if (locale) return locale;
@@ -125,14 +125,28 @@ function fromAcceptLanguage(req: Request): string | undefined {
   return undefined;
 }
 
-function fromCookie(req: Request): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
+function fromCookie(header: string | undefined): string | undefined {
+  if (!header || header.length > MAX_HEADER_LENGTH * 16) return undefined;
   try {
     return supportedLocale(parseCookies(header)[LANG_COOKIE]);
   } catch {
     return undefined;
   }
+}
+
+/** Longer headers are not read for a language (a client's to choose; nothing needs more). */
+const MAX_HEADER_LENGTH = 1000;
+
+/**
+ * A visitor's language from a request's headers: the `lang` cookie (the footer's switcher), else
+ * Accept-Language; undefined when neither names one of ours. Also for requests Node's parser
+ * refused, which never become an Express request (app/http/client-errors.ts).
+ */
+export function visitorLocale(headers: {
+  cookie?: string | undefined;
+  "accept-language"?: string | undefined;
+}): string | undefined {
+  return fromCookie(headers.cookie) ?? fromAcceptLanguage(headers["accept-language"]);
 }
 
 const chosen = new WeakMap<Request, { userId: string | undefined; locale: string }>();
@@ -146,8 +160,7 @@ export function localeOf(req: Request): string {
   const user = req.user as { id: string; locale?: string | null } | undefined;
   const memo = chosen.get(req);
   if (memo && memo.userId === user?.id) return memo.locale;
-  const locale =
-    supportedLocale(user?.locale) ?? fromCookie(req) ?? fromAcceptLanguage(req) ?? DEFAULT_LOCALE;
+  const locale = supportedLocale(user?.locale) ?? visitorLocale(req.headers) ?? DEFAULT_LOCALE;
   chosen.set(req, { userId: user?.id, locale });
   return locale;
 }
