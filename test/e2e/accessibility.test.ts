@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { expect, test } from "vitest";
 import { makeUser, PASSWORD } from "../helpers/auth.js";
-import { axeFinds, type Violation } from "../helpers/axe.js";
+import { axeFinds, TOUR_ERROR_STATUSES, type Violation } from "../helpers/axe.js";
 import { logInWithBrowser, submitLoginForm, textOf, useBrowser } from "../helpers/e2e.js";
 import { STEP_MS, testClock, totpCode } from "../helpers/totp.js";
 
@@ -34,17 +34,7 @@ for (const colorScheme of ["light", "dark"] as const) {
     const app = await e2e.startApp({ clock: clock.clock });
     await makeUser(app.pool, "ada@example.com");
     const { watched, page } = await e2e.newPage(app, { colorScheme });
-    for (const [status, path] of [
-      [400, "/register"],
-      [401, "/login"],
-      [400, "/password/forgot"],
-      [400, "/account/password"],
-      [400, "/account/delete"],
-      [400, "/account/email"],
-      [400, "/account/confirm"],
-      [400, "/account/two-factor/setup"],
-      [401, "/login/two-factor"],
-    ] as const) {
+    for (const [status, path] of TOUR_ERROR_STATUSES) {
       watched.expectStatus(status, path);
     }
     const found: Record<string, Violation[]> = {};

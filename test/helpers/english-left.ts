@@ -256,3 +256,24 @@ export function untranslatedOfSectionIn(section: string, text: string): string[]
     ...keysOfSectionIn(section, text).map((key) => `key ${key}`),
   ];
 }
+
+/**
+ * What is wrong with a mail as a Chinese reader gets it: a part (subject, text, HTML) with no
+ * Chinese or with English left, or an HTML part not marked lang="zh-CN". Empty when right.
+ */
+export function chineseMailProblems(
+  mail: { subject: string; text: string; html: string },
+  allow: readonly string[] = [],
+): string[] {
+  const problems: string[] = [];
+  for (const [part, text] of [
+    ["subject", mail.subject],
+    ["text", mail.text],
+    ["html", visibleText(mail.html)],
+  ] as const) {
+    if (!hasChinese(text)) problems.push(`${part}: no Chinese`);
+    for (const english of englishLeftIn(text, { allow })) problems.push(`${part}: ${english}`);
+  }
+  if (!mail.html.includes('<html lang="zh-CN">')) problems.push('html: not lang="zh-CN"');
+  return problems;
+}
