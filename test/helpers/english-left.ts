@@ -116,6 +116,8 @@ export function englishLeftIn(text: string, options: { allow?: readonly string[]
     });
   }
   for (const match of rest.matchAll(RUN)) found.push(`"${match[0]}"`);
+  // A Message printed as it is, not translated.
+  if (rest.includes("[object Object]")) found.push('"[object Object]"');
   return [...new Set(found)];
 }
 

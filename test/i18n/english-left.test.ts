@@ -53,6 +53,10 @@ test("hard-coded English that is in no catalogue is found as a run of three word
   expect(englishLeftIn("使用 Session starter 和 TOTP ABCD EFGH IJKL")).toEqual([]);
 });
 
+test("a message printed untranslated, as an object, is found", () => {
+  expect(englishLeftIn("登录失败：[object Object]")).toEqual(['"[object Object]"']);
+});
+
 test("English in the attributes a person hears or sees is found", () => {
   const text = visibleText(
     page(`<h1>登录</h1><nav aria-label="Main navigation of site"></nav>
