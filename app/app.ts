@@ -23,7 +23,7 @@ import { pageBanners } from "./core/page-parts.js";
 import { createSecondFactors } from "./core/second-factor.js";
 import { createSignIn } from "./core/sign-in.js";
 import { createSignInMethods } from "./core/sign-in-methods.js";
-import { features as allFeatures } from "./features/index.js";
+import { features as allFeatures } from "./feature-list.js";
 import { errorHandler, logLateErrors, notFound } from "./http/errors.js";
 import { healthRoutes } from "./http/health.js";
 import { homeRoutes } from "./http/home.js";

@@ -1,7 +1,7 @@
 import { expect, test } from "vitest";
 import type { Feature } from "../../app/core/feature.js";
 import { privateRouter } from "../../app/core/guards.js";
-import { features } from "../../app/features/index.js";
+import { features } from "../../app/feature-list.js";
 import { startTestApp } from "../helpers/app.js";
 import { loggedInClient } from "../helpers/auth.js";
 

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
 import type { Feature } from "../../app/core/feature.js";
-import { features } from "../../app/features/index.js";
+import { features } from "../../app/feature-list.js";
 import { projectRoot } from "../../app/paths.js";
 import { startTestApp } from "../helpers/app.js";
 import { loggedInClient } from "../helpers/auth.js";

@@ -1,5 +1,5 @@
 // The module boundaries, read from the source: what makes a feature removable (its two folders,
-// its test/e2e/<name>* files and its lines in app/features/index.ts), what keeps the session
+// its test/e2e/<name>* files and its line in app/features/index.ts), what keeps the session
 // middleware a package of its own, and no import cycles among the app's files. Imports are read
 // with TypeScript's own parser (static, dynamic, `export ... from`, `import("x").T` types) and
 // relative ones resolved to files; package imports are not followed.
@@ -141,15 +141,19 @@ describe("the features are removable", () => {
     expect(crossing.map(where)).toEqual([]);
   });
 
-  test("the core imports no feature: only app/app.ts imports the list, app/features/index.ts", () => {
+  test("the core imports no feature: only app/feature-list.ts imports the list, app/features/index.ts", () => {
     const intoFeatures = edges.filter(
       (edge) =>
         edge.from.startsWith("app/") &&
         !edge.from.startsWith("app/features/") &&
         edge.to.startsWith("app/features/") &&
-        !(edge.from === "app/app.ts" && edge.to === "app/features/index.ts"),
+        !(edge.from === "app/feature-list.ts" && edge.to === "app/features/index.ts"),
     );
     expect(intoFeatures.map(where)).toEqual([]);
+  });
+
+  test("the list imports nothing: a feature's line there is its folder's name, nothing else", () => {
+    expect(edges.filter((edge) => edge.from === "app/features/index.ts").map(where)).toEqual([]);
   });
 
   test("only a feature's own tests import its code or its test folder", () => {
@@ -224,12 +228,15 @@ test("the reader sees every kind of import", () => {
   // Guards the rules above against a reader that silently finds nothing.
   const of = (file: string) => edges.filter((edge) => edge.from === file);
   expect(of("app/app.ts")).toContainEqual(
+    expect.objectContaining({ to: "app/feature-list.ts", typeOnly: false }),
+  );
+  expect(of("app/feature-list.ts")).toContainEqual(
     expect.objectContaining({ to: "app/features/index.ts", typeOnly: false }),
   );
   expect(of("app/app.ts")).toContainEqual(
     expect.objectContaining({ to: "app/auth/session-data.ts", typeOnly: false }),
   );
-  expect(of("app/features/index.ts")).toContainEqual(
+  expect(of("app/feature-list.ts")).toContainEqual(
     expect.objectContaining({ to: "app/core/feature.ts", typeOnly: true }),
   );
   expect(of("test/helpers/session-impls.ts")).toContainEqual(

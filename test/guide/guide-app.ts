@@ -53,9 +53,10 @@ export function writeGuideFiles(files: Map<string, string>, dir: string): void {
  */
 export function withLines(path: string, lines: string[], before: string): string {
   const text = readFileSync(join(projectRoot, path), "utf8").split("\n");
+  // A file without imports (the list of features) takes its lines before `before` only.
   const lastImport = text.findLastIndex((line) => line.startsWith("import "));
-  const end = text.indexOf(before, lastImport);
-  if (lastImport < 0 || end < 0) throw new Error(`${path} has no imports or no line "${before}"`);
+  const end = text.indexOf(before, Math.max(lastImport, 0));
+  if (end < 0) throw new Error(`${path} has no line "${before}"`);
   const imports = lines.filter((line) => line.startsWith("import "));
   const others = lines.filter((line) => !line.startsWith("import "));
   return [

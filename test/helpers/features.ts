@@ -1,4 +1,4 @@
-import { features } from "../../app/features/index.js";
+import { features } from "../../app/feature-list.js";
 
 /**
  * Whether the app has a feature (app/features/index.ts). A test outside test/features/ that

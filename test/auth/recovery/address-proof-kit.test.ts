@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { expect, test } from "vitest";
 import type { Feature } from "../../../app/core/feature.js";
-import { features } from "../../../app/features/index.js";
+import { features } from "../../../app/feature-list.js";
 import { startTestApp } from "../../helpers/app.js";
 import { loggedInClient } from "../../helpers/auth.js";
 

@@ -2,7 +2,7 @@ import { Router } from "express";
 import { describe, expect, test } from "vitest";
 import { findUserById } from "../../../app/auth/users.js";
 import type { Feature } from "../../../app/core/feature.js";
-import { features } from "../../../app/features/index.js";
+import { features } from "../../../app/feature-list.js";
 import { hashStoreKey } from "../../../app/session/index.js";
 import { startTestApp, type TestApp } from "../../helpers/app.js";
 import {
