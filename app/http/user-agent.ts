@@ -2,12 +2,6 @@ import Bowser from "bowser";
 import { LRUCache } from "lru-cache";
 import { DEFAULT_LOCALE, type Message, translator } from "../i18n/index.js";
 
-/**
- * What a user agent no parser recognises is called, in a sentence, in English: "from an unknown
- * browser" (`device.unknown` in the catalogues; deviceName says it in other languages).
- */
-export const UNKNOWN_BROWSER = "an unknown browser";
-
 // The names bowser's own parsers give. Its catch-all parser names a browser after whatever text
 // precedes the first "/", which is the client's to choose ("Visit https://evil.example"):
 // only a name from these lists is ever shown.

@@ -23,7 +23,7 @@ export const DEFAULT_LOCALE = "en";
 /** The language switcher's cookie (a contract name, unprefixed: it is not a secret). */
 export const LANG_COOKIE = "lang";
 /** The longest tag a catalogue file, a cookie or the database column may hold. */
-export const MAX_LOCALE_LENGTH = 35;
+const MAX_LOCALE_LENGTH = 35;
 
 export type MessageValues = Record<string, string | number | Date | undefined>;
 /** A catalogue key, or a key with the values its placeholders need. */
@@ -33,7 +33,7 @@ export type Message = string | { key: string; values?: MessageValues };
 export const msg = (key: string, values?: MessageValues): Message =>
   values === undefined ? key : { key, values };
 
-export const catalogueDir = join(projectRoot, "locales");
+const catalogueDir = join(projectRoot, "locales");
 
 type Catalogue = Record<string, unknown>;
 
@@ -86,9 +86,6 @@ export function translator(locale: string): Translate {
       ? (t(message, values ?? {}) as string)
       : (t(message.key, { ...message.values, ...values }) as string);
 }
-
-/** Whether `key` is in the English catalogue (tests, and code that picks among keys). */
-export const hasKey = (key: string): boolean => i18n.exists(key, { lng: DEFAULT_LOCALE });
 
 /**
  * The supported language a tag asks for, if any: exact tags first ("zh-CN"), then by language

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Kit } from "../../core/feature.js";
 import { privateRouter, userOf } from "../../core/guards.js";
 import { AppError } from "../../http/respond.js";
-import { deviceName, UNKNOWN_BROWSER } from "../../http/user-agent.js";
+import { deviceMessage, deviceName } from "../../http/user-agent.js";
 import { noStore, wantsJson } from "../../http/views.js";
 import { localeOf, type Message, msg, translator } from "../../i18n/index.js";
 import { type CeremonyDeps, registrationOptions, verifyRegistration } from "./ceremony.js";
@@ -53,10 +53,11 @@ export function passkeyAccountRoutes(kit: Kit, deps: CeremonyDeps): Router {
     const user = userOf(req);
     const checked = await verifyRegistration(deps, req, user, req.body?.credential);
     if (!checked.ok) throw new AppError(checked.status, checked.error, checked.message);
-    const device = deviceName(req.get("user-agent"));
+    const userAgent = req.get("user-agent");
     // "Passkey" in the language of the page it is added from, when the browser has no name.
     const fallback = translator(localeOf(req))("passkeys.defaultName");
-    const named = passkeyName.safeParse(device === UNKNOWN_BROWSER ? fallback : device);
+    const known = deviceMessage(userAgent) !== "device.unknown";
+    const named = passkeyName.safeParse(known ? deviceName(userAgent) : fallback);
     const added = await addPasskey(kit.signInMethods, user.id, {
       ...checked.passkey,
       name: named.success ? named.data : fallback,
