@@ -62,6 +62,21 @@ describe("Accept-Language", () => {
     expect(langOf(reply)).toBe(expected);
   });
 
+  test("a forged, oversized Accept-Language or lang cookie is not read: the page answers, in English", async () => {
+    // Thousands of tags (each one a Intl.Locale to build) would be work per request for nothing:
+    // a header over 1000 characters is ignored, and a lang cookie that is no tag of ours too.
+    const flood = Array.from({ length: 600 }, (_, i) => `x${i}-zh;q=0.${i % 9}`).join(", ");
+    const longHeader = await app.client({ "accept-language": `${flood}, zh-CN` }).get("/login");
+    expect(longHeader.status).toBe(200);
+    expect(langOf(longHeader)).toBe("en");
+    const cookie = await app
+      .client({ "accept-language": "zh-CN", cookie: `lang=${"zh-CN".repeat(500)}` })
+      .get("/login");
+    expect(cookie.status).toBe(200);
+    // The cookie names no language of ours: the header decides.
+    expect(langOf(cookie)).toBe("zh-CN");
+  });
+
   test("pages vary on Accept-Language (and Cookie): a cache never gives one reader's language to another; Content-Language says which", async () => {
     const visitor = app.client({ "accept-language": "zh-CN" });
     for (const path of ["/", "/login", "/register", "/nowhere"]) {
