@@ -5,64 +5,24 @@ import { isDatabaseUnavailable } from "./database-errors.js";
 import { AppError, sendAppError } from "./respond.js";
 import type { Views } from "./views.js";
 
-interface ErrorPage {
-  status: number;
-  /** Machine-readable, for JSON clients. */
-  code: string;
-  /** Catalogue keys. */
-  title: string;
-  message: string;
-}
+/**
+ * The error pages of the app, by name: their status, the code for JSON clients, and their words
+ * in the catalogues under `errors.<name>` (`title`, `message`).
+ */
+const PAGES = {
+  badRequest: { status: 400, code: "bad_request" },
+  csrf: { status: 403, code: "invalid_csrf_token" },
+  notFound: { status: 404, code: "not_found" },
+  tooLarge: { status: 413, code: "payload_too_large" },
+  unsupported: { status: 415, code: "unsupported_media_type" },
+  unavailable: { status: 503, code: "service_unavailable" },
+  internal: { status: 500, code: "internal_error" },
+} as const;
 
-const PAGES: Record<string, ErrorPage> = {
-  badRequest: {
-    status: 400,
-    code: "bad_request",
-    title: "errors.badRequest.title",
-    message: "errors.badRequest.message",
-  },
-  csrf: {
-    status: 403,
-    code: "invalid_csrf_token",
-    title: "errors.csrf.title",
-    message: "errors.csrf.message",
-  },
-  notFound: {
-    status: 404,
-    code: "not_found",
-    title: "errors.notFound.title",
-    message: "errors.notFound.message",
-  },
-  tooLarge: {
-    status: 413,
-    code: "payload_too_large",
-    title: "errors.tooLarge.title",
-    message: "errors.tooLarge.message",
-  },
-  unsupported: {
-    status: 415,
-    code: "unsupported_media_type",
-    title: "errors.unsupported.title",
-    message: "errors.unsupported.message",
-  },
-  unavailable: {
-    status: 503,
-    code: "service_unavailable",
-    title: "errors.unavailable.title",
-    message: "errors.unavailable.message",
-  },
-  internal: {
-    status: 500,
-    code: "internal_error",
-    title: "errors.internal.title",
-    message: "errors.internal.message",
-  },
-};
-
-const fromPage = (page: ErrorPage) =>
-  new AppError(page.status, page.code, page.message, {
-    title: page.title,
-    ...(page.status === 503 ? { retryAfter: 5 } : {}),
+const fromPage = (name: keyof typeof PAGES, status: number = PAGES[name].status) =>
+  new AppError(status, PAGES[name].code, `errors.${name}.message`, {
+    title: `errors.${name}.title`,
+    ...(status === 503 ? { retryAfter: 5 } : {}),
   });
 
 /** Any error as the AppError it is answered with. */
@@ -73,19 +33,19 @@ export function toAppError(error: unknown): AppError {
     status?: unknown;
     type?: unknown;
   };
-  if (code === "EBADCSRFTOKEN") return fromPage(PAGES.csrf as ErrorPage);
-  if (isDatabaseUnavailable(error)) return fromPage(PAGES.unavailable as ErrorPage);
-  if (status === 413 || type === "entity.too.large") return fromPage(PAGES.tooLarge as ErrorPage);
-  if (status === 415) return fromPage(PAGES.unsupported as ErrorPage);
+  if (code === "EBADCSRFTOKEN") return fromPage("csrf");
+  if (isDatabaseUnavailable(error)) return fromPage("unavailable");
+  if (status === 413 || type === "entity.too.large") return fromPage("tooLarge");
+  if (status === 415) return fromPage("unsupported");
   // Errors from Express's own parsers (http-errors) carry a 4xx status meant for the client.
   if (typeof status === "number" && status >= 400 && status < 500)
-    return fromPage({ ...(PAGES.badRequest as ErrorPage), status });
-  return fromPage(PAGES.internal as ErrorPage);
+    return fromPage("badRequest", status);
+  return fromPage("internal");
 }
 
 /** Anything no route answered: an HTML page for browsers, JSON for the rest. */
 export function notFound(views: Views): RequestHandler {
-  return (req, res) => sendAppError(req, res, views, fromPage(PAGES.notFound as ErrorPage));
+  return (req, res) => sendAppError(req, res, views, fromPage("notFound"));
 }
 
 /** The last handler: logs the error, answers with a page that leaks nothing internal. */

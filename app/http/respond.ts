@@ -57,7 +57,7 @@ export interface AppErrorOptions {
 export class ServiceUnavailable extends AppError {
   override name = "ServiceUnavailable";
   constructor(message: string, code: string, options?: { cause?: unknown }) {
-    super(503, code, message, { title: "errors.unavailable.title", retryAfter: 5, ...options });
+    super(503, code, message, { title: "errors.titles.503", retryAfter: 5, ...options });
   }
 }
 
@@ -69,7 +69,7 @@ export class ServiceUnavailable extends AppError {
 export const tooManyAttempts = (retryAfterSeconds: number, what: string): AppError =>
   new AppError(429, "too_many_attempts", `tooMany.${what}`, {
     values: { count: Math.ceil(retryAfterSeconds / 60) },
-    title: "errors.tooMany.title",
+    title: "errors.titles.429",
     retryAfter: retryAfterSeconds,
     json: { retryAfter: retryAfterSeconds },
   });
@@ -122,15 +122,8 @@ export async function limitOnForm<T>(
   }
 }
 
-const TITLES: Record<number, string> = {
-  400: "errors.titles.400",
-  401: "errors.titles.401",
-  403: "errors.titles.403",
-  404: "errors.titles.404",
-  409: "errors.titles.409",
-  429: "errors.titles.429",
-  503: "errors.titles.503",
-};
+/** Statuses with a heading of their own in the catalogues (`errors.titles.<status>`). */
+const TITLED = new Set([400, 401, 403, 404, 409, 429, 503]);
 
 /**
  * A form as it first shows, with no errors: the page for a browser; for a JSON client, the CSRF
@@ -179,7 +172,11 @@ export function sendAppError(req: Request, res: Response, views: Views, error: A
   views.render(
     res,
     "error",
-    { title: t(options.title ?? TITLES[status] ?? "errors.titles.409"), status, message },
+    {
+      title: t(options.title ?? `errors.titles.${TITLED.has(status) ? status : 409}`),
+      status,
+      message,
+    },
     status,
   );
 }

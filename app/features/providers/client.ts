@@ -77,7 +77,7 @@ export class ProviderUnavailable extends AppError {
   constructor(providerName: string, options?: { cause?: unknown }) {
     super(503, "provider_unavailable", "providers.errors.unavailable", {
       values: { name: providerName },
-      title: "errors.unavailable.title",
+      title: "errors.titles.503",
       retryAfter: 5,
       ...options,
     });
